@@ -1,0 +1,329 @@
+"""Reading PFOCR records of both published schemas into figure gene table rows.
+
+Old schema: a Markdown page whose YAML front matter holds ``genes`` rows
+(``word, symbol, source, hgnc_symbol, entrez``); also published as
+``download/<figid>-genes.tsv``. Current schema: the page holds metadata only and the genes
+sit in ``<figid>-genes.tsv`` beside it or in the sibling ``_data/`` folder.
+
+Every value comes out as the exact text of the record. PyYAML's ``BaseLoader`` (every
+scalar a string) is the reference reading; the fast path parses with the Rust ``yaml_rs``
+and falls back to the reference for any record where a field we use came back typed
+(``symbol: 9_1_1`` read as 911, ``word: NO`` as a boolean, an empty value as null...).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import yaml
+
+from .errors import DataError
+from .organisms import mentioned_taxids
+from .table import clean, source_in_flavor
+
+try:  # the fast path; the reference reading needs only PyYAML
+    import yaml_rs
+except ImportError:  # pragma: no cover - yaml_rs is a declared dependency
+    yaml_rs = None
+
+_BaseLoader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+
+OLD_GENE_KEYS = ("word", "symbol", "source", "hgnc_symbol", "entrez")
+CURRENT_TSV_REQUIRED = ("organism_id", "organism_name", "word", "ncbigene_symbol",
+                        "ncbigene_id", "source")
+TEXT_KEYS = ("figid", "figid_alias", "pmcid", "figtitle", "papertitle", "year", "caption",
+             "number")
+LIST_KEYS = ("organisms", "organisms_ner")
+HUMAN = ("9606", "Homo sapiens")
+_ALLOWED_TAGS = frozenset({"tag:yaml.org,2002:str", "tag:yaml.org,2002:seq",
+                           "tag:yaml.org,2002:map"})
+_TAG_HINT = re.compile(r"(?:^|[\s\[{,])!", re.MULTILINE)
+_FM_END = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
+_RS_LINE = re.compile(r"line (\d+)")
+
+
+@dataclass
+class Page:
+    """What we keep of one record page."""
+
+    figid: str
+    meta: dict[str, str]
+    organisms: list[str]
+    organisms_ner: list[str]
+    genes: list[dict[str, str]] | None  # old schema rows; None for the current schema
+    mentions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Figure:
+    """One figure's rows, ready to be written."""
+
+    figid: str
+    schema: str  # "old", "current" or "genes-tsv"
+    rows: list[tuple[str, ...]]
+    meta: dict[str, str]
+    warnings: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- text level
+
+
+def decode(data: bytes, label: str) -> str:
+    if not data.strip():
+        raise DataError("empty file", label)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataError(f"not UTF-8 text (byte 0x{data[exc.start]:02x})", label, line) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def split_front_matter(text: str, label: str) -> str:
+    """Return the YAML between the opening ``---`` line and the closing one."""
+    first, sep, rest = text.partition("\n")
+    if first.rstrip() != "---":
+        raise DataError("no YAML front matter: the first line must be '---'", label, 1)
+    end = _FM_END.search(rest)
+    if end is None:
+        raise DataError("YAML front matter is not closed by a '---' line", label)
+    return rest[: end.start()]
+
+
+def _yaml_error(exc: Exception, label: str) -> DataError:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    line = mark.line + 2 if mark is not None else None  # +1 for 0-based, +1 for '---'
+    return DataError(f"invalid YAML front matter: {problem}", label, line)
+
+
+def _check_tags(fm: str, label: str) -> None:
+    """Refuse explicit YAML tags (``!!python/object`` and friends)."""
+    if not _TAG_HINT.search(fm):
+        return
+    try:
+        root = yaml.compose(fm, Loader=_BaseLoader)
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, label) from None
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if node.tag not in _ALLOWED_TAGS:
+            raise DataError(f"YAML tag {node.tag!r} is not allowed in a record", label,
+                            node.start_mark.line + 2)
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                stack.extend((k, v))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
+def load_reference(fm: str, label: str) -> object:
+    """The exact reading: PyYAML BaseLoader, every scalar a string."""
+    try:
+        return yaml.load(fm, Loader=_BaseLoader)
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, label) from None
+
+
+def _all_text(value: object) -> bool:
+    if isinstance(value, str):
+        return True
+    if isinstance(value, list):
+        return all(_all_text(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _all_text(v) for k, v in value.items())
+    return False
+
+
+def load_front_matter(fm: str, label: str, exact: bool = False) -> dict:
+    """Parse front matter; the fields we use come out exactly as the reference reads them."""
+    _check_tags(fm, label)
+    if exact or yaml_rs is None:
+        doc = load_reference(fm, label)
+    else:
+        try:
+            doc = yaml_rs.loads(fm)
+        except Exception:  # yaml_rs raises its own error types
+            doc = load_reference(fm, label)  # gives the precise error, or the exact reading
+        else:
+            if not isinstance(doc, dict) or not all(
+                _all_text(doc.get(k, "")) for k in (*TEXT_KEYS, *LIST_KEYS, "genes")
+            ):
+                doc = load_reference(fm, label)
+    if not isinstance(doc, dict):
+        raise DataError("YAML front matter is not a mapping of keys to values", label, 2)
+    return doc
+
+
+# --------------------------------------------------------------------------- record level
+
+
+def _text_field(doc: dict, key: str, label: str) -> str:
+    value = doc.get(key, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise DataError(f"field {key!r} must be text, found a {_kind(value)}", label)
+    return value
+
+
+def _list_field(doc: dict, key: str, label: str) -> list[str]:
+    value = doc.get(key)
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise DataError(f"field {key!r} must be a list of names", label)
+    return value
+
+
+def _kind(value: object) -> str:
+    return {dict: "mapping", list: "list"}.get(type(value), type(value).__name__)
+
+
+def parse_page(data: bytes, label: str, exact: bool = False) -> Page:
+    text = decode(data, label)
+    fm = split_front_matter(text, label)
+    doc = load_front_matter(fm, label, exact)
+    if "figid" not in doc or doc["figid"] in ("", None):
+        raise DataError("record has no 'figid'", label)
+    meta = {k: _text_field(doc, k, label) for k in TEXT_KEYS}
+    figid = meta["figid"]
+    if any(c in figid for c in "\t\n\r/") or figid != figid.strip():
+        raise DataError(f"invalid figid {figid!r}", label)
+    genes = None
+    if "genes" in doc:
+        raw = doc["genes"]
+        if raw in (None, ""):
+            raw = []
+        if not isinstance(raw, list):
+            raise DataError(f"field 'genes' must be a list, found a {_kind(raw)}", label)
+        genes = []
+        for i, row in enumerate(raw, 1):
+            if not isinstance(row, dict):
+                raise DataError(f"genes item {i} must be a mapping, found a {_kind(row)}", label)
+            missing = [k for k in OLD_GENE_KEYS if k not in row]
+            if missing:
+                raise DataError(f"genes item {i} lacks {', '.join(missing)}", label)
+            for k in OLD_GENE_KEYS:
+                v = row[k]
+                if v is None:
+                    row[k] = ""
+                elif not isinstance(v, str):
+                    raise DataError(f"genes item {i}: {k!r} must be text, found a {_kind(v)}",
+                                    label)
+            genes.append(row)
+    page = Page(
+        figid=figid,
+        meta=meta,
+        organisms=_list_field(doc, "organisms", label),
+        organisms_ner=_list_field(doc, "organisms_ner", label),
+        genes=genes,
+    )
+    page.mentions = mentioned_taxids(meta["figtitle"], meta["caption"], meta["papertitle"])
+    return page
+
+
+def parse_genes_tsv(data: bytes, label: str) -> list[tuple[str, ...]]:
+    """Gene rows ``(taxid, organism, word, match, symbol, source, gene_id)`` of a genes TSV.
+
+    Accepts the current ``_data/<figid>-genes.tsv`` (columns used by name; count columns
+    optional) and the old ``download/<figid>-genes.tsv`` (``word symbol source hgnc_symbol
+    entrez``, human).
+    """
+    text = decode(data, label)
+    lines = text.splitlines()
+    header = lines[0].split("\t")
+    col = {name.strip(): i for i, name in enumerate(header)}
+    if all(k in col for k in CURRENT_TSV_REQUIRED):
+        order = [col[k] for k in ("organism_id", "organism_name", "word")]
+        order += [col.get("match", col["word"])]
+        order += [col[k] for k in ("ncbigene_symbol", "source", "ncbigene_id")]
+    elif all(k in col for k in OLD_GENE_KEYS):
+        order = [-1, -2] + [col[k] for k in ("word", "symbol", "hgnc_symbol", "source", "entrez")]
+    else:
+        missing = [k for k in CURRENT_TSV_REQUIRED if k not in col]
+        raise DataError("genes TSV lacks column(s) " + ", ".join(missing), label, 1)
+    width = len(header)
+    rows = []
+    for n, line in enumerate(lines[1:], 2):
+        if not line:
+            continue
+        cells = line.split("\t")
+        if len(cells) != width:
+            raise DataError(f"expected {width} tab-separated fields, found {len(cells)}",
+                            label, n)
+        if order[0] < 0:
+            rows.append((*HUMAN, *(cells[i] for i in order[2:])))
+        else:
+            rows.append(tuple(cells[i] for i in order))
+    return rows
+
+
+def _old_rows(genes: list[dict[str, str]]) -> list[tuple[str, ...]]:
+    return [(*HUMAN, g["word"], g["symbol"], g["hgnc_symbol"], g["source"], g["entrez"])
+            for g in genes]
+
+
+def build_figure(page: Page | None, gene_rows: list[tuple[str, ...]] | None,
+                 figid: str | None = None, flavor: str = "all") -> Figure:
+    """Collapse identical gene rows (counting them) and attach the figure's metadata."""
+    warnings: list[str] = []
+    if page is not None:
+        meta = page.meta
+        figid = page.figid
+        if page.genes is not None:
+            schema = "old"
+            gene_rows = _old_rows(page.genes)
+        else:
+            schema = "current"
+            if gene_rows is None:
+                warnings.append("no genes TSV found beside the page or in ../_data/")
+                gene_rows = []
+        record_orgs = "|".join(page.organisms)
+        ner = "|".join(page.organisms_ner)
+        mentions = "|".join(page.mentions)
+    else:
+        assert figid is not None and gene_rows is not None
+        schema = "genes-tsv"
+        meta = dict.fromkeys(TEXT_KEYS, "")
+        meta["figid"] = figid
+        record_orgs = ner = mentions = ""
+    counts: dict[tuple[str, ...], int] = {}
+    for row in gene_rows:
+        if source_in_flavor(row[5], flavor):
+            counts[row] = counts.get(row, 0) + 1
+    head = tuple(clean(v) for v in (figid, meta["figid_alias"], meta["pmcid"], meta["figtitle"],
+                                     meta["papertitle"], meta["year"], record_orgs, ner,
+                                     mentions))
+    rows = [(*head, *(clean(v) for v in row), str(n)) for row, n in counts.items()]
+    fmeta = {
+        "figid": figid,
+        "figid_alias": meta["figid_alias"],
+        "pmcid": meta["pmcid"],
+        "figtitle": meta["figtitle"],
+        "papertitle": meta["papertitle"],
+        "year": meta["year"],
+        "record_organisms": record_orgs,
+        "organisms_ner": ner,
+        "schema": schema,
+        "n_rows": str(len(rows)),
+        "n_genes": str(len({r[15] for r in rows})),
+    }
+    return Figure(figid=figid, schema=schema, rows=rows, meta=fmeta, warnings=warnings)
+
+
+FIGURE_COLUMNS: Sequence[str] = ("figid", "figid_alias", "pmcid", "figtitle", "papertitle",
+                                 "year", "record_organisms", "organisms_ner", "schema",
+                                 "n_rows", "n_genes")
+
+
+def figid_from_tsv_name(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return base[: -len("-genes.tsv")] if base.endswith("-genes.tsv") else base
