@@ -98,7 +98,32 @@ def _yaml_error(exc: Exception, label: str) -> DataError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     line = mark.line + 2 if mark is not None else None  # +1 for 0-based, +1 for '---'
+    context, cmark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and cmark is not None and cmark is not mark:
+        problem += f" ({context} at line {cmark.line + 2})"
     return DataError(f"invalid YAML front matter: {problem}", label, line)
+
+
+def _line_of(fm: str, key: str, index: int | None = None) -> int | None:
+    """File line of a top-level key (or of item ``index`` of its list); error path only."""
+    try:
+        root = yaml.compose(fm, Loader=_BaseLoader)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    for k, v in root.value:
+        if k.value == key:
+            node = v
+            if index is not None and isinstance(v, yaml.SequenceNode) and index < len(v.value):
+                node = v.value[index]
+            return (node.start_mark.line if index is not None else k.start_mark.line) + 2
+    return None
+
+
+def _tag_text(tag: str) -> str:
+    prefix = "tag:yaml.org,2002:"
+    return "!!" + tag[len(prefix):] if tag.startswith(prefix) else tag
 
 
 def _check_tags(fm: str, label: str) -> None:
@@ -113,7 +138,7 @@ def _check_tags(fm: str, label: str) -> None:
     while stack:
         node = stack.pop()
         if node.tag not in _ALLOWED_TAGS:
-            raise DataError(f"YAML tag {node.tag!r} is not allowed in a record", label,
+            raise DataError(f"YAML tag {_tag_text(node.tag)} is not allowed in a record", label,
                             node.start_mark.line + 2)
         if isinstance(node, yaml.MappingNode):
             for k, v in node.value:
@@ -163,23 +188,24 @@ def load_front_matter(fm: str, label: str, exact: bool = False) -> dict:
 # --------------------------------------------------------------------------- record level
 
 
-def _text_field(doc: dict, key: str, label: str) -> str:
+def _text_field(doc: dict, key: str, label: str, fm: str) -> str:
     value = doc.get(key, "")
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise DataError(f"field {key!r} must be text, found a {_kind(value)}", label)
+        raise DataError(f"field {key!r} must be text, found a {_kind(value)}", label,
+                        _line_of(fm, key))
     return value
 
 
-def _list_field(doc: dict, key: str, label: str) -> list[str]:
+def _list_field(doc: dict, key: str, label: str, fm: str) -> list[str]:
     value = doc.get(key)
     if value is None or value == "":
         return []
     if isinstance(value, str):
         return [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise DataError(f"field {key!r} must be a list of names", label)
+        raise DataError(f"field {key!r} must be a list of names", label, _line_of(fm, key))
     return value
 
 
@@ -193,37 +219,37 @@ def parse_page(data: bytes, label: str, exact: bool = False) -> Page:
     doc = load_front_matter(fm, label, exact)
     if "figid" not in doc or doc["figid"] in ("", None):
         raise DataError("record has no 'figid'", label)
-    meta = {k: _text_field(doc, k, label) for k in TEXT_KEYS}
+    meta = {k: _text_field(doc, k, label, fm) for k in TEXT_KEYS}
     figid = meta["figid"]
     if any(c in figid for c in "\t\n\r/") or figid != figid.strip():
-        raise DataError(f"invalid figid {figid!r}", label)
+        raise DataError(f"invalid figid {figid!r}", label, _line_of(fm, "figid"))
     genes = None
     if "genes" in doc:
         raw = doc["genes"]
         if raw in (None, ""):
             raw = []
         if not isinstance(raw, list):
-            raise DataError(f"field 'genes' must be a list, found a {_kind(raw)}", label)
+            raise DataError(f"field 'genes' must be a list, found a {_kind(raw)}", label,
+                            _line_of(fm, "genes"))
         genes = []
-        for i, row in enumerate(raw, 1):
+        for i, row in enumerate(raw):
+            problem = None
             if not isinstance(row, dict):
-                raise DataError(f"genes item {i} must be a mapping, found a {_kind(row)}", label)
-            missing = [k for k in OLD_GENE_KEYS if k not in row]
-            if missing:
-                raise DataError(f"genes item {i} lacks {', '.join(missing)}", label)
-            for k in OLD_GENE_KEYS:
-                v = row[k]
-                if v is None:
-                    row[k] = ""
-                elif not isinstance(v, str):
-                    raise DataError(f"genes item {i}: {k!r} must be text, found a {_kind(v)}",
-                                    label)
+                problem = f"must be a mapping, found a {_kind(row)}"
+            elif missing := [k for k in OLD_GENE_KEYS if k not in row]:
+                problem = f"lacks {', '.join(missing)}"
+            else:
+                bad = [k for k in OLD_GENE_KEYS if not isinstance(row[k], str)]
+                if bad:
+                    problem = f"{bad[0]!r} must be text, found a {_kind(row[bad[0]])}"
+            if problem:
+                raise DataError(f"genes item {i + 1} {problem}", label, _line_of(fm, "genes", i))
             genes.append(row)
     page = Page(
         figid=figid,
         meta=meta,
-        organisms=_list_field(doc, "organisms", label),
-        organisms_ner=_list_field(doc, "organisms_ner", label),
+        organisms=_list_field(doc, "organisms", label, fm),
+        organisms_ner=_list_field(doc, "organisms_ner", label, fm),
         genes=genes,
     )
     page.mentions = mentioned_taxids(meta["figtitle"], meta["caption"], meta["papertitle"])

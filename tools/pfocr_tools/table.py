@@ -115,7 +115,8 @@ def read_table(path: str, required: Sequence[str] = REQUIRED) -> pd.DataFrame:
             encoding_errors="strict",
         )
     except pd.errors.EmptyDataError:
-        raise DataError("empty file: expected a figure gene table with a header line", path) from None
+        raise DataError("empty file: expected a figure gene table with a header line",
+                        path) from None
     except UnicodeDecodeError as exc:
         raise DataError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path) from None
     except pd.errors.ParserError as exc:
