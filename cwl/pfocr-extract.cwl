@@ -1,0 +1,131 @@
+#!/usr/bin/env cwl-runner
+cwlVersion: v1.2
+class: CommandLineTool
+
+label: "pfocr-extract: PFOCR records -> figure gene table"
+doc: |
+  Read Pathway Figure OCR (PFOCR) records of either published schema and write the figure
+  gene table: one row per figure, organism, OCR word, gene and match source (identical rows
+  collapsed and counted). Records may be given as record pages (`<figid>.md`; a current-schema
+  page's `<figid>-genes.tsv` beside it is staged with it), genes TSVs alone, Directories
+  (searched recursively; the pfocr-database layout `_figures/` + `_data/` works), or
+  .zip / .tar / .tar.gz archives (read in place, never extracted).
+  Row order is record order, so the same input always gives a byte-identical table.
+
+intent: [edam:operation_3434]
+
+$namespaces:
+  edam: http://edamontology.org/
+  s: https://schema.org/
+
+hints:
+  SoftwareRequirement:
+    packages:
+      pfocr-tools:
+        version: ["0.1.0"]
+        specs: [https://pypi.org/project/pfocr-tools/]
+  ResourceRequirement:
+    coresMin: 1
+    ramMin: 1024
+  DockerRequirement:
+    dockerPull: python:3.11-slim
+
+baseCommand: pfocr-extract
+
+arguments:
+  - {prefix: --jobs, valueFrom: $(runtime.cores), position: 0}
+
+inputs:
+  records:
+    label: PFOCR records
+    doc: |
+      Record pages, genes TSVs, archives (.zip, .tar, .tar.gz) and Directories of records, read
+      in the order given. A page whose genes TSV sits in a sibling `_data/` folder must be given
+      through its Directory (or an archive) so that both are found.
+    type:
+      type: array
+      items: [File, Directory]
+    secondaryFiles:
+      - pattern: ^-genes.tsv
+        required: false
+    inputBinding:
+      position: 10
+  output_name:
+    label: Figure gene table file name
+    doc: Name of the figure gene table written in the output directory.
+    type: string
+    default: figure-genes.tsv
+    inputBinding:
+      prefix: --output
+  flavor:
+    label: Gene rows to keep
+    doc: |
+      strict = rows matched through a current official symbol; synonyms = plus alias, previous
+      and synonym matches; all = plus family/complex expansions (lossless; the default).
+    type:
+      - "null"
+      - type: enum
+        name: flavor
+        symbols: [all, synonyms, strict]
+    inputBinding:
+      prefix: --flavor
+  figures_name:
+    label: Figure table file name
+    doc: If set, also write a per-figure metadata table (figid, titles, year, organisms, ...).
+    type: string?
+    inputBinding:
+      prefix: --figures
+  on_error:
+    label: On a bad record
+    doc: fail (exit 1, write nothing; the default) or skip the record and go on.
+    type:
+      - "null"
+      - type: enum
+        name: on_error
+        symbols: [fail, skip]
+    inputBinding:
+      prefix: --on-error
+  rejects_name:
+    label: Rejected records file name
+    doc: With on_error skip, write the rejected inputs (file, line, reason) to this file.
+    type: string?
+    inputBinding:
+      prefix: --rejects
+  exact_yaml:
+    label: Reference YAML reader only
+    doc: Parse every page with the reference (PyYAML) reader only; slower, same result.
+    type: boolean?
+    inputBinding:
+      prefix: --exact-yaml
+  quiet:
+    label: Quiet
+    doc: Print only warnings and errors on stderr.
+    type: boolean?
+    inputBinding:
+      prefix: --quiet
+
+outputs:
+  gene_table:
+    label: Figure gene table
+    doc: One row per figure, organism, word, gene and source (UTF-8 TSV with a header line).
+    type: File
+    format: edam:format_3475
+    outputBinding:
+      glob: $(inputs.output_name)
+  figures:
+    label: Figure table
+    doc: One row per figure (written when figures_name is set).
+    type: File?
+    format: edam:format_3475
+    outputBinding:
+      glob: $(inputs.figures_name)
+  rejects:
+    label: Rejected records
+    doc: file, line, reason of every record skipped (written when rejects_name is set).
+    type: File?
+    format: edam:format_3475
+    outputBinding:
+      glob: $(inputs.rejects_name)
+
+s:license: https://spdx.org/licenses/MIT
+s:name: pfocr-extract

@@ -1,0 +1,303 @@
+"""The CWL wrappers (cwl/*.cwl): offline validation, parity with the CLI parsers, cwltests.
+
+* every ``.cwl`` passes ``cwltool --validate`` with no warnings;
+* every ``inputBinding.prefix`` (and ``arguments`` prefix) of a tool is a long option of the
+  matching CLI parser, enum symbols are choices of that option, booleans are flags, and every
+  CLI option is wrapped (or listed in ``UNWRAPPED`` with the reason);
+* the ``SoftwareRequirement`` hint names this package and its version;
+* every test of every ``cwl/*.cwltest.yml`` runs under cwltool (``--no-container``) through
+  cwltest's own runner and output comparison (checksums are those of the plain CLI).
+
+A wrapper whose CLI module is not there yet is skipped, not failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.metadata
+import importlib.util
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pfocr_tools
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CWL = ROOT / "cwl"
+CWL_FILES = sorted(CWL.glob("*.cwl"))
+CWLTEST_FILES = sorted(CWL.glob("*.cwltest.yml"))
+TIMEOUT = 600
+
+# CLI options deliberately not exposed as inputs, per console script, with the reason.
+UNWRAPPED: dict[str, dict[str, str]] = {
+    "*": {"--help": "argparse help", "--version": "argparse version"},
+}
+
+
+def runner(name: str) -> str:
+    """A console script of this environment (the venv's own, else PATH)."""
+    here = Path(sys.executable).parent / name
+    found = str(here) if here.exists() else shutil.which(name)
+    if not found:
+        pytest.skip(f"{name} is not installed")
+    return found
+
+
+def load(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@cache
+def console_scripts() -> dict[str, str]:
+    """console script name -> module, from this package's entry points."""
+    eps = importlib.metadata.entry_points(group="console_scripts")
+    return {ep.name: ep.value.split(":")[0] for ep in eps if ep.value.startswith("pfocr_tools.")}
+
+
+def base_command(doc: dict[str, Any]) -> str | None:
+    base = doc.get("baseCommand")
+    if isinstance(base, list):
+        base = base[0] if base else None
+    return base
+
+
+def cli_module(path: Path) -> str | None:
+    """The pfocr_tools module behind a CommandLineTool (None for helpers and workflows)."""
+    doc = load(path)
+    if doc.get("class") != "CommandLineTool":
+        return None
+    return console_scripts().get(base_command(doc) or "")
+
+
+def module_available(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def tools_used(path: Path, seen: set[Path] | None = None) -> set[Path]:
+    """This CWL document and every document its workflow steps run (recursively)."""
+    seen = set() if seen is None else seen
+    path = path.resolve()
+    if path in seen:
+        return seen
+    seen.add(path)
+    doc = load(path)
+    if doc.get("class") == "Workflow":
+        steps = doc.get("steps") or {}
+        items = steps.values() if isinstance(steps, dict) else steps
+        for step in items:
+            run = step.get("run")
+            if isinstance(run, str):
+                tools_used(path.parent / run, seen)
+    return seen
+
+
+def missing_modules(path: Path) -> list[str]:
+    """CLI modules a CWL document (or a workflow's steps) needs that are not there yet."""
+    out = []
+    for tool in sorted(tools_used(path)):
+        module = cli_module(tool)
+        if module and not module_available(module):
+            out.append(module)
+    return out
+
+
+def skip_if_missing(path: Path) -> None:
+    missing = missing_modules(path)
+    if missing:
+        pytest.skip(f"{path.name}: CLI not there yet ({', '.join(missing)})")
+
+
+# --------------------------------------------------------------------- static checks
+
+
+def test_there_are_wrappers() -> None:
+    assert (CWL / "pfocr-extract.cwl") in CWL_FILES
+    assert (CWL / "pfocr-extract.cwltest.yml") in CWLTEST_FILES
+
+
+@pytest.fixture(scope="module")
+def validation() -> dict[Path, subprocess.CompletedProcess]:
+    """``cwltool --validate`` of every document, two at a time."""
+    cwltool = runner("cwltool")
+
+    def one(path: Path) -> subprocess.CompletedProcess:
+        return subprocess.run([cwltool, "--validate", str(path)], capture_output=True,
+                              text=True, timeout=TIMEOUT, cwd=ROOT)
+
+    with ThreadPoolExecutor(2) as pool:
+        return dict(zip(CWL_FILES, pool.map(one, CWL_FILES), strict=True))
+
+
+@pytest.mark.parametrize("path", CWL_FILES, ids=lambda p: p.name)
+def test_validates_offline_without_warnings(path: Path, validation) -> None:
+    result = validation[path]
+    assert result.returncode == 0, result.stderr
+    assert "is valid CWL" in result.stdout + result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "warn" in line.lower()]
+    assert not warnings, "\n".join(warnings)
+
+
+@pytest.mark.parametrize("path", CWL_FILES, ids=lambda p: p.name)
+def test_style(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[0] == "#!/usr/bin/env cwl-runner"
+    assert "cwlVersion: v1.2" in lines[1:4]
+    assert path.stat().st_mode & stat.S_IXUSR, f"{path.name} is not executable"
+    assert "$schemas" not in text, "remote $schemas make offline validation warn"
+    doc = load(path)
+    assert doc.get("label") and doc.get("doc"), "top-level label and doc"
+    for section in ("inputs", "outputs"):
+        params = doc.get(section) or {}
+        assert isinstance(params, dict), f"{section}: use the map form"
+        for name, param in params.items():
+            assert isinstance(param, dict), f"{section}.{name}: a full parameter"
+            assert param.get("label"), f"{section}.{name}: no label"
+            assert param.get("doc"), f"{section}.{name}: no doc"
+
+
+def software_version(doc: dict[str, Any]) -> tuple[str, list[str]] | None:
+    for block in ("hints", "requirements"):
+        reqs = doc.get(block) or {}
+        if isinstance(reqs, list):
+            reqs = {r.get("class"): r for r in reqs}
+        sw = reqs.get("SoftwareRequirement")
+        if sw:
+            packages = sw["packages"]
+            if isinstance(packages, list):
+                packages = {p["package"]: p for p in packages}
+            for name, spec in packages.items():
+                return name, list(spec.get("version", []))
+    return None
+
+
+def tool_files() -> list[Path]:
+    return [p for p in CWL_FILES if cli_module(p)]
+
+
+@pytest.mark.parametrize("path", tool_files(), ids=lambda p: p.name)
+def test_software_requirement_is_this_package(path: Path) -> None:
+    found = software_version(load(path))
+    assert found is not None, "no SoftwareRequirement hint"
+    assert found == ("pfocr-tools", [pfocr_tools.__version__])
+
+
+def bindings(doc: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    """(name, prefix, type) of every input binding and argument with a prefix."""
+    out = []
+    for name, param in (doc.get("inputs") or {}).items():
+        binding = param.get("inputBinding") or {}
+        if "prefix" in binding:
+            out.append((name, binding["prefix"], param.get("type")))
+    for arg in doc.get("arguments") or []:
+        if isinstance(arg, dict) and "prefix" in arg:
+            out.append(("arguments", arg["prefix"], None))
+    return out
+
+
+def enum_symbols(cwl_type: Any) -> list[str] | None:
+    types = cwl_type if isinstance(cwl_type, list) else [cwl_type]
+    for t in types:
+        if isinstance(t, dict) and t.get("type") == "enum":
+            return list(t["symbols"])
+    return None
+
+
+def is_boolean(cwl_type: Any) -> bool:
+    types = cwl_type if isinstance(cwl_type, list) else [cwl_type]
+    return any(t in ("boolean", "boolean?") for t in types)
+
+
+def parser_options(module: str) -> dict[str, argparse.Action]:
+    parser = importlib.import_module(module).build_parser()
+    return {opt: action for action in parser._actions for opt in action.option_strings}
+
+
+@pytest.mark.parametrize("path", tool_files(), ids=lambda p: p.name)
+def test_every_prefix_is_a_cli_option(path: Path) -> None:
+    module = cli_module(path)
+    assert module
+    if not module_available(module):
+        pytest.skip(f"{module} is not there yet")
+    options = parser_options(module)
+    doc = load(path)
+    for name, prefix, cwl_type in bindings(doc):
+        assert prefix.startswith("--"), f"{name}: use the long option, not {prefix}"
+        assert prefix in options, f"{name}: {prefix} is not an option of {base_command(doc)}"
+        action = options[prefix]
+        symbols = enum_symbols(cwl_type)
+        if symbols is not None:
+            assert action.choices is not None, f"{name}: {prefix} takes no fixed choices"
+            assert set(symbols) <= set(action.choices), f"{name}: {symbols} vs {action.choices}"
+        if cwl_type is not None and is_boolean(cwl_type):
+            assert action.nargs == 0, f"{name}: {prefix} is not a flag"
+
+
+@pytest.mark.parametrize("path", tool_files(), ids=lambda p: p.name)
+def test_every_cli_option_is_wrapped(path: Path) -> None:
+    module = cli_module(path)
+    assert module
+    if not module_available(module):
+        pytest.skip(f"{module} is not there yet")
+    doc = load(path)
+    wrapped = {prefix for _, prefix, _ in bindings(doc)}
+    allowed = {**UNWRAPPED["*"], **UNWRAPPED.get(base_command(doc) or "", {})}
+    missing = []
+    for opt, action in parser_options(module).items():
+        longs = [o for o in action.option_strings if o.startswith("--")]
+        if opt in longs[:1] and not (set(action.option_strings) & (wrapped | set(allowed))):
+            missing.append(opt)
+    assert not missing, f"CLI options not in {path.name}: {missing}"
+
+
+# --------------------------------------------------------------------- cwltests
+
+
+def cwltest_cases() -> list[Any]:
+    cases = []
+    for path in CWLTEST_FILES:
+        for entry in load(path) or []:
+            ident = entry.get("id") or entry.get("label")
+            cases.append(pytest.param(path, entry, id=f"{path.name.split('.')[0]}:{ident}"))
+    return cases
+
+
+def run_cwltest(path: Path, entry: dict[str, Any], tool: str, args: list[str],
+                workdir: Path) -> Any:
+    """Run one cwltest entry with cwltest's own runner and comparison."""
+    from cwltest.utils import CWLTestConfig, run_test_plain
+
+    test = dict(entry)
+    test["tool"] = str((path.parent / entry["tool"]).resolve())
+    if entry.get("job"):
+        test["job"] = str((path.parent / entry["job"]).resolve())
+    config = CWLTestConfig(entry=str(path), entry_line="0", basedir=str(path.parent),
+                           tool=tool, args=args, timeout=TIMEOUT)
+    old = tempfile.tempdir
+    tempfile.tempdir = str(workdir)  # cwltest makes its --outdir with mkdtemp()
+    try:
+        return run_test_plain(config, test)
+    finally:
+        tempfile.tempdir = old
+
+
+@pytest.mark.parametrize(("path", "entry"), cwltest_cases())
+def test_cwltest_cwltool(path: Path, entry: dict[str, Any], tmp_path: Path) -> None:
+    skip_if_missing(path.parent / entry["tool"])
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    args = ["--no-container", "--tmpdir-prefix", f"{tmp}/", "--tmp-outdir-prefix", f"{tmp}/"]
+    result = run_cwltest(path, entry, runner("cwltool"), args, tmp_path)
+    assert result.return_code == 0, (
+        f"{entry.get('doc', '')}\n{result.message}\n--- stderr\n{result.standard_error[-4000:]}"
+    )
