@@ -1,0 +1,293 @@
+"""pfocr-export: figure gene table -> gene-set libraries (GMT, long TSV, BioThings-style JSON)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import organisms
+from .atomic import atomic_open
+from .cli import log, make_parser, run
+from .errors import DataError, UsageError
+from .table import FLAVORS, REQUIRED, flavor_mask, read_table
+
+PROG = "pfocr-export"
+FORMATS = ("gmt", "tsv", "json")
+PFOCR_URL = "https://pfocr.wikipathways.org/figures/{figid}.html"
+FIGURE_URL = "https://www.ncbi.nlm.nih.gov/pmc/articles/{pmcid}/bin/{filename}"
+
+DESCRIPTION = """\
+Write the gene sets of a figure gene table: one set per figure (per organism with
+--split-by-organism).
+
+The defaults reproduce the official PFOCR release rule: strict rows only (genes matched
+through a current official symbol), distinct gene IDs per figure in first-seen order, sets of
+at least 3 genes, no maximum. GMT lines are <set name> TAB <title> TAB <id> TAB <id> ...;
+the title is the figure title (tabs and line breaks made spaces, runs of spaces collapsed),
+or the paper title when it is empty, or the figid.
+
+Formats: gmt; tsv (long table set_name, title, <id column>, symbol: one line per distinct
+gene of a set); json (a JSON array, one document per set in the BioThings PFOCR API shape:
+_id, associatedWith.title, pfocrUrl, figureUrl, pmc, mentions.genes.ncbigene).
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = make_parser(PROG, DESCRIPTION)
+    p.add_argument("input", metavar="IN.tsv",
+                   help="figure gene table (from pfocr-extract / pfocr-filter), or - for "
+                        "standard input")
+    p.add_argument("-o", "--output", metavar="OUT",
+                   help="library to write, - for standard output (default: standard output "
+                        "unless --split-by-organism is given)")
+    p.add_argument("--format", choices=FORMATS, default="gmt", help="output format (default: gmt)")
+    p.add_argument("--flavor", choices=FLAVORS, default="strict",
+                   help="gene rows to use: strict = official symbols only (default, as the "
+                        "releases), synonyms = plus alias/previous/synonym matches, all = plus "
+                        "family/complex expansions")
+    p.add_argument("--min-size", type=int, default=3, metavar="N",
+                   help="leave out sets with fewer than N distinct genes (default: 3)")
+    p.add_argument("--max-size", type=int, default=None, metavar="N",
+                   help="leave out sets with more than N distinct genes (default: no maximum)")
+    p.add_argument("--set-name", choices=("figid", "alias"), default="figid",
+                   help="set name: the figid (default, as the 2021 release) or the figid_alias "
+                        "(PMC<id>__F<n>, the current release style; the figid when a figure "
+                        "has no alias)")
+    p.add_argument("--id-column", default="gene_id", metavar="COLUMN",
+                   help="table column holding the identifiers to write (default: gene_id, "
+                        "NCBI Gene; e.g. symbol, or a column added by pfocr-remap)")
+    p.add_argument("--split-by-organism", metavar="DIR",
+                   help="write one library per species into DIR, named "
+                        "<prefix>-<format>-<Genus_species>.<format>")
+    p.add_argument("--prefix", default="pfocr", metavar="TEXT",
+                   help="file name prefix for --split-by-organism (default: pfocr; e.g. "
+                        "pfocr-20260215 gives the release names)")
+    return p
+
+
+# --------------------------------------------------------------------------- gene sets
+
+
+@dataclass
+class GeneSet:
+    figid: str
+    name: str
+    title: str
+    pmcid: str
+    taxid: str
+    organism: str
+    ids: dict[str, str] = field(default_factory=dict)  # id -> first symbol seen, in order
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def clean_title(text: str) -> str:
+    """One line of text: tabs, line breaks and runs of white space become one space."""
+    return _SPACES.sub(" ", text).strip()
+
+
+def _column(df: pd.DataFrame, name: str) -> list[str]:
+    return df[name].tolist() if name in df.columns else [""] * len(df)
+
+
+def build_sets(df: pd.DataFrame, flavor: str = "strict", id_column: str = "gene_id",
+               set_name: str = "figid", by_organism: bool = False) -> list[GeneSet]:
+    """Gene sets of a figure gene table, in first-seen order (no size filter).
+
+    One set per figure, or per (organism, figure) with ``by_organism``; identifiers are
+    distinct, in first-seen order; empty identifiers are skipped.
+    """
+    for col in (id_column, "figid", "taxid", "organism", "symbol", "source"):
+        if col not in df.columns:
+            raise DataError(f"not a figure gene table: missing column {col}")
+    if set_name == "alias" and "figid_alias" not in df.columns:
+        raise DataError("--set-name alias needs a figid_alias column")
+    rows = df[flavor_mask(df, flavor)]
+    sets: dict[tuple[str, str], GeneSet] = {}
+    cols = zip(rows["figid"].tolist(), _column(rows, "figid_alias"), _column(rows, "figtitle"),
+               _column(rows, "papertitle"), _column(rows, "pmcid"), rows["taxid"].tolist(),
+               rows["organism"].tolist(), rows[id_column].tolist(), rows["symbol"].tolist(),
+               strict=True)
+    for figid, alias, title, ptitle, pmcid, taxid, organism, gid, symbol in cols:
+        key = (taxid if by_organism else "", figid)
+        gs = sets.get(key)
+        if gs is None:
+            name = alias if set_name == "alias" and alias else figid
+            gs = sets[key] = GeneSet(
+                figid=figid,
+                name=clean_title(name),
+                title=clean_title(title) or clean_title(ptitle) or figid,
+                pmcid=pmcid or figid.split("__", 1)[0],
+                taxid=taxid,
+                organism=organism,
+            )
+        if gid and gid not in gs.ids:
+            gs.ids[gid] = symbol
+    return list(sets.values())
+
+
+def size_filter(sets: Sequence[GeneSet], min_size: int, max_size: int | None) -> list[GeneSet]:
+    return [s for s in sets
+            if len(s.ids) >= min_size and (max_size is None or len(s.ids) <= max_size)]
+
+
+# --------------------------------------------------------------------------- formats
+
+
+def render_gmt(sets: Sequence[GeneSet]) -> str:
+    return "".join("\t".join((s.name, s.title, *s.ids)) + "\n" for s in sets)
+
+
+def render_tsv(sets: Sequence[GeneSet], id_column: str = "gene_id") -> str:
+    lines = ["\t".join(("set_name", "title", id_column, "symbol"))]
+    for s in sets:
+        for gid, symbol in s.ids.items():
+            lines.append("\t".join((s.name, s.title, gid, clean_title(symbol))))
+    return "\n".join(lines) + "\n"
+
+
+def json_document(s: GeneSet, id_column: str = "gene_id") -> dict:
+    """One BioThings PFOCR API style document (figure URL from the figid's file part)."""
+    filename = s.figid.split("__", 1)[1] + ".jpg" if "__" in s.figid else ""
+    key = "ncbigene" if id_column == "gene_id" else id_column
+    return {
+        "_id": s.name,
+        "associatedWith": {
+            "title": s.title,
+            "pfocrUrl": PFOCR_URL.format(figid=s.figid),
+            "figureUrl": FIGURE_URL.format(pmcid=s.pmcid, filename=filename),
+            "pmc": s.pmcid,
+            "mentions": {"genes": {key: list(s.ids)}},
+        },
+    }
+
+
+def render_json(sets: Sequence[GeneSet], id_column: str = "gene_id") -> str:
+    if not sets:
+        return "[]\n"
+    docs = [json.dumps(json_document(s, id_column), ensure_ascii=False, sort_keys=False)
+            for s in sets]
+    return "[\n" + ",\n".join(docs) + "\n]\n"
+
+
+def render(sets: Sequence[GeneSet], fmt: str, id_column: str) -> str:
+    if fmt == "gmt":
+        return render_gmt(sets)
+    if fmt == "tsv":
+        return render_tsv(sets, id_column)
+    return render_json(sets, id_column)
+
+
+def species_file_name(prefix: str, fmt: str, organism: str, taxid: str) -> str:
+    """``<prefix>-<format>-<Genus_species>.<format>`` as the PFOCR releases name them."""
+    name = organism
+    if not name:
+        org = organisms.by_taxid(taxid)
+        name = org.scientific_name if org is not None else f"taxid{taxid}"
+    safe = re.sub(r"[^A-Za-z0-9.]+", "_", name).strip("_.") or f"taxid{taxid}"
+    return f"{prefix}-{fmt}-{safe}.{fmt}"
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def _write(path: str, text: str) -> None:
+    with atomic_open(path) as handle:
+        handle.write(text)
+
+
+def _describe(n_figs: int, kept: int, args: argparse.Namespace) -> str:
+    size = f"{args.min_size}.." + ("" if args.max_size is None else str(args.max_size))
+    return (f"{kept} sets written, {n_figs - kept} of {n_figs} figures left out "
+            f"(rule: {args.flavor} rows, {size} distinct {args.id_column} values)")
+
+
+def body(args: argparse.Namespace) -> int:
+    if args.min_size < 0:
+        raise UsageError("--min-size must be 0 or more")
+    if args.max_size is not None and args.max_size < args.min_size:
+        raise UsageError("--max-size must not be smaller than --min-size")
+    if args.split_by_organism is None and args.output is None:
+        args.output = "-"
+    if "/" in args.prefix or not args.prefix.strip():
+        raise UsageError("--prefix must be a file name part without '/'")
+    required = list(dict.fromkeys((*REQUIRED, args.id_column)))
+    if args.set_name == "alias":
+        required.append("figid_alias")
+    df = read_table(args.input, required)
+    if args.split_by_organism is not None:
+        _split(df, args)
+    if args.output is not None:
+        sets = build_sets(df, args.flavor, args.id_column, args.set_name)
+        kept = size_filter(sets, args.min_size, args.max_size)
+        n_taxa = df.loc[flavor_mask(df, args.flavor), "taxid"].nunique()
+        if n_taxa > 1 and args.format != "json":
+            log.warning("warning: the table holds gene rows of %d organisms, so sets mix "
+                        "their gene IDs; use pfocr-filter --organism or --split-by-organism",
+                        n_taxa)
+        _dupes(kept)
+        _write(args.output, render(kept, args.format, args.id_column))
+        where = "standard output" if args.output == "-" else args.output
+        n_figs = df["figid"].nunique()
+        log.info("%s to %s", _describe(n_figs, len(kept), args), where)
+        if not kept:
+            log.warning("warning: no gene set left (%d figures in the table); wrote an empty "
+                        "%s", n_figs, args.format.upper())
+    return 0
+
+
+def _dupes(sets: Sequence[GeneSet]) -> None:
+    seen: set[str] = set()
+    for s in sets:
+        if s.name in seen:
+            log.warning("warning: set name %s is used by more than one set", s.name)
+        seen.add(s.name)
+
+
+def _split(df: pd.DataFrame, args: argparse.Namespace) -> None:
+    outdir = args.split_by_organism
+    if os.path.exists(outdir) and not os.path.isdir(outdir):
+        raise DataError("--split-by-organism: not a directory", outdir)
+    try:
+        os.makedirs(outdir, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"cannot create output directory: {exc.strerror}", outdir) from None
+    sets = build_sets(df, args.flavor, args.id_column, args.set_name, by_organism=True)
+    by_taxon: dict[str, list[GeneSet]] = {}
+    for s in sets:
+        by_taxon.setdefault(s.taxid, []).append(s)
+    files: list[tuple[str, str, int, int]] = []
+    names: dict[str, str] = {}
+    for taxid, group in by_taxon.items():
+        kept = size_filter(group, args.min_size, args.max_size)
+        if not kept:
+            continue
+        name = species_file_name(args.prefix, args.format, group[0].organism, taxid)
+        if name in names and names[name] != taxid:
+            stem, ext = name.rsplit(".", 1)
+            name = f"{stem}_{taxid}.{ext}"
+        names[name] = taxid
+        files.append((name, render(kept, args.format, args.id_column), len(group), len(kept)))
+    for name, text, n_in, n_kept in sorted(files):
+        path = os.path.join(outdir, name)
+        _write(path, text)
+        log.info("%s: %s", path, _describe(n_in, n_kept, args))
+    if not files:
+        log.warning("warning: no organism has a gene set left; nothing written to %s", outdir)
+    else:
+        log.info("%d species libraries written to %s", len(files), outdir)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(PROG, body, build_parser(), argv)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,306 @@
+"""pfocr-filter: keep the figures / gene rows of chosen organisms in a figure gene table."""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from . import organisms
+from .atomic import atomic_open
+from .cli import log, make_parser, run
+from .errors import UsageError
+from .table import REQUIRED, read_table, write_rows
+
+PROG = "pfocr-filter"
+
+DESCRIPTION = """\
+Keep the figures (and gene rows) of chosen organisms in a figure gene table.
+
+--organism takes a scientific name (Mus musculus), a common name (human, mouse, rat,
+zebrafish, fruit fly, worm, yeast, arabidopsis, ...; MyGene.info's names such as fruitfly,
+nematode, thale-cress, frog, pig too; case-insensitive) or an NCBI taxid; repeat it for
+several organisms.
+
+--by genes (default) keeps the gene rows matched through the lexicon of a chosen species
+(the table's taxid column; old-schema rows are all Homo sapiens). --by record keeps every
+row of the figures whose record lists a chosen organism in `organisms` or `organisms_ner`.
+
+--exclude-mentions also drops figures whose title, caption or paper title name another
+organism (the table's mentioned_taxids column). The rule: a mentioned organism does NOT drop
+a figure when it is one of the chosen organisms; when it and a chosen organism are both
+mammals (papers on mammal genes name human, mouse and rat together); when it is a group
+(plants, fungi, bacteria, viruses) that holds a chosen organism; or when --allow-mention
+lists it (a group such as viruses allows its members too). Any other mention drops the
+figure: yeast, E. coli, Arabidopsis and other plants, Drosophila, C. elegans, zebrafish,
+Xenopus, chicken, fish, viruses, bacteria, fungi and parasites, for a human library.
+"""
+
+LOG_COLUMNS = ("figid", "figid_alias", "decision", "reason", "rows_in", "rows_kept",
+               "genes_kept", "mentioned_taxids", "excluding_taxids")
+
+#: Groups of organisms.tsv with a group-level taxid that mentions can name.
+GROUP_TAXIDS = {"Plants": "33090", "Fungi": "4751", "Bacteria": "2", "Viruses": "10239"}
+MAMMAL_GROUPS = frozenset({"Mammals", "Primates", "Rodents"})
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = make_parser(PROG, DESCRIPTION)
+    p.add_argument("input", metavar="IN.tsv",
+                   help="figure gene table (from pfocr-extract), or - for standard input")
+    p.add_argument("-o", "--output", default="-", metavar="OUT.tsv",
+                   help="filtered figure gene table (default: standard output)")
+    p.add_argument("--organism", action="append", required=True, metavar="NAME",
+                   help="organism to keep: scientific name, common name or NCBI taxid "
+                        "(repeatable)")
+    p.add_argument("--by", choices=("genes", "record"), default="genes",
+                   help="genes: keep gene rows of the organism's lexicon (default); record: "
+                        "keep all rows of figures whose record lists the organism")
+    p.add_argument("--exclude-mentions", action="store_true",
+                   help="also drop figures whose title, caption or paper title name another "
+                        "organism (see the rule above)")
+    p.add_argument("--allow-mention", action="append", default=[], metavar="NAME",
+                   help="with --exclude-mentions: an organism or group (e.g. viruses) whose "
+                        "mention never drops a figure (repeatable)")
+    p.add_argument("--log", metavar="LOG.tsv",
+                   help="write one line per figure: decision and reason")
+    return p
+
+
+# --------------------------------------------------------------------------- the rule
+
+
+def _is_mammal(taxid: str) -> bool:
+    org = organisms.by_taxid(taxid)
+    return org is not None and org.group in MAMMAL_GROUPS
+
+
+def _group_taxid(taxid: str) -> str | None:
+    org = organisms.by_taxid(taxid)
+    return GROUP_TAXIDS.get(org.group) if org is not None else None
+
+
+def mention_excludes(mention: str, wanted: Iterable[str], allowed: Iterable[str] = ()) -> bool:
+    """True if a figure naming ``mention`` (a taxid) must be dropped for the ``wanted`` taxids.
+
+    See the module description for the rule; ``allowed`` are taxids (or group taxids) whose
+    mention never drops a figure.
+    """
+    allowed = set(allowed)
+    if mention in allowed or _group_taxid(mention) in allowed:
+        return False
+    for want in wanted:
+        if mention == want:
+            return False
+        if _is_mammal(mention) and _is_mammal(want):
+            return False
+        if mention == _group_taxid(want):
+            return False
+    return True
+
+
+def organism_label(taxid: str) -> str:
+    org = organisms.by_taxid(taxid)
+    if org is None:
+        return f"taxid {taxid}"
+    return org.scientific_name
+
+
+def _split_names(value: str) -> list[str]:
+    """Organism names of a record_organisms / organisms_ner cell (``|``- or comma-joined)."""
+    names = []
+    for part in value.split("|"):
+        names.extend(p.strip() for p in part.split(","))
+    return [n for n in names if n and n != "NA"]
+
+
+def record_lists(cells: Sequence[str], wanted: set[str], wanted_names: set[str]) -> bool:
+    """True if one of the record's organism names is a wanted organism."""
+    for cell in cells:
+        for name in _split_names(cell):
+            if name.casefold() in wanted_names:
+                return True
+            taxid = organisms.name_to_taxid(name)
+            if taxid is not None and taxid in wanted:
+                return True
+    return False
+
+
+# --------------------------------------------------------------------------- filtering
+
+
+@dataclass
+class Decision:
+    figid: str
+    figid_alias: str
+    kept: bool
+    reason: str
+    rows_in: int
+    rows_kept: int
+    genes_kept: int
+    mentioned: str
+    excluding: list[str]
+
+    def row(self) -> tuple[str, ...]:
+        return (self.figid, self.figid_alias, "kept" if self.kept else "dropped", self.reason,
+                str(self.rows_in), str(self.rows_kept), str(self.genes_kept), self.mentioned,
+                "|".join(self.excluding))
+
+
+def resolve_all(names: Sequence[str]) -> list[tuple[str, str]]:
+    """Resolve user-typed organisms; keep the order, drop repeats."""
+    seen: dict[str, str] = {}
+    for name in names:
+        if not name.strip():
+            raise UsageError("--organism needs a name or taxid, got an empty value")
+        taxid, sci = organisms.resolve(name)
+        seen.setdefault(taxid, sci)
+    return list(seen.items())
+
+
+def filter_table(df: pd.DataFrame, wanted: Sequence[str], by: str = "genes",
+                 exclude_mentions: bool = False, allowed: Sequence[str] = ()
+                 ) -> tuple[pd.DataFrame, list[Decision]]:
+    """Filter a figure gene table; return the kept rows and one decision per figure."""
+    wanted_set = set(wanted)
+    wanted_names = {organism_label(t).casefold() for t in wanted}
+    wanted_label = ", ".join(organism_label(t) for t in wanted)
+    figids = df["figid"].to_numpy()
+    if by == "genes":
+        row_ok = df["taxid"].isin(wanted_set).to_numpy()
+    elif by == "record":
+        ner = df["organisms_ner"] if "organisms_ner" in df else pd.Series("", index=df.index)
+        cache: dict[tuple[str, str], bool] = {}
+        ok = []
+        for pair in zip(df["record_organisms"].to_numpy(), ner.to_numpy(), strict=True):
+            hit = cache.get(pair)
+            if hit is None:
+                hit = cache[pair] = record_lists(pair, wanted_set, wanted_names)
+            ok.append(hit)
+        row_ok = pd.Series(ok, index=df.index, dtype=bool).to_numpy()
+    else:
+        raise ValueError(f"unknown --by {by!r}")
+
+    # per-figure facts, in first-seen order
+    order: dict[str, int] = {}
+    rows_in: Counter[str] = Counter()
+    rows_kept: Counter[str] = Counter()
+    genes: dict[str, set[str]] = {}
+    first_row: dict[str, int] = {}
+    gene_ids = df["gene_id"].to_numpy()
+    for i, (fid, keep) in enumerate(zip(figids, row_ok, strict=True)):
+        if fid not in order:
+            order[fid] = len(order)
+            first_row[fid] = i
+            genes[fid] = set()
+        rows_in[fid] += 1
+        if keep:
+            rows_kept[fid] += 1
+            if gene_ids[i]:
+                genes[fid].add(gene_ids[i])
+
+    alias_col = df["figid_alias"].to_numpy() if "figid_alias" in df else None
+    mention_col = df["mentioned_taxids"].to_numpy() if "mentioned_taxids" in df else None
+    mention_cache: dict[str, list[str]] = {}
+    decisions: list[Decision] = []
+    dropped: set[str] = set()
+    for fid in order:
+        i = first_row[fid]
+        mentioned = mention_col[i] if mention_col is not None else ""
+        excluding: list[str] = []
+        if exclude_mentions and mentioned:
+            excluding = mention_cache.get(mentioned)  # type: ignore[assignment]
+            if excluding is None:
+                excluding = mention_cache[mentioned] = [
+                    t for t in mentioned.split("|")
+                    if t and mention_excludes(t, wanted, allowed)
+                ]
+        kept_rows = rows_kept[fid]
+        if kept_rows == 0:
+            reason = (f"no gene rows of {wanted_label}" if by == "genes"
+                      else f"record does not list {wanted_label}")
+            kept = False
+        elif excluding:
+            reason = "names " + ", ".join(organism_label(t) for t in excluding)
+            kept = False
+        else:
+            reason = "kept"
+            kept = True
+        if not kept:
+            dropped.add(fid)
+        decisions.append(Decision(
+            figid=fid,
+            figid_alias=alias_col[i] if alias_col is not None else "",
+            kept=kept,
+            reason=reason,
+            rows_in=rows_in[fid],
+            rows_kept=kept_rows if kept else 0,
+            genes_kept=len(genes[fid]) if kept else 0,
+            mentioned=mentioned,
+            excluding=excluding,
+        ))
+    mask = row_ok
+    if dropped:
+        mask = mask & ~df["figid"].isin(dropped).to_numpy()
+    return df[mask], decisions
+
+
+def summarize(decisions: Sequence[Decision]) -> str:
+    kept = sum(d.kept for d in decisions)
+    no_rows = Counter(d.reason for d in decisions if not d.kept and not d.excluding)
+    named: Counter[str] = Counter()
+    n_named = 0
+    for d in decisions:
+        if not d.kept and d.excluding:
+            n_named += 1
+            named.update(organism_label(t) for t in d.excluding)
+    parts = [f"{n} {reason}" for reason, n in sorted(no_rows.items())]
+    if n_named:
+        detail = ", ".join(f"{name} {n}" for name, n in sorted(named.items(),
+                                                                  key=lambda kv: (-kv[1], kv[0])))
+        parts.append(f"{n_named} naming other organisms ({detail})")
+    dropped = len(decisions) - kept
+    text = f"{len(decisions)} figures: {kept} kept, {dropped} dropped"
+    if parts:
+        text += ": " + "; ".join(parts)
+    return text
+
+
+def body(args: argparse.Namespace) -> int:
+    wanted = resolve_all(args.organism)
+    allowed = [t for t, _ in resolve_all(args.allow_mention)] if args.allow_mention else []
+    if allowed and not args.exclude_mentions:
+        raise UsageError("--allow-mention only makes sense with --exclude-mentions")
+    required = list(REQUIRED)
+    if args.by == "record":
+        required.append("record_organisms")
+    if args.exclude_mentions:
+        required.append("mentioned_taxids")
+    df = read_table(args.input, required)
+    taxids = [t for t, _ in wanted]
+    out, decisions = filter_table(df, taxids, args.by, args.exclude_mentions, allowed)
+    label = ", ".join(f"{sci} ({t})" if sci else f"taxid {t}" for t, sci in wanted)
+    columns = list(df.columns)
+    with atomic_open(args.output) as handle:
+        write_rows(handle, out.to_numpy().tolist(), columns)
+    if args.log:
+        with atomic_open(args.log) as handle:
+            write_rows(handle, (d.row() for d in decisions), LOG_COLUMNS)
+    log.info("%s (by %s%s): %s; %d of %d rows written to %s", label, args.by,
+             ", excluding other mentions" if args.exclude_mentions else "",
+             summarize(decisions), len(out), len(df),
+             "standard output" if args.output == "-" else args.output)
+    if len(out) == 0:
+        log.warning("warning: no rows left for %s; wrote a table with the header only", label)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(PROG, body, build_parser(), argv)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
