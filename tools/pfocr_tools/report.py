@@ -1,0 +1,739 @@
+"""pfocr-report: a self-contained HTML summary of a figure gene table (and its exported library).
+
+The report is one HTML file: headline numbers, plots (embedded PNGs), and the numbers of every
+plot as plain tables, so it reads the same offline, in a browser without JavaScript, and after
+Galaxy's HTML sanitiser (which drops styles and, by default, data: images: the tables stay).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import csv
+import html
+import os
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import pandas as pd
+
+from . import __version__
+from .atomic import atomic_open
+from .cli import log, make_parser, run
+from .errors import DataError, UsageError
+from .table import FAMILY_SOURCES, FLAVORS, STRICT_SOURCES, SYNONYM_SOURCES, flavor_mask, read_table
+
+PROG = "pfocr-report"
+
+DESCRIPTION = """\
+Summarise a figure gene table (from pfocr-extract / pfocr-filter / pfocr-remap) as one
+self-contained HTML report: headline numbers, figures per organism, gene-set sizes with the
+size cut-offs marked, figures per publication year, the most frequent genes, the largest and
+smallest sets (linked to their PFOCR pages), and optionally the exported GMT library and the
+remap status breakdown. No JavaScript, no external files: it opens offline.
+
+A gene set is one figure's distinct gene IDs for one organism, from the rows of the chosen
+--flavor; the library is the sets with --min-size <= size <= --max-size (as pfocr-export).
+"""
+
+PFOCR_FIGURE_URL = "https://pfocr.wikipathways.org/figures/{}.html"
+TOP_GENES = 25
+TOP_ORGANISMS = 20
+EXTREMES = 5
+REMAP_STATUSES = ("mapped", "ambiguous", "unmapped", "retired-replaced")
+SIZE_BUCKETS = ((1, 1), (2, 2), (3, 4), (5, 9), (10, 19), (20, 49), (50, 99), (100, 199),
+                (200, 499), (500, None))
+TITLE_CHARS = 110
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = make_parser(PROG, DESCRIPTION)
+    p.add_argument("input", metavar="IN.tsv", help="figure gene table, or - for standard input")
+    p.add_argument("-o", "--output", required=True, metavar="REPORT.html",
+                   help="HTML report to write (- for standard output)")
+    p.add_argument("--flavor", choices=FLAVORS, default="strict",
+                   help="rows that make the gene sets: strict = official symbols, synonyms = "
+                        "plus alias/previous/synonym matches, all = plus family/complex "
+                        "expansions (default: strict, as pfocr-export)")
+    p.add_argument("--min-size", type=int, default=3, metavar="N",
+                   help="smallest gene set in the library (default: 3, as pfocr-export)")
+    p.add_argument("--max-size", type=int, default=None, metavar="N",
+                   help="largest gene set in the library (default: no limit)")
+    p.add_argument("--gmt", metavar="LIB.gmt",
+                   help="the exported GMT library: summarised and compared with the table")
+    p.add_argument("--remap-report", metavar="REPORT.tsv",
+                   help="pfocr-remap's report (TSV with a status column): status breakdown")
+    p.add_argument("--png-dir", metavar="DIR",
+                   help="also write every plot as DIR/<plot>.png (DIR is created if needed)")
+    p.add_argument("--images", choices=("embed", "link"), default="embed",
+                   help="embed: plots inside the HTML as data: URLs (default, one file); "
+                        "link: <img src=\"<plot>.png\"> next to the report (needs --png-dir "
+                        "set to the report's folder, or to a Galaxy html dataset's extra "
+                        "files folder)")
+    p.add_argument("--title", default="PFOCR gene-set library report", metavar="TEXT",
+                   help="heading of the report")
+    return p
+
+
+# ---------------------------------------------------------------------------- inputs
+
+
+@dataclass
+class GmtLibrary:
+    path: str
+    names: list[str] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+    sets: list[frozenset[str]] = field(default_factory=list)
+
+
+def read_gmt(path: str) -> GmtLibrary:
+    """Read a GMT file: ``name<TAB>title<TAB>gene...`` per line (empty lines are skipped)."""
+    lib = GmtLibrary(path)
+    label = os.path.basename(path)
+    seen: dict[str, int] = {}
+    for lineno, line in enumerate(_read_lines(path, "GMT library"), start=1):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) < 2:
+            raise DataError("not a GMT line: expected <set name><TAB><title><TAB><genes...>",
+                            path, lineno)
+        name = fields[0].strip()
+        if not name:
+            raise DataError("empty gene-set name", path, lineno)
+        if name in seen:
+            raise DataError(f"gene set {name!r} repeats line {seen[name]}", path, lineno)
+        seen[name] = lineno
+        genes = frozenset(g.strip() for g in fields[2:] if g.strip())
+        lib.names.append(name)
+        lib.titles.append(fields[1])
+        lib.sets.append(genes)
+    log.debug("%s: %d gene sets", label, len(lib.sets))
+    return lib
+
+
+def _read_lines(path: str, what: str) -> list[str]:
+    if not os.path.exists(path):
+        raise DataError("no such file", path)
+    if os.path.isdir(path):
+        raise DataError(f"is a directory, expected a {what}", path)
+    with open(path, "rb") as handle:
+        data = handle.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataError(f"not UTF-8 text ({exc.reason})", path, line) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n").split("\n")[: -1 if text.endswith("\n") else None]
+
+
+def read_remap_report(path: str) -> Counter[str]:
+    """Count the rows of a remap report per ``status`` (any other columns are ignored)."""
+    lines = _read_lines(path, "remap report (TSV)")
+    if not lines or not lines[0].strip():
+        raise DataError("empty file: expected a remap report with a header line", path)
+    reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+    header = next(reader)
+    if "status" not in header:
+        raise DataError("not a remap report: no 'status' column", path, 1)
+    col = header.index("status")
+    counts: Counter[str] = Counter()
+    for lineno, row in enumerate(reader, start=2):
+        if not row or row == [""]:
+            continue
+        if len(row) <= col:
+            raise DataError(f"{len(row)} field(s), the status column is field {col + 1}",
+                            path, lineno)
+        status = row[col].strip()
+        if not status:
+            raise DataError("empty status", path, lineno)
+        counts[status] += 1
+    return counts
+
+
+# ---------------------------------------------------------------------------- numbers
+
+
+def source_flavor(source: str) -> str:
+    """The narrowest flavor whose gene sets include rows matched through ``source``."""
+    if source in STRICT_SOURCES:
+        return "strict"
+    if source in SYNONYM_SOURCES:
+        return "synonyms"
+    return "all"
+
+
+def gene_sets(df: pd.DataFrame, flavor: str) -> pd.DataFrame:
+    """One row per (figure, organism) gene set of ``flavor``: figid, taxid, organism, size."""
+    sub = df.loc[flavor_mask(df, flavor) & (df["gene_id"] != ""), ["figid", "taxid", "gene_id"]]
+    if sub.empty:
+        return pd.DataFrame({"figid": [], "taxid": [], "size": []}, dtype=object)
+    sizes = sub.groupby(["figid", "taxid"], sort=True)["gene_id"].nunique()
+    return sizes.rename("size").reset_index()
+
+
+def in_range(size: int, min_size: int, max_size: int | None) -> bool:
+    return size >= min_size and (max_size is None or size <= max_size)
+
+
+@dataclass
+class Report:
+    """Everything the HTML shows, computed from the inputs (plain data, no plotting)."""
+
+    input_name: str
+    flavor: str
+    min_size: int
+    max_size: int | None
+    table: dict[str, int]
+    sources: list[tuple[str, str, int, int, int]]
+    flavors: list[tuple[str, int, int, int, int, int]]
+    library: dict[str, int | float]
+    sizes: list[int]
+    organisms: list[tuple[str, str, int, int, int]]
+    years: list[tuple[int, int]]
+    years_unknown: int
+    top_genes: list[tuple[str, str, str, int]]
+    largest: list[dict[str, str | int]]
+    smallest: list[dict[str, str | int]]
+    gmt: dict[str, int | float] | None = None
+    gmt_sizes: list[int] | None = None
+    gmt_name: str = ""
+    remap: list[tuple[str, int]] | None = None
+    remap_name: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def _col(df: pd.DataFrame, name: str) -> pd.Series:
+    return df[name] if name in df.columns else pd.Series("", index=df.index, dtype=object)
+
+
+def organism_names(df: pd.DataFrame) -> dict[str, str]:
+    """taxid -> organism name as the table writes it (the first name seen for the taxid)."""
+    pairs = df.loc[:, ["taxid", "organism"]].drop_duplicates("taxid")
+    return dict(zip(pairs["taxid"], pairs["organism"], strict=True))
+
+
+def compute(df: pd.DataFrame, flavor: str, min_size: int, max_size: int | None,
+            input_name: str) -> Report:
+    has_gene = df["gene_id"] != ""
+    table = {
+        "rows": len(df),
+        "figures": df["figid"].nunique(),
+        "papers": _col(df, "pmcid")[_col(df, "pmcid") != ""].nunique(),
+        "genes": df.loc[has_gene, "gene_id"].nunique(),
+        "organisms": df.loc[df["taxid"] != "", "taxid"].nunique(),
+        "rows_without_gene_id": int((~has_gene).sum()),
+    }
+
+    sources = []
+    for src, grp in df.groupby("source", sort=True):
+        g = grp["gene_id"][grp["gene_id"] != ""]
+        sources.append((str(src), source_flavor(str(src)), len(grp), grp["figid"].nunique(),
+                        g.nunique()))
+    sources.sort(key=lambda r: (-r[2], r[0]))
+
+    flavors = []
+    for fl in ("strict", "synonyms", "all"):
+        rows = df[flavor_mask(df, fl)]
+        sets = gene_sets(df, fl)
+        kept = sum(in_range(int(s), min_size, max_size) for s in sets["size"])
+        g = rows["gene_id"][rows["gene_id"] != ""]
+        flavors.append((fl, len(rows), rows["figid"].nunique(), g.nunique(), len(sets), kept))
+
+    sets = gene_sets(df, flavor)
+    sets["size"] = sets["size"].astype(int)
+    sets["kept"] = pd.Series([in_range(s, min_size, max_size) for s in sets["size"]],
+                             index=sets.index, dtype=bool)
+    kept = sets.loc[sets["kept"]]
+    names = organism_names(df)
+
+    rows = df[flavor_mask(df, flavor) & has_gene]
+    kept_keys = set(zip(kept["figid"], kept["taxid"], strict=True))
+    if kept_keys:
+        key = pd.Series(list(zip(rows["figid"], rows["taxid"], strict=True)), index=rows.index,
+                        dtype=object)
+        lib_rows = rows[key.isin(kept_keys)]
+    else:
+        lib_rows = rows.iloc[0:0]
+    sizes_kept = [int(s) for s in kept["size"]]
+    library: dict[str, int | float] = {
+        "sets": len(kept),
+        "figures": kept["figid"].nunique(),
+        "genes": lib_rows["gene_id"].nunique(),
+        "organisms": kept["taxid"].nunique(),
+        "sets_below_min": int((sets["size"] < min_size).sum()),
+        "sets_above_max": int((sets["size"] > max_size).sum()) if max_size is not None else 0,
+        "smallest": min(sizes_kept) if sizes_kept else 0,
+        "median": statistics.median(sizes_kept) if sizes_kept else 0,
+        "largest": max(sizes_kept) if sizes_kept else 0,
+    }
+
+    organisms = []
+    for taxid, grp in sets.groupby("taxid", sort=True):
+        k = int(grp["kept"].sum())
+        genes = lib_rows.loc[lib_rows["taxid"] == taxid, "gene_id"].nunique()
+        organisms.append((names.get(str(taxid), ""), str(taxid), k, len(grp) - k, genes))
+    organisms.sort(key=lambda r: (-r[2], -r[3], r[0], r[1]))
+
+    figmeta = df.drop_duplicates("figid").set_index("figid")
+    year_of = {f: _year(y) for f, y in zip(figmeta.index, _col(figmeta, "year"), strict=True)}
+    year_counts: Counter[int] = Counter()
+    unknown = 0
+    for fig in sorted(set(kept["figid"])):
+        y = year_of.get(fig)
+        if y is None:
+            unknown += 1
+        else:
+            year_counts[y] += 1
+
+    top_genes = []
+    if not lib_rows.empty:
+        per_gene = lib_rows.groupby(["taxid", "gene_id"], sort=True)["figid"].nunique()
+        symbols = (lib_rows.groupby(["taxid", "gene_id"], sort=True)["symbol"]
+                   .agg(lambda s: sorted(Counter(s).items(), key=lambda kv: (-kv[1], kv[0]))[0][0]))
+        ranked = sorted(per_gene.items(), key=lambda kv: (-kv[1], symbols[kv[0]], kv[0]))
+        for (taxid, gene_id), n in ranked[:TOP_GENES]:
+            top_genes.append((symbols[(taxid, gene_id)], gene_id, names.get(taxid, taxid), int(n)))
+
+    def describe(row) -> dict[str, str | int]:
+        meta = figmeta.loc[row.figid]
+        title = str(meta.get("figtitle", "")) or str(meta.get("papertitle", ""))
+        return {"figid": row.figid, "figid_alias": str(meta.get("figid_alias", "")),
+                "organism": names.get(row.taxid, row.taxid), "taxid": row.taxid,
+                "size": int(row.size), "title": title, "year": str(meta.get("year", ""))}
+
+    by_size = kept.sort_values(["size", "figid", "taxid"], ascending=[False, True, True],
+                               kind="mergesort")
+    largest = [describe(r) for r in by_size.head(EXTREMES).itertuples()]
+    rest = by_size.iloc[len(largest):]
+    small = rest.sort_values(["size", "figid", "taxid"], kind="mergesort").head(EXTREMES)
+    smallest = [describe(r) for r in small.itertuples()]
+
+    return Report(
+        input_name=input_name, flavor=flavor, min_size=min_size, max_size=max_size,
+        table=table, sources=sources, flavors=flavors, library=library,
+        sizes=sorted(int(s) for s in sets["size"]), organisms=organisms,
+        years=sorted(year_counts.items()), years_unknown=unknown, top_genes=top_genes,
+        largest=largest, smallest=smallest,
+    )
+
+
+def _year(value: str) -> int | None:
+    value = value.strip()
+    if len(value) == 4 and value.isdigit() and 1800 <= int(value) <= 2200:
+        return int(value)
+    return None
+
+
+def add_gmt(report: Report, lib: GmtLibrary, df: pd.DataFrame) -> None:
+    sizes = [len(s) for s in lib.sets]
+    ids = set(df["figid"]) | set(_col(df, "figid_alias")) - {""}
+    matched = sum(1 for n in lib.names if n in ids or n.removesuffix(".jpg") in ids)
+    genes: set[str] = set().union(*lib.sets) if lib.sets else set()
+    report.gmt = {
+        "sets": len(lib.sets),
+        "genes": len(genes),
+        "smallest": min(sizes) if sizes else 0,
+        "median": statistics.median(sizes) if sizes else 0,
+        "largest": max(sizes) if sizes else 0,
+        "named_after_table_figures": matched,
+        "outside_cutoffs": sum(not in_range(s, report.min_size, report.max_size)
+                               for s in sizes),
+    }
+    report.gmt_sizes = sorted(sizes)
+    report.gmt_name = os.path.basename(lib.path)
+
+
+def add_remap(report: Report, counts: Counter[str], path: str) -> None:
+    known = [(s, counts[s]) for s in REMAP_STATUSES]
+    other = sorted((s, n) for s, n in counts.items() if s not in REMAP_STATUSES)
+    report.remap = known + other
+    report.remap_name = os.path.basename(path)
+
+
+# ---------------------------------------------------------------------------- plots
+
+
+def make_plots(report: Report) -> list:
+    from . import report_plots as rp
+
+    plots = []
+    if report.organisms:
+        shown = report.organisms[:TOP_ORGANISMS]
+        labels = [o[0] or o[1] for o in shown]
+        kept = [o[2] for o in shown]
+        dropped = [o[3] for o in shown]
+        rest = report.organisms[TOP_ORGANISMS:]
+        if rest:
+            labels.append(f"{len(rest)} other organisms")
+            kept.append(sum(o[2] for o in rest))
+            dropped.append(sum(o[3] for o in rest))
+        plots.append(rp.organisms_bar(labels, kept, dropped, report.min_size, report.max_size))
+    if report.sizes:
+        plots.append(rp.size_histogram(report.sizes, report.min_size, report.max_size))
+    if report.years:
+        plots.append(rp.years_bar([y for y, _ in report.years], [n for _, n in report.years],
+                                  report.years_unknown))
+    if report.top_genes:
+        plots.append(rp.top_genes_bar([_gene_label(g, report) for g in report.top_genes],
+                                      [g[3] for g in report.top_genes]))
+    if report.gmt_sizes:
+        plots.append(rp.size_histogram(report.gmt_sizes, report.min_size, report.max_size,
+                                       name="gmt-set-sizes",
+                                       title=f"Gene-set sizes in {report.gmt_name}"))
+    if report.remap and sum(n for _, n in report.remap):
+        plots.append(rp.status_bar([s for s, _ in report.remap], [n for _, n in report.remap]))
+    return plots
+
+
+def _gene_label(gene: tuple[str, str, str, int], report: Report) -> str:
+    symbol, gene_id, organism, _ = gene
+    label = f"{symbol or '?'} ({gene_id})"
+    if len({g[2] for g in report.top_genes}) > 1:
+        label += f" {_abbrev(organism)}"
+    return label
+
+
+def _abbrev(organism: str) -> str:
+    parts = organism.split()
+    if len(parts) >= 2:
+        return f"{parts[0][0]}. {' '.join(parts[1:])}"
+    return organism
+
+
+# ---------------------------------------------------------------------------- HTML
+
+CSS = """
+body{font-family:"DejaVu Sans",Verdana,Arial,sans-serif;font-size:14px;color:#1d2a33;
+max-width:1100px;margin:24px auto;padding:0 16px;line-height:1.45;background:#fff}
+h1{font-size:24px;margin:0 0 4px;color:#123a52}
+h2{font-size:18px;margin:32px 0 8px;padding-bottom:4px;border-bottom:2px solid #2a6f97;
+color:#123a52}
+p.meta{color:#556;margin:0 0 16px}
+table{border-collapse:collapse;margin:8px 0 12px;font-size:13px}
+th,td{border:1px solid #cfd8df;padding:3px 8px;vertical-align:top}
+th{background:#eef3f7;text-align:left}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+table.headline td.n{font-size:16px;font-weight:bold;color:#123a52}
+img{max-width:100%;height:auto;display:block;margin:8px 0}
+p.empty{font-size:16px;padding:12px;background:#fff4e5;border:1px solid #f0c36d}
+details{margin:4px 0 12px}
+summary{cursor:pointer;color:#2a6f97}
+.small{font-size:12px;color:#556}
+"""
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _n(value: int | float) -> str:
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
+def _table(tid: str, header: Sequence[str], rows: Iterable[Sequence[object]],
+           numeric: Sequence[bool], css: str = "") -> str:
+    cls = f' class="{css}"' if css else ""
+    out = [f'<table id="{tid}"{cls} border="1" cellpadding="4" cellspacing="0">',
+           "<thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr></thead>",
+           "<tbody>"]
+    for row in rows:
+        cells = []
+        for value, num in zip(row, numeric, strict=True):
+            if num:
+                cells.append(f'<td class="n" align="right">{_n(value)}</td>')  # type: ignore[arg-type]
+            else:
+                cells.append(f"<td>{value}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table>")
+    return "\n".join(out)
+
+
+def _kv_table(tid: str, items: Sequence[tuple[str, str, int | float]]) -> str:
+    out = [f'<table id="{tid}" class="headline" border="1" cellpadding="4" cellspacing="0">',
+           "<tbody>"]
+    for key, label, value in items:
+        out.append(f'<tr id="{tid}-{key}"><th>{_e(label)}</th>'
+                   f'<td class="n" align="right">{_n(value)}</td></tr>')
+    out.append("</tbody></table>")
+    return "\n".join(out)
+
+
+def _img(plot, images: str) -> str:
+    if images == "link":
+        src = quote(f"{plot.name}.png")
+    else:
+        src = "data:image/png;base64," + base64.b64encode(plot.png).decode("ascii")
+    return (f'<img id="plot-{plot.name}" src="{src}" alt="{_e(plot.title)} (plot)" '
+            f'width="{plot.css_width}" height="{plot.css_height}">')
+
+
+def _figure_link(figid: str) -> str:
+    url = PFOCR_FIGURE_URL.format(quote(figid, safe=""))
+    return f'<a href="{_e(url)}">{_e(figid)}</a>'
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1].rstrip() + "\u2026"
+
+
+def _cutoffs(report: Report) -> str:
+    hi = f"{report.max_size:,}" if report.max_size is not None else "no limit"
+    return f"{report.min_size:,} \u2264 size \u2264 {hi}"
+
+
+def render_html(report: Report, plots: Sequence, images: str, title: str) -> str:
+    by_name = {p.name: p for p in plots}
+    css = base64.b64encode(CSS.strip().encode("utf-8")).decode("ascii")
+    o: list[str] = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta name="generator" content="pfocr-tools {_e(__version__)}">',
+        # a data: stylesheet: self-contained, and a sanitiser that drops <link> leaves no text
+        f'<link rel="stylesheet" href="data:text/css;base64,{css}">',
+        "</head>",
+        "<body>",
+        f"<h1>{_e(title)}</h1>",
+        f'<p class="meta">Figure gene table <code>{_e(report.input_name)}</code>; gene sets: '
+        f"<b>{_e(report.flavor)}</b> rows, one set per figure and organism, library cut-offs "
+        f"<b>{_e(_cutoffs(report))}</b>. Made by pfocr-report {_e(__version__)}.</p>",
+    ]
+    t = report.table
+    if t["rows"] == 0:
+        o.append('<p id="empty" class="empty"><b>The input table has no rows</b>: no figures, '
+                 "no genes, nothing to plot.</p>")
+    elif report.library["sets"] == 0:
+        o.append(f'<p id="empty" class="empty"><b>No gene set passes the cut-offs</b> '
+                 f"({_e(report.flavor)} rows, {_e(_cutoffs(report))}): the library is "
+                 "empty.</p>")
+
+    o.append('<h2 id="headline">Headline numbers</h2>')
+    o.append("<p>The input table:</p>")
+    o.append(_kv_table("table-numbers", [
+        ("figures", "figures", t["figures"]),
+        ("genes", "distinct genes (NCBI Gene IDs)", t["genes"]),
+        ("organisms", "organisms", t["organisms"]),
+        ("papers", "papers (PMC ids)", t["papers"]),
+        ("rows", "rows", t["rows"]),
+        ("rows_without_gene_id", "rows without a gene ID", t["rows_without_gene_id"]),
+    ]))
+    lib = report.library
+    o.append(f"<p>The library ({_e(report.flavor)} rows, {_e(_cutoffs(report))}):</p>")
+    items: list[tuple[str, str, int | float]] = [
+        ("sets", "gene sets", lib["sets"]),
+        ("figures", "figures", lib["figures"]),
+        ("genes", "distinct genes", lib["genes"]),
+        ("organisms", "organisms", lib["organisms"]),
+        ("sets_below_min", f"sets left out: fewer than {report.min_size} genes",
+         lib["sets_below_min"]),
+    ]
+    if report.max_size is not None:
+        items.append(("sets_above_max", f"sets left out: more than {report.max_size} genes",
+                      lib["sets_above_max"]))
+    items += [("smallest", "smallest set", lib["smallest"]),
+              ("median", "median set size", lib["median"]),
+              ("largest", "largest set", lib["largest"])]
+    o.append(_kv_table("library-numbers", items))
+
+    o.append('<h2 id="flavors">Rows per flavor and source</h2>')
+    o.append("<p>Each flavor includes the one above it: <i>strict</i> = official symbols, "
+             "<i>synonyms</i> adds alias/previous/synonym matches, <i>all</i> adds "
+             "family/complex expansions (FamPlex) and any other source.</p>")
+    o.append(_table("flavor-table",
+                    ["flavor", "rows", "figures", "distinct genes", "gene sets",
+                     "sets within cut-offs"],
+                    [(f"<b>{_e(f[0])}</b>" if f[0] == report.flavor else _e(f[0]), *f[1:])
+                     for f in report.flavors],
+                    [False, True, True, True, True, True]))
+    o.append(_table("source-table", ["source", "narrowest flavor", "rows", "figures",
+                                     "distinct genes"],
+                    [(f"<code>{_e(s[0]) or '(empty)'}</code>", _e(s[1]), *s[2:])
+                     for s in report.sources],
+                    [False, False, True, True, True]))
+    unknown_sources = [s[0] for s in report.sources
+                       if s[0] not in STRICT_SOURCES | SYNONYM_SOURCES | FAMILY_SOURCES]
+    if unknown_sources:
+        o.append(f'<p class="small">Sources not known to pfocr-tools (counted in <i>all</i>): '
+                 f"{_e(', '.join(unknown_sources))}.</p>")
+
+    o.append('<h2 id="organisms">Figures per organism</h2>')
+    if "organisms" in by_name:
+        o.append(_img(by_name["organisms"], images))
+        o.append(_table("organism-table",
+                        ["organism", "taxid", "sets in the library", "sets outside the cut-offs",
+                         "distinct genes in the library"],
+                        [(f"<i>{_e(r[0])}</i>", _e(r[1]), *r[2:]) for r in report.organisms],
+                        [False, False, True, True, True]))
+    else:
+        o.append("<p>No gene sets.</p>")
+
+    o.append('<h2 id="sizes">Gene-set sizes</h2>')
+    if "set-sizes" in by_name:
+        o.append(f"<p>All {_n(len(report.sizes))} {_e(report.flavor)} gene sets; the dashed "
+                 f"lines are the library cut-offs ({_e(_cutoffs(report))}).</p>")
+        o.append(_img(by_name["set-sizes"], images))
+        o.append(_size_buckets("size-table", report.sizes, report))
+    else:
+        o.append("<p>No gene sets.</p>")
+
+    o.append('<h2 id="years">Figures per publication year</h2>')
+    if "years" in by_name:
+        o.append(_img(by_name["years"], images))
+        rows = [(_e(y), n) for y, n in report.years]
+        if report.years_unknown:
+            rows.append(("unknown", report.years_unknown))
+        o.append(_details("Numbers", _table("year-table", ["year", "figures"], rows,
+                                            [False, True])))
+    elif report.years_unknown:
+        o.append(f"<p>No figure in the library has a publication year "
+                 f"({_n(report.years_unknown)} figures without one).</p>")
+        o.append(_table("year-table", ["year", "figures"],
+                        [("unknown", report.years_unknown)], [False, True]))
+    else:
+        o.append("<p>No figures in the library.</p>")
+
+    o.append(f'<h2 id="top-genes">Top {TOP_GENES} genes by number of figures</h2>')
+    if "top-genes" in by_name:
+        o.append(_img(by_name["top-genes"], images))
+        o.append(_details("Numbers", _table(
+            "gene-table", ["rank", "symbol", "NCBI Gene ID", "organism", "figures"],
+            [(i, _e(g[0]), _e(g[1]), f"<i>{_e(g[2])}</i>", g[3])
+             for i, g in enumerate(report.top_genes, start=1)],
+            [True, False, False, False, True])))
+    else:
+        o.append("<p>No genes in the library.</p>")
+
+    o.append('<h2 id="extremes">Largest and smallest gene sets</h2>')
+    if report.largest:
+        o.append(f"<p>In the library ({_e(_cutoffs(report))}); figure ids link to their PFOCR "
+                 "pages.</p>")
+        rows = []
+        for label, sets in (("largest", report.largest), ("smallest", report.smallest)):
+            for s in sets:
+                rows.append((_e(label), s["size"], _figure_link(str(s["figid"])),
+                             f"<i>{_e(s['organism'])}</i>", _e(s["year"]),
+                             _e(_short(str(s["title"])))))
+        o.append(_table("extremes-table",
+                        ["", "genes", "figure", "organism", "year", "title"], rows,
+                        [False, True, False, False, False, False]))
+    else:
+        o.append("<p>No gene sets in the library.</p>")
+
+    if report.gmt is not None:
+        g = report.gmt
+        o.append(f'<h2 id="gmt">GMT library <code>{_e(report.gmt_name)}</code></h2>')
+        o.append(_kv_table("gmt-numbers", [
+            ("sets", "gene sets", g["sets"]),
+            ("genes", "distinct genes", g["genes"]),
+            ("named_after_table_figures", "sets named after a figure of the table",
+             g["named_after_table_figures"]),
+            ("outside_cutoffs", f"sets outside the cut-offs ({_cutoffs(report)})",
+             g["outside_cutoffs"]),
+            ("smallest", "smallest set", g["smallest"]),
+            ("median", "median set size", g["median"]),
+            ("largest", "largest set", g["largest"]),
+        ]))
+        if "gmt-set-sizes" in by_name:
+            o.append(_img(by_name["gmt-set-sizes"], images))
+            o.append(_size_buckets("gmt-size-table", report.gmt_sizes or [], report))
+        else:
+            o.append('<p class="empty">The GMT library has no gene sets.</p>')
+
+    if report.remap is not None:
+        o.append(f'<h2 id="remap">Remap status <code>{_e(report.remap_name)}</code></h2>')
+        total = sum(n for _, n in report.remap)
+        if "remap-status" in by_name:
+            o.append(_img(by_name["remap-status"], images))
+        else:
+            o.append('<p class="empty">The remap report has no rows.</p>')
+        o.append(_table("remap-table", ["status", "rows", "percent"],
+                        [(_e(s), n, round(100 * n / total, 1) if total else 0)
+                         for s, n in report.remap] + [("<b>total</b>", total, 100 if total else 0)],
+                        [False, True, True]))
+
+    if report.notes:
+        o.append('<h2 id="notes">Notes</h2><ul>')
+        o.extend(f"<li>{_e(n)}</li>" for n in report.notes)
+        o.append("</ul>")
+    o.append('<p class="small">Gene sets: distinct NCBI Gene IDs of one figure and one organism. '
+             "PFOCR: Hanspers et al., Genome Biology 2020, doi:10.1186/s13059-020-02181-2; "
+             "data CC0.</p>")
+    o.append("</body>")
+    o.append("</html>")
+    return "\n".join(o) + "\n"
+
+
+def _details(summary: str, body: str) -> str:
+    return f"<details><summary>{_e(summary)}</summary>\n{body}\n</details>"
+
+
+def _size_buckets(tid: str, sizes: Sequence[int], report: Report) -> str:
+    rows = []
+    for lo, hi in SIZE_BUCKETS:
+        n = sum(1 for s in sizes if s >= lo and (hi is None or s <= hi))
+        if not n:
+            continue
+        label = f"{lo}" if lo == hi else (f"{lo}\u2013{hi}" if hi is not None else f"{lo}+")
+        inside = sum(1 for s in sizes if s >= lo and (hi is None or s <= hi)
+                     and in_range(s, report.min_size, report.max_size))
+        rows.append((_e(label), n, inside))
+    return _details("Numbers", _table(tid, ["genes per set", "gene sets", "within the cut-offs"],
+                                      rows, [False, True, True]))
+
+
+# ---------------------------------------------------------------------------- CLI
+
+
+def body(args: argparse.Namespace) -> int:
+    if args.min_size < 0:
+        raise UsageError(f"--min-size must be 0 or more, not {args.min_size}")
+    if args.max_size is not None and args.max_size < max(args.min_size, 1):
+        raise UsageError(f"--max-size {args.max_size} is below --min-size {args.min_size}")
+    if args.images == "link" and not args.png_dir:
+        raise UsageError("--images link needs --png-dir (the PNGs the report links to)")
+
+    df = read_table(args.input)
+    name = "standard input" if args.input == "-" else os.path.basename(args.input)
+    report = compute(df, args.flavor, args.min_size, args.max_size, name)
+    if args.gmt:
+        add_gmt(report, read_gmt(args.gmt), df)
+    if args.remap_report:
+        add_remap(report, read_remap_report(args.remap_report), args.remap_report)
+    plots = make_plots(report)
+    text = render_html(report, plots, args.images, args.title)
+
+    if args.png_dir:
+        if os.path.exists(args.png_dir) and not os.path.isdir(args.png_dir):
+            raise DataError("--png-dir exists and is not a directory", args.png_dir)
+        os.makedirs(args.png_dir, exist_ok=True)
+        for plot in plots:
+            with atomic_open(os.path.join(args.png_dir, f"{plot.name}.png"), "wb") as handle:
+                handle.write(plot.png)
+    with atomic_open(args.output) as handle:
+        handle.write(text)
+    lib = report.library
+    log.info("%s: %s figures, %s gene sets in the library (%s rows, %s), %d plots -> %s",
+             name, f"{report.table['figures']:,}", f"{lib['sets']:,}", report.flavor,
+             _cutoffs(report), len(plots), args.output)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    return run(PROG, body, parser, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
