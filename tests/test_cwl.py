@@ -199,6 +199,11 @@ def bindings(doc: dict[str, Any]) -> list[tuple[str, str, Any]]:
         binding = param.get("inputBinding") or {}
         if "prefix" in binding:
             out.append((name, binding["prefix"], param.get("type")))
+        types = param.get("type")
+        for t in types if isinstance(types, list) else [types]:
+            # an array whose items each get the prefix: --organism A --organism B
+            if isinstance(t, dict) and "prefix" in (t.get("inputBinding") or {}):
+                out.append((name, t["inputBinding"]["prefix"], t.get("items")))
     for arg in doc.get("arguments") or []:
         if isinstance(arg, dict) and "prefix" in arg:
             out.append(("arguments", arg["prefix"], None))

@@ -1,0 +1,115 @@
+#!/usr/bin/env cwl-runner
+cwlVersion: v1.2
+class: CommandLineTool
+
+label: "pfocr-filter: keep the figures and gene rows of chosen organisms"
+doc: |
+  Keep the figures (and gene rows) of chosen organisms in a figure gene table. Organisms are
+  scientific names (Mus musculus), common names (human, mouse, rat, zebrafish, fruit fly, worm,
+  yeast, arabidopsis, ...; MyGene.info's names too; case-insensitive) or NCBI taxids.
+  `by: genes` (default) keeps the gene rows matched through the lexicon of a chosen species;
+  `by: record` keeps every row of the figures whose record lists a chosen organism.
+  `exclude_mentions` also drops figures whose title, caption or paper title name another
+  organism (yeast, E. coli, plants, viruses, ... in a human library).
+
+intent: [edam:operation_3695]
+
+$namespaces:
+  edam: http://edamontology.org/
+  s: https://schema.org/
+
+hints:
+  SoftwareRequirement:
+    packages:
+      pfocr-tools:
+        version: ["0.1.0"]
+        specs: [https://pypi.org/project/pfocr-tools/]
+  ResourceRequirement:
+    coresMin: 1
+    ramMin: 1024
+  DockerRequirement:
+    dockerPull: python:3.11-slim
+
+baseCommand: pfocr-filter
+
+inputs:
+  gene_table:
+    label: Figure gene table
+    doc: The figure gene table from pfocr-extract (or another pfocr tool).
+    type: File
+    format: edam:format_3475
+    streamable: true
+    inputBinding:
+      position: 10
+  organisms:
+    label: Organisms to keep
+    doc: Scientific names, common names or NCBI taxids (at least one).
+    type:
+      type: array
+      items: string
+      inputBinding:
+        prefix: --organism
+  by:
+    label: Select by
+    doc: genes = gene rows of the organism's lexicon (default); record = all rows of figures
+      whose record lists the organism.
+    type:
+      - "null"
+      - type: enum
+        name: by
+        symbols: [genes, record]
+    inputBinding:
+      prefix: --by
+  exclude_mentions:
+    label: Exclude figures naming other organisms
+    doc: Also drop figures whose title, caption or paper title name another organism.
+    type: boolean?
+    inputBinding:
+      prefix: --exclude-mentions
+  allow_mentions:
+    label: Mentions that never drop a figure
+    doc: With exclude_mentions, organisms or groups (e.g. viruses) whose mention is allowed.
+    type:
+      - "null"
+      - type: array
+        items: string
+        inputBinding:
+          prefix: --allow-mention
+  output_name:
+    label: Output file name
+    doc: Name of the filtered figure gene table.
+    type: string
+    default: filtered-genes.tsv
+    inputBinding:
+      prefix: --output
+  log_name:
+    label: Decision log file name
+    doc: If set, write one line per figure with the decision and its reason.
+    type: string?
+    inputBinding:
+      prefix: --log
+  quiet:
+    label: Quiet
+    doc: Print only warnings and errors on stderr.
+    type: boolean?
+    inputBinding:
+      prefix: --quiet
+
+outputs:
+  filtered_table:
+    label: Filtered figure gene table
+    doc: The rows kept, same columns as the input.
+    type: File
+    format: edam:format_3475
+    outputBinding:
+      glob: $(inputs.output_name)
+  decision_log:
+    label: Decision log
+    doc: One line per figure, kept or dropped and why (written when log_name is set).
+    type: File?
+    format: edam:format_3475
+    outputBinding:
+      glob: $(inputs.log_name)
+
+s:license: https://spdx.org/licenses/MIT
+s:name: pfocr-filter
