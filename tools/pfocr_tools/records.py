@@ -88,6 +88,10 @@ def split_front_matter(text: str, label: str) -> str:
     first, sep, rest = text.partition("\n")
     if first.rstrip() != "---":
         raise DataError("no YAML front matter: the first line must be '---'", label, 1)
+    cut = rest.find("\n---\n")  # the usual closing line, found fast when nothing before it
+    if (cut >= 0 and not rest.startswith(("---", "..."))
+            and rest.find("\n---", 0, cut) < 0 and rest.find("\n...", 0, cut) < 0):
+        return rest[: cut + 1]
     end = _FM_END.search(rest)
     if end is None:
         raise DataError("YAML front matter is not closed by a '---' line", label)
@@ -128,7 +132,7 @@ def _tag_text(tag: str) -> str:
 
 def _check_tags(fm: str, label: str) -> None:
     """Refuse explicit YAML tags (``!!python/object`` and friends)."""
-    if not _TAG_HINT.search(fm):
+    if "!" not in fm or not _TAG_HINT.search(fm):
         return
     try:
         root = yaml.compose(fm, Loader=_BaseLoader)
@@ -165,6 +169,23 @@ def _all_text(value: object) -> bool:
     return False
 
 
+def _fields_are_text(doc: dict) -> bool:
+    """True if every field we use came back as text (so the typed reading is exact)."""
+    for key in (*TEXT_KEYS, *LIST_KEYS):
+        if not _all_text(doc.get(key, "")):
+            return False
+    genes = doc.get("genes", "")
+    if type(genes) is not list:
+        return _all_text(genes)
+    for row in genes:
+        if type(row) is not dict:
+            return False
+        for k, v in row.items():
+            if type(v) is not str or type(k) is not str:
+                return False
+    return True
+
+
 def load_front_matter(fm: str, label: str, exact: bool = False) -> dict:
     """Parse front matter; the fields we use come out exactly as the reference reads them."""
     _check_tags(fm, label)
@@ -176,9 +197,7 @@ def load_front_matter(fm: str, label: str, exact: bool = False) -> dict:
         except Exception:  # yaml_rs raises its own error types
             doc = load_reference(fm, label)  # gives the precise error, or the exact reading
         else:
-            if not isinstance(doc, dict) or not all(
-                _all_text(doc.get(k, "")) for k in (*TEXT_KEYS, *LIST_KEYS, "genes")
-            ):
+            if not isinstance(doc, dict) or not _fields_are_text(doc):
                 doc = load_reference(fm, label)
     if not isinstance(doc, dict):
         raise DataError("YAML front matter is not a mapping of keys to values", label, 2)
@@ -328,7 +347,12 @@ def build_figure(page: Page | None, gene_rows: list[tuple[str, ...]] | None,
     head = tuple(clean(v) for v in (figid, meta["figid_alias"], meta["pmcid"], meta["figtitle"],
                                      meta["papertitle"], meta["year"], record_orgs, ner,
                                      mentions))
-    rows = [(*head, *(clean(v) for v in row), str(n)) for row, n in counts.items()]
+    rows = []
+    for row, n in counts.items():
+        joined = "\t".join(row)
+        if joined.count("\t") != 6 or "\n" in joined or "\r" in joined:
+            row = tuple(clean(v) for v in row)
+        rows.append((*head, *row, str(n)))
     fmeta = {
         "figid": figid,
         "figid_alias": meta["figid_alias"],

@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported lazily: record parsing does not need it
+    import pandas as pd
 
 from .atomic import atomic_open
 from .errors import DataError
@@ -71,6 +73,8 @@ def source_in_flavor(source: str, flavor: str) -> bool:
 
 
 def flavor_mask(df: pd.DataFrame, flavor: str) -> pd.Series:
+    import pandas as pd
+
     if flavor == "all":
         return pd.Series(True, index=df.index)
     allowed = set(STRICT_SOURCES)
@@ -96,6 +100,8 @@ def write_rows(handle, rows: Iterable[Sequence[str]], header: Sequence[str] = CO
 def read_table(path: str, required: Sequence[str] = REQUIRED) -> pd.DataFrame:
     """Read a figure gene table (every column as text). ``-`` reads standard input."""
     import sys
+
+    import pandas as pd
 
     source = sys.stdin if path == "-" else path
     if path != "-":
