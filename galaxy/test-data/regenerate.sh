@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Regenerate the golden files of the Galaxy tool tests with the command-line tools, laid out
+# exactly as the wrappers lay out their inputs (records/<name>). Review the diff before committing.
+set -euo pipefail
+cd "$(dirname "$0")"
+TD=$PWD
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+old=records/old-schema/_figures
+cur=records/current-schema
+
+# pfocr_extract test 1: a collection of old-schema pages, flavor all, per-figure table
+mkdir -p "$W/t1/records"
+for f in PMC100003__mb2410470011 PMC4767141__jm-2014-01436m_0006 PMC4502937__12917_2015_473_Fig8_HTML; do
+  ln -s "$TD/$old/$f.md" "$W/t1/records/$f.md"
+done
+(cd "$W/t1" && pfocr-extract -q records -o "$TD/extract/old-schema-all.tsv" --flavor all \
+  --figures "$TD/extract/old-schema-figures.tsv" --jobs 1)
+
+# pfocr_extract test 2: current-schema pages + genes TSVs, strict
+mkdir -p "$W/t2/records"
+for f in PMC4134342__prio-7-378-g2 PMC6092617__EMBJ-37-e99429-g013; do
+  ln -s "$TD/$cur/_figures/$f.md" "$W/t2/records/$f.md"
+  ln -s "$TD/$cur/_data/$f-genes.tsv" "$W/t2/records/$f-genes.tsv"
+done
+(cd "$W/t2" && pfocr-extract -q records -o "$TD/extract/current-schema-strict.tsv" --flavor strict --jobs 1)
+
+# pfocr_extract tests 5, 6: the zip archive (the tar.gz holds the same members)
+pfocr-extract -q extract/records.zip -o extract/archive-all.tsv --jobs 1
+
+# pfocr_extract test 7: skip a bad record
+mkdir -p "$W/t7/records"
+ln -s "$TD/$old/PMC100003__mb2410470011.md" "$W/t7/records/PMC100003__mb2410470011.md"
+ln -s "$TD/extract/broken-yaml.md" "$W/t7/records/broken-yaml.md"
+(cd "$W/t7" && pfocr-extract -q records -o /dev/null --on-error skip --rejects "$TD/extract/rejects.tsv" --jobs 1)

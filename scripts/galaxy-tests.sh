@@ -1,0 +1,301 @@
+#!/usr/bin/env bash
+# Test the Galaxy wrappers (galaxy/) in a real Galaxy installed from PyPI, offline.
+#
+#   bash scripts/galaxy-tests.sh              lint, start Galaxy, run every tool test and the
+#                                             workflow tests, stop Galaxy; exit 1 on any failure
+#   bash scripts/galaxy-tests.sh -t TOOL_ID   only that tool's tests (repeatable; no workflow)
+#   bash scripts/galaxy-tests.sh --no-workflow / --no-tools / --no-lint
+#   bash scripts/galaxy-tests.sh --serve      start Galaxy and keep it up until interrupted
+#                                             (prints its URL and keys, for manual testing)
+#
+# Galaxy (galaxy-web-apps) and planemo are pinned and installed into their own venv under
+# .galaxy-test/venv (reused when present), with this package installed (editable) into the same
+# venv: Galaxy jobs run with that venv's Python. Galaxy runs with gunicorn on 127.0.0.1 (a free
+# port), in its own process group, with a fresh SQLite database under .galaxy-test/run, no conda,
+# no containers, the local job runner; it is stopped by its PID when the script exits.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+GALAXY_VERSION=26.1.2
+PLANEMO_VERSION=0.75.47
+GT=$ROOT/.galaxy-test
+VENV=$GT/venv
+RUN=$GT/run
+PY=${PYTHON:-python3}
+
+DO_LINT=1 DO_TOOLS=1 DO_WORKFLOW=1 SERVE=0
+TOOL_IDS=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    -t) TOOL_IDS+=("$2"); DO_WORKFLOW=0; shift 2 ;;
+    --no-lint) DO_LINT=0; shift ;;
+    --no-tools) DO_TOOLS=0; shift ;;
+    --no-workflow) DO_WORKFLOW=0; shift ;;
+    --serve) SERVE=1; shift ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "galaxy-tests: unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+
+say() { echo "galaxy-tests: $*" >&2; }
+T0=$(date +%s)
+elapsed() { echo "$(( $(date +%s) - T0 ))s"; }
+
+# ---------------------------------------------------------------- install (or reuse) the venv
+STAMP="galaxy-web-apps==$GALAXY_VERSION planemo==$PLANEMO_VERSION"
+if [ ! -f "$VENV/.pfocr-stamp" ] || [ "$(cat "$VENV/.pfocr-stamp")" != "$STAMP" ]; then
+  say "installing $STAMP into $VENV (takes about 2 minutes)"
+  rm -rf "$VENV"
+  mkdir -p "$GT"
+  "$PY" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
+  "$VENV/bin/python" -m pip install --quiet "galaxy-web-apps==$GALAXY_VERSION" \
+    "planemo==$PLANEMO_VERSION" 2>&1 | grep -v '^WARNING: Location' >&2 || true
+  "$VENV/bin/python" -c "import galaxy.version, planemo" || { say "install failed"; exit 1; }
+  echo "$STAMP" > "$VENV/.pfocr-stamp"
+fi
+say "installing pfocr-tools into the Galaxy venv"
+"$VENV/bin/python" -m pip install --quiet -e "$ROOT" 2>&1 | grep -v '^WARNING: Location' >&2 || true
+"$VENV/bin/python" -c "import pfocr_tools" || { say "pfocr-tools install failed"; exit 1; }
+export PATH="$VENV/bin:$PATH"
+export VIRTUAL_ENV=$VENV
+
+FAILED=0
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+
+# ---------------------------------------------------------------- lint
+if [ "$DO_LINT" = 1 ] && [ "$SERVE" = 0 ]; then
+  say "planemo lint -r --fail_level warn galaxy/"
+  if ! planemo lint -r --fail_level warn galaxy/ >"$GT/lint.log" 2>&1; then
+    grep -E '^(\.\.|Linting|Applying|Failed)|WARNING|ERROR' "$GT/lint.log" | grep -vE 'CHECK|INFO' >&2 || true
+    say "planemo lint FAILED (full log: $GT/lint.log)"
+    FAILED=1
+  fi
+  for wf in galaxy/workflows/*.gxwf.yml; do
+    [ -e "$wf" ] || continue
+    say "planemo workflow_lint $wf"
+    if ! planemo workflow_lint "$wf" >"$GT/workflow-lint.log" 2>&1; then
+      cat "$GT/workflow-lint.log" >&2
+      say "planemo workflow_lint FAILED"
+      FAILED=1
+    fi
+  done
+fi
+
+# ---------------------------------------------------------------- configure and start Galaxy
+rm -rf "$RUN"
+mkdir -p "$RUN"/{database,files,tmp,jobs,tool-deps,results}
+PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+URL="http://127.0.0.1:$PORT"
+ADMIN_KEY=$("$VENV/bin/python" -c 'import secrets; print(secrets.token_hex(16))')
+ID_SECRET=$("$VENV/bin/python" -c 'import secrets; print(secrets.token_hex(16))')
+ADMIN_EMAIL=pfocr-admin@example.org
+
+{
+  echo '<?xml version="1.0"?>'
+  echo '<toolbox monitor="false">'
+  echo '  <section id="pfocr" name="PFOCR">'
+  for xml in "$ROOT"/galaxy/*.xml; do
+    case $(basename "$xml") in macros.xml) continue ;; esac
+    echo "    <tool file=\"$xml\"/>"
+  done
+  echo '  </section>'
+  echo '</toolbox>'
+} > "$RUN/tool_conf.xml"
+
+cat > "$RUN/galaxy.yml" <<EOF
+gravity:
+  process_manager: null
+galaxy:
+  database_connection: sqlite:///$RUN/database/universe.sqlite?isolation_level=IMMEDIATE
+  database_auto_migrate: true
+  file_path: $RUN/files
+  new_file_path: $RUN/tmp
+  job_working_directory: $RUN/jobs
+  tool_dependency_dir: $RUN/tool-deps
+  data_dir: $RUN/database
+  tool_config_file: $RUN/tool_conf.xml
+  shed_tool_config_file: null
+  migrated_tools_config: null
+  tool_data_path: $RUN/tool-data
+  conda_auto_init: false
+  conda_auto_install: false
+  dependency_resolvers: []
+  container_resolvers: []
+  enable_mulled_containers: false
+  involucro_auto_init: false
+  enable_celery_tasks: false
+  preserve_python_environment: always
+  bootstrap_admin_api_key: $ADMIN_KEY
+  admin_users: $ADMIN_EMAIL
+  id_secret: $ID_SECRET
+  allow_path_paste: true
+  allow_user_creation: true
+  watch_tools: 'false'
+  cleanup_job: onsuccess
+  job_config:
+    runners:
+      local:
+        load: galaxy.jobs.runners.local:LocalJobRunner
+        workers: 2
+    execution:
+      default: local
+      environments:
+        local:
+          runner: local
+          env:
+            - name: GALAXY_SLOTS
+              value: '1'
+EOF
+
+GALAXY_PID=
+stop_galaxy() {
+  if [ -n "$GALAXY_PID" ] && kill -0 "$GALAXY_PID" 2>/dev/null; then
+    say "stopping Galaxy (pid $GALAXY_PID)"
+    kill -TERM -- "-$GALAXY_PID" 2>/dev/null || kill -TERM "$GALAXY_PID" 2>/dev/null || true
+    for _ in $(seq 1 30); do kill -0 "$GALAXY_PID" 2>/dev/null || break; sleep 1; done
+    kill -KILL -- "-$GALAXY_PID" 2>/dev/null || true
+  fi
+  GALAXY_PID=
+}
+trap stop_galaxy EXIT
+trap 'exit 130' INT TERM
+
+say "starting Galaxy $GALAXY_VERSION on $URL (log: $RUN/galaxy.log)"
+(
+  cd "$RUN"
+  export GALAXY_CONFIG_FILE=$RUN/galaxy.yml
+  # setsid: own process group (and session), so it is stopped as a whole by its PID
+  exec setsid "$VENV/bin/gunicorn" 'galaxy.webapps.galaxy.fast_factory:factory()' \
+    --timeout 600 -k galaxy.webapps.galaxy.workers.Worker -b "127.0.0.1:$PORT" --workers=1 \
+    --config python:galaxy.web_stack.gunicorn_config --no-control-socket
+) >"$RUN/galaxy.log" 2>&1 &
+GALAXY_PID=$!
+
+for i in $(seq 1 240); do
+  if curl -fsS "$URL/api/version" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$GALAXY_PID" 2>/dev/null; then
+    tail -40 "$RUN/galaxy.log" >&2; say "Galaxy exited before it was ready"; exit 1
+  fi
+  if [ "$i" = 240 ]; then tail -40 "$RUN/galaxy.log" >&2; say "Galaxy not ready after 240 s"; exit 1; fi
+  sleep 1
+done
+say "Galaxy ready after $(elapsed)"
+
+# a normal user (and its API key) for planemo's workflow tests
+USER_KEY=$("$VENV/bin/python" - "$URL" "$ADMIN_KEY" <<'EOF'
+import sys
+from bioblend.galaxy import GalaxyInstance
+gi = GalaxyInstance(url=sys.argv[1], key=sys.argv[2])
+user = gi.users.create_local_user("pfocr-tester", "pfocr-tester@example.org", "pfocr-tester-pw")
+print(gi.users.create_user_apikey(user["id"]))
+EOF
+)
+
+if [ "$SERVE" = 1 ]; then
+  say "serving: URL=$URL ADMIN_KEY=$ADMIN_KEY USER_KEY=$USER_KEY (Ctrl-C or kill $$ to stop)"
+  wait "$GALAXY_PID" || true
+  exit 0
+fi
+
+# ---------------------------------------------------------------- tool tests
+count_tool_results() {  # JSON of galaxy-tool-test -> "passed failed", failures listed on stderr
+  "$VENV/bin/python" - "$1" <<'EOF'
+import json, sys
+try:
+    with open(sys.argv[1]) as fh:
+        tests = json.load(fh).get("tests", [])
+except (OSError, ValueError):
+    tests = []
+passed = failed = 0
+for t in tests:
+    status = (t.get("data") or {}).get("status")
+    if status == "success":
+        passed += 1
+    else:
+        failed += 1
+        print(f"galaxy-tests: FAILED {t.get('id')}: {status}", file=sys.stderr)
+print(passed, failed)
+EOF
+}
+
+if [ "$DO_TOOLS" = 1 ]; then
+  args=()
+  for t in "${TOOL_IDS[@]+"${TOOL_IDS[@]}"}"; do args+=(-t "$t"); done
+  say "running tool tests (galaxy-tool-test --parallel-tests 2)"
+  rc=0
+  if [ "${#TOOL_IDS[@]}" -gt 1 ]; then
+    # galaxy-tool-test takes one -t: run each tool in turn, appending to one JSON
+    first=1
+    for t in "${TOOL_IDS[@]}"; do
+      extra=(); [ "$first" = 1 ] || extra=(--append)
+      galaxy-tool-test -u "$URL" -a "$ADMIN_KEY" --test-data "$ROOT/galaxy/test-data" \
+        --parallel-tests 2 -t "$t" "${extra[@]+"${extra[@]}"}" -j "$RUN/results/tools.json" \
+        -o "$RUN/results/tool-outputs" >"$RUN/results/tools-$t.log" 2>&1 || rc=1
+      first=0
+    done
+  else
+    galaxy-tool-test -u "$URL" -a "$ADMIN_KEY" --test-data "$ROOT/galaxy/test-data" \
+      --parallel-tests 2 "${args[@]+"${args[@]}"}" -j "$RUN/results/tools.json" \
+      -o "$RUN/results/tool-outputs" >"$RUN/results/tools.log" 2>&1 || rc=1
+  fi
+  read -r p f < <(count_tool_results "$RUN/results/tools.json")
+  if [ "$rc" != 0 ] || [ "$f" != 0 ] || [ "$p" = 0 ]; then
+    grep -E 'ERROR|Error|FAIL|assert' "$RUN"/results/tools*.log | tail -60 >&2 || true
+    [ "$f" != 0 ] || f=$((f + 1))
+    FAILED=1
+  fi
+  say "tool tests: $p passed, $f failed ($(elapsed))"
+  TOTAL_PASSED=$((TOTAL_PASSED + p)); TOTAL_FAILED=$((TOTAL_FAILED + f))
+fi
+
+# ---------------------------------------------------------------- workflow tests
+count_planemo_results() {  # planemo's test JSON -> "passed failed"
+  "$VENV/bin/python" - "$1" <<'EOF'
+import json, sys
+try:
+    with open(sys.argv[1]) as fh:
+        tests = json.load(fh).get("tests", [])
+except (OSError, ValueError):
+    tests = []
+passed = failed = 0
+for t in tests:
+    status = (t.get("data") or {}).get("status")
+    if status == "success":
+        passed += 1
+    else:
+        failed += 1
+        print(f"galaxy-tests: FAILED {t.get('id')}: {status}", file=sys.stderr)
+print(passed, failed)
+EOF
+}
+
+if [ "$DO_WORKFLOW" = 1 ]; then
+  for wf in galaxy/workflows/*.gxwf.yml; do
+    [ -e "$wf" ] || continue
+    name=$(basename "$wf" .gxwf.yml)
+    say "running workflow tests of $wf (planemo test --engine external_galaxy)"
+    rc=0
+    (cd "$RUN/results" && planemo test --engine external_galaxy --galaxy_url "$URL" \
+       --galaxy_admin_key "$ADMIN_KEY" --galaxy_user_key "$USER_KEY" \
+       --test_output_json "$RUN/results/$name.json" --test_output "$RUN/results/$name.html" \
+       --summary minimal "$ROOT/$wf") >"$RUN/results/$name.log" 2>&1 || rc=1
+    read -r p f < <(count_planemo_results "$RUN/results/$name.json")
+    if [ "$rc" != 0 ] || [ "$f" != 0 ] || [ "$p" = 0 ]; then
+      tail -60 "$RUN/results/$name.log" >&2
+      [ "$f" != 0 ] || f=$((f + 1))
+      FAILED=1
+    fi
+    say "workflow $name: $p passed, $f failed ($(elapsed))"
+    TOTAL_PASSED=$((TOTAL_PASSED + p)); TOTAL_FAILED=$((TOTAL_FAILED + f))
+  done
+fi
+
+stop_galaxy
+echo "galaxy: $TOTAL_PASSED passed, $TOTAL_FAILED failed (lint $([ "$DO_LINT" = 1 ] && echo run || echo skipped); $(elapsed))"
+if [ "$FAILED" != 0 ]; then
+  say "FAILED (logs and outputs under $RUN)"
+  exit 1
+fi
