@@ -50,11 +50,26 @@ def _by_key() -> dict[str, Organism]:
     return index
 
 
-def by_taxid(taxid: str) -> Organism | None:
+@lru_cache(maxsize=1)
+def _by_taxid() -> dict[str, Organism]:
+    index: dict[str, Organism] = {}
     for org in organisms():
-        if org.taxid == taxid:
-            return org
-    return None
+        index.setdefault(org.taxid, org)
+    return index
+
+
+def by_taxid(taxid: str) -> Organism | None:
+    return _by_taxid().get(taxid)
+
+
+def _normalize(name: str) -> str:
+    """What we compare: case-folded, ``_`` as a space (``Mus_musculus`` as in GMT file names),
+    white space collapsed, a ``taxid:`` / ``txid`` / ``NCBITaxon:`` prefix dropped."""
+    key = " ".join(name.replace("_", " ").split()).casefold()
+    for prefix in ("ncbitaxon:", "taxid:", "taxon:", "txid"):
+        if key.startswith(prefix) and key[len(prefix):].strip().isdigit():
+            return key[len(prefix):].strip()
+    return key
 
 
 def resolve(name: str) -> tuple[str, str]:
@@ -63,12 +78,14 @@ def resolve(name: str) -> tuple[str, str]:
     Any numeric taxid is accepted (its name is looked up when known); unknown names raise a
     UsageError listing close matches.
     """
-    key = " ".join(name.split()).casefold()
+    key = _normalize(name)
     org = _by_key().get(key)
     if org is not None:
         return org.taxid, org.scientific_name
     if key.isdigit():
-        return key.lstrip("0") or "0", ""
+        taxid = key.lstrip("0") or "0"
+        org = by_taxid(taxid)
+        return taxid, org.scientific_name if org is not None else ""
     close = difflib.get_close_matches(key, list(_by_key()), n=5, cutoff=0.6)
     hint = f"; did you mean: {', '.join(close)}?" if close else ""
     raise UsageError(f"unknown organism {name!r}{hint} (or give an NCBI taxid)")
@@ -76,10 +93,11 @@ def resolve(name: str) -> tuple[str, str]:
 
 @lru_cache(maxsize=1)
 def _mention_regex() -> re.Pattern[str]:
-    parts = []
-    for org in organisms():
-        pats = "|".join(org.mention_patterns)
-        parts.append(f"(?P<t{org.taxid}>{pats})")
+    """One regex for every mention pattern; longer patterns are tried first, so that
+    ``Plasmodium vivax`` wins over the genus pattern ``Plasmodium`` of P. falciparum."""
+    pairs = [(pat, org.taxid) for org in organisms() for pat in org.mention_patterns]
+    pairs.sort(key=lambda pt: -len(pt[0]))  # stable: table order among equal lengths
+    parts = [f"(?P<t{taxid}_{i}>{pat})" for i, (pat, taxid) in enumerate(pairs)]
     return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])", re.IGNORECASE)
 
 
@@ -91,11 +109,11 @@ def mentioned_taxids(*texts: str) -> list[str]:
         if not text:
             continue
         for m in regex.finditer(text):
-            found.add(m.lastgroup[1:])  # type: ignore[index]
+            found.add(m.lastgroup[1:].split("_", 1)[0])  # type: ignore[union-attr]
     return sorted(found, key=int)
 
 
 def name_to_taxid(name: str) -> str | None:
     """Taxid for an organism name as written in records (``''`` or unknown -> None)."""
-    org = _by_key().get(" ".join(name.split()).casefold())
+    org = _by_key().get(_normalize(name))
     return org.taxid if org else None
