@@ -1,0 +1,509 @@
+"""pfocr-remap: map the gene identifiers of a figure gene table (MyGene.info or offline index)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import geneindex
+from .atomic import atomic_open
+from .cli import log, make_parser, run
+from .errors import DataError, UsageError
+from .organisms import by_taxid, resolve
+from .table import read_table, write_rows, write_table
+
+PROG = "pfocr-remap"
+DESCRIPTION = """\
+Map the genes of a figure gene table to current NCBI Gene IDs, Ensembl, UniProt, symbols, or
+orthologs in another species, through MyGene.info or the offline gene index in the package.
+
+  pfocr-remap figure-genes.tsv -o remapped.tsv --to entrez,ensembl --report report.tsv
+  pfocr-remap figure-genes.tsv -o mouse.tsv --ortholog-to mouse
+  pfocr-remap figure-genes.tsv -o out.tsv --backend mygene --email you@example.org
+
+Look-ups (--from): gene_id (NCBI Gene ID, retired IDs replaced), symbol (official, previous
+and alias symbols) or word (the OCR text, FamPlex families and complexes expanded). Ranking:
+exact official symbol, then previous symbol, then alias; a term naming several genes at its
+best rank is "ambiguous" and left as it was (every candidate is listed in --report).
+--backend mygene uses the network (MyGene.info); local (default) works offline.
+"""
+
+TO_CHOICES = ("entrez", "ensembl", "uniprot", "symbol")
+MYGENE_NAMES = {
+    "human": "9606", "mouse": "10090", "rat": "10116", "fruitfly": "7227",
+    "nematode": "6239", "zebrafish": "7955", "thale-cress": "3702", "frog": "8364",
+    "pig": "9823",
+}
+WORD_SOURCES = {"symbol": "ncbigene_symbol", "previous": "ncbigene_synonym",
+                "alias": "ncbigene_synonym", "family": "famplex_relations"}
+REPORT_COLUMNS = ("query", "species", "status", "match", "gene_id", "symbol", "family",
+                  "candidates", "orthologs", "rows", "backend", "data_version")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    gene_id: str
+    taxid: str
+    symbol: str
+    match: str  # symbol | previous | alias | gene_id | retired
+
+
+@dataclass(frozen=True)
+class GeneInfo:
+    gene_id: str
+    taxid: str
+    symbol: str
+    ensembl: tuple[str, ...] = ()
+    uniprot: tuple[str, ...] = ()
+
+
+@dataclass
+class Outcome:
+    status: str  # mapped | ambiguous | unmapped | retired-replaced | family
+    match: str = ""
+    genes: list[str] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+    family: str = ""
+
+
+RANK = {"symbol": 0, "gene_id": 0, "retired": 1, "previous": 1, "alias": 2}
+
+
+# --------------------------------------------------------------------------------------------
+# backends
+
+
+class LocalBackend:
+    name = "local"
+
+    def __init__(self, index: geneindex.GeneIndex):
+        self.index = index
+        self.requests = 0
+
+    def data_version(self) -> str:
+        return self.index.data_version
+
+    def resolve(self, terms: Sequence[str], scope: str, taxids: Sequence[str]
+                ) -> dict[str, list[Candidate]]:
+        out: dict[str, list[Candidate]] = {}
+        if scope == "gene_id":
+            hits = self.index.lookup_ids(terms, taxids)
+            genes = self.index.genes({g for h in hits.values() for g, _, _ in h})
+            for term, found in hits.items():
+                out[term] = [Candidate(g, t, genes[g].symbol if g in genes else "", m)
+                             for g, t, m in found]
+            return out
+        hits_k = self.index.lookup_terms(terms, taxids)
+        genes = self.index.genes({g for h in hits_k.values() for g, _, _ in h})
+        for term, found in hits_k.items():
+            out[term] = [Candidate(g, t, genes[g].symbol if g in genes else "",
+                                   geneindex.KIND_NAMES[k]) for g, t, k in found]
+        return out
+
+    def annotate(self, ids: Iterable[str]) -> dict[str, GeneInfo]:
+        return {g: GeneInfo(x.gene_id, x.taxid, x.symbol, x.ensembl, x.uniprot)
+                for g, x in self.index.genes(sorted(set(ids))).items()}
+
+    def orthologs(self, ids: Iterable[str], taxid: str) -> dict[str, list[str]]:
+        return self.index.orthologs(sorted(set(ids)), taxid)
+
+    def family(self, term: str) -> tuple[str, str, tuple[str, ...]] | None:
+        return self.index.family(term)
+
+
+class MygeneBackend:
+    name = "mygene"
+
+    def __init__(self, client, families: geneindex.GeneIndex | None):  # noqa: ANN001
+        self.client = client
+        self.families = families
+        self.docs: dict[str, dict] = {}
+
+    @property
+    def requests(self) -> int:
+        return self.client.requests
+
+    def data_version(self) -> str:
+        meta = self.client.metadata()
+        return f"mygene.info build {meta.get('build_version') or '?'}"
+
+    def resolve(self, terms: Sequence[str], scope: str, taxids: Sequence[str]
+                ) -> dict[str, list[Candidate]]:
+        from .mygene_backend import SCOPES
+
+        species = ",".join(sorted(set(taxids), key=int))
+        # a '"' would break the whole batch (the server splits q like a shell): not sendable
+        sendable = [t for t in terms if '"' not in t and t.strip()]
+        size = min(1000, 10 * max(1, len(set(taxids))))
+        hits = self.client.querymany(sendable, SCOPES[scope], species, size) if sendable else {}
+        out: dict[str, list[Candidate]] = {}
+        for term in terms:
+            cands = []
+            for doc in hits.get(term, []):
+                gid = doc["gene_id"]
+                self.docs.setdefault(gid, doc)
+                if scope == "gene_id":
+                    match = "gene_id" if gid == term.strip() else "retired"
+                else:
+                    match = "symbol" if geneindex.fold(doc["symbol"]) == geneindex.fold(term) \
+                        else "alias"
+                cands.append(Candidate(gid, doc["taxid"], doc["symbol"], match))
+            out[term] = cands
+        return out
+
+    def _docs(self, ids: Iterable[str]) -> dict[str, dict]:
+        missing = sorted({g for g in ids if g not in self.docs}, key=_id_key)
+        if missing:
+            for gid, doc in self.client.getgenes(missing).items():
+                if doc is not None:
+                    self.docs[gid] = doc
+        return {g: self.docs[g] for g in ids if g in self.docs}
+
+    def annotate(self, ids: Iterable[str]) -> dict[str, GeneInfo]:
+        docs = self._docs(list(ids))
+        return {g: GeneInfo(d["gene_id"], d["taxid"], d["symbol"], tuple(d["ensembl"]),
+                            tuple(d["uniprot"])) for g, d in docs.items()}
+
+    def orthologs(self, ids: Iterable[str], taxid: str) -> dict[str, list[str]]:
+        docs = self._docs(list(ids))
+        out = {}
+        for g in ids:
+            doc = docs.get(g)
+            homologs = doc["homologs"] if doc else ()
+            out[g] = sorted({str(o) for t, o in homologs if str(t) == taxid and str(o) != g},
+                            key=_id_key)
+        return out
+
+    def family(self, term: str) -> tuple[str, str, tuple[str, ...]] | None:
+        return self.families.family(term) if self.families is not None else None
+
+
+def _id_key(value: str) -> tuple[int, str]:
+    return (int(value), value) if value.isdigit() else (1 << 62, value)
+
+
+# --------------------------------------------------------------------------------------------
+# the remapping
+
+
+@dataclass
+class Options:
+    from_: str = "gene_id"
+    species: tuple[str, ...] = ()
+    to: tuple[str, ...] = ("entrez",)
+    ortholog_to: str = ""
+    unmapped: str = "keep"
+
+
+def parse_species(text: str, what: str = "--species") -> tuple[str, ...]:
+    out: list[str] = []
+    for part in text.split(","):
+        name = part.strip()
+        if not name:
+            continue
+        taxid = MYGENE_NAMES.get(name.casefold())
+        if taxid is None:
+            try:
+                taxid = resolve(name)[0]
+            except UsageError as exc:
+                raise DataError(exc.message, what) from None
+        if taxid not in out:
+            out.append(taxid)
+    if not out:
+        raise DataError("no species given", what)
+    return tuple(out)
+
+
+def organism_name(taxid: str) -> str:
+    org = by_taxid(taxid)
+    return org.scientific_name if org else ""
+
+
+def decide(term: str, cands: list[Candidate], scope: str, family) -> Outcome:  # noqa: ANN001
+    """Rank candidates: official symbol > previous > alias; ambiguity is never resolved."""
+    cands = sorted(cands, key=lambda c: (RANK.get(c.match, 9), _id_key(c.taxid),
+                                         _id_key(c.gene_id)))
+    if scope == "gene_id":
+        current = sorted({c.gene_id for c in cands if c.match == "gene_id"})
+        replaced = sorted({c.gene_id for c in cands if c.match == "retired"})
+        if len(current) == 1:
+            return Outcome("mapped", "gene_id", current, cands)
+        if current:
+            return Outcome("ambiguous", "gene_id", [], cands)
+        if len(replaced) == 1:
+            return Outcome("retired-replaced", "retired", replaced, cands)
+        if replaced:
+            return Outcome("ambiguous", "retired", [], cands)
+        return Outcome("unmapped", "", [], cands)
+    official = sorted({c.gene_id for c in cands if c.match == "symbol"}, key=_id_key)
+    if len(official) == 1:
+        return Outcome("mapped", "symbol", official, cands)
+    if official:
+        return Outcome("ambiguous", "symbol", [], cands)
+    if family is not None:
+        fplx, kind, members = family
+        return Outcome("family", "family", list(members), cands, f"{fplx} ({kind})")
+    synonyms = sorted({c.gene_id for c in cands}, key=_id_key)
+    if not synonyms:
+        return Outcome("unmapped", "", [], cands)
+    best = min(RANK.get(c.match, 9) for c in cands)
+    match = next(c.match for c in cands if RANK.get(c.match, 9) == best)
+    if len(synonyms) == 1:
+        return Outcome("mapped", match, synonyms, cands)
+    # previous and alias symbols are one tier: MyGene.info does not tell them apart
+    return Outcome("ambiguous", match, [], cands)
+
+
+def _row_taxids(df: pd.DataFrame) -> None:
+    bad = ~df["taxid"].str.fullmatch(r"\d+")
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise DataError(f"taxid {df['taxid'].iloc[i]!r} is not an NCBI taxid", None, i + 2)
+
+
+def remap(df: pd.DataFrame, backend, opts: Options, with_version: bool = True  # noqa: ANN001
+          ) -> tuple[pd.DataFrame, list[list[str]]]:
+    """Remap a figure gene table; return the new table and the report rows.
+
+    ``with_version=False`` leaves the report's data_version empty (for MyGene.info, asking for
+    it costs a request).
+    """
+    col = opts.from_
+    scope = "gene_id" if col == "gene_id" else "symbol"
+    _row_taxids(df)
+    if col == "word":
+        # the word is looked up again: one row per (figure, species, word) is enough
+        df = df.drop_duplicates(["figid", "taxid", "word"], keep="first")
+    terms = df[col].astype(str)
+    species_col = (pd.Series("|".join(opts.species), index=df.index) if opts.species
+                   else df["taxid"])
+    keys = terms + "\x1f" + species_col
+    codes, uniques = pd.factorize(keys, sort=False)
+    pairs = [k.split("\x1f") for k in uniques]
+    counts = pd.Series(codes).value_counts().to_dict()
+    all_taxids = sorted({t for _, sp in pairs for t in sp.split("|")}, key=int)
+    distinct_terms = sorted({t for t, _ in pairs if t.strip()})
+    log.info("%d rows, %d distinct (term, species) keys, %d distinct terms (%s backend)",
+             len(df), len(pairs), len(distinct_terms), backend.name)
+    found = backend.resolve(distinct_terms, scope, all_taxids) if distinct_terms else {}
+
+    outcomes: list[Outcome] = []
+    for term, sp in pairs:
+        taxa = set(sp.split("|"))
+        cands = [c for c in found.get(term, []) if c.taxid in taxa]
+        fam = None
+        if col == "word" and "9606" in taxa and term.strip():
+            fam = backend.family(term)
+        outcomes.append(decide(term, cands, scope, fam))
+
+    needed = {g for o in outcomes for g in o.genes}
+    genes = backend.annotate(needed) if needed else {}
+    target = opts.ortholog_to
+    orth: dict[str, list[str]] = {}
+    if target:
+        sources = sorted({g for g in needed if g in genes and genes[g].taxid != target},
+                         key=_id_key)
+        orth = backend.orthologs(sources, target) if sources else {}
+        extra = {o for lst in orth.values() for o in lst if o not in genes}
+        if extra:
+            genes.update(backend.annotate(extra))
+
+    # one list of result entries per key
+    entry_rows: list[tuple] = []
+    report: list[list[str]] = []
+    version = backend.data_version() if with_version else ""
+    target_name = organism_name(target) if target else ""
+    for code, ((term, sp), out) in enumerate(zip(pairs, outcomes, strict=True)):
+        results: list[tuple[str, str]] = []  # (gene_id, status)
+        orth_note: list[str] = []
+        if out.genes:
+            for g in out.genes:
+                if not target:
+                    results.append((g, out.status))
+                    continue
+                info = genes.get(g)
+                if info is not None and info.taxid == target:
+                    results.append((g, out.status))
+                    continue
+                targets = orth.get(g, [])
+                orth_note.extend(targets)
+                results.extend((o, out.status) for o in targets)
+        status = out.status
+        if out.genes and not results:
+            status = "unmapped"
+        if results:
+            for g, st in results:
+                info = genes.get(g) or GeneInfo(g, "", "")
+                entry_rows.append((code, g, info.symbol, info.taxid, "|".join(info.ensembl),
+                                   "|".join(info.uniprot), st, out.match, out.family))
+        else:
+            entry_rows.append((code, None, None, None, "", "", status, out.match, out.family))
+        chosen = [g for g, _ in results] if not target else out.genes
+        report.append([
+            term, sp, status if not (out.genes and not results) else "unmapped",
+            out.match + (" (no ortholog)" if out.genes and not results else ""),
+            "|".join(chosen), "|".join(genes[g].symbol if g in genes else "" for g in chosen),
+            out.family,
+            ";".join(f"{c.gene_id}:{c.symbol}:{c.match}:{c.taxid}" for c in out.candidates),
+            "|".join(orth_note), str(counts.get(code, 0)), backend.name, version,
+        ])
+
+    entries = pd.DataFrame(entry_rows, columns=[
+        "_key", "_gene", "_symbol", "_taxid", "ensembl", "uniprot", "remap_status",
+        "remap_match", "remap_family"])
+    base = df.drop(columns=[c for c in ("ensembl", "uniprot", "remap_status", "remap_match",
+                                        "remap_family") if c in df.columns])
+    base = base.assign(_key=codes)
+    out_df = base.merge(entries, on="_key", how="left", sort=False)
+    mapped = out_df["_gene"].notna()
+    if opts.unmapped == "drop":
+        out_df = out_df[mapped].reset_index(drop=True)
+        mapped = out_df["_gene"].notna()
+
+    replace_ids = "entrez" in opts.to or bool(target) or col == "word"
+    replace_symbols = "symbol" in opts.to or bool(target) or col == "word"
+    columns = list(df.columns)
+    if replace_ids:
+        if "source_gene_id" not in columns:
+            columns.insert(columns.index("gene_id") + 1, "source_gene_id")
+            out_df["source_gene_id"] = out_df["gene_id"]
+        out_df["gene_id"] = out_df["_gene"].where(mapped, out_df["gene_id"])
+    if replace_symbols:
+        if "source_symbol" not in columns:
+            columns.insert(columns.index("symbol") + 1, "source_symbol")
+            out_df["source_symbol"] = out_df["symbol"]
+        out_df["symbol"] = out_df["_symbol"].where(mapped, out_df["symbol"])
+    if target:
+        out_df["taxid"] = out_df["taxid"].where(~mapped, target)
+        out_df["organism"] = out_df["organism"].where(~mapped, target_name)
+    if col == "word":
+        out_df["match"] = out_df["match"].where(~mapped, out_df["word"])
+        out_df["source"] = out_df["source"].where(
+            ~mapped, out_df["remap_match"].map(WORD_SOURCES).fillna(out_df["source"]))
+    for extra_col in ("ensembl", "uniprot"):
+        if extra_col in opts.to:
+            columns.append(extra_col)
+    columns += ["remap_status", "remap_match"]
+    if col == "word":
+        columns.append("remap_family")
+    out_df = out_df[columns].fillna("")
+    return out_df, report
+
+
+# --------------------------------------------------------------------------------------------
+# command line
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = make_parser(PROG, DESCRIPTION)
+    parser.add_argument("input", help="figure gene table (TSV; - for stdin)")
+    parser.add_argument("-o", "--output", required=True, help="remapped table (- for stdout)")
+    parser.add_argument("--backend", choices=("local", "mygene"), default="local",
+                        help="local: the offline gene index (default); mygene: MyGene.info "
+                             "(network)")
+    parser.add_argument("--from", dest="from_", choices=("gene_id", "symbol", "word"),
+                        default="gene_id", help="column to look up (default: gene_id)")
+    parser.add_argument("--species", default="",
+                        help="species to look terms up in: MyGene.info names or taxids, "
+                             "comma-separated (default: each row's taxid)")
+    parser.add_argument("--to", default="entrez",
+                        help="comma-separated: entrez (replace gene_id, keep the old one in "
+                             "source_gene_id), symbol (replace symbol, old in source_symbol), "
+                             "ensembl, uniprot (new columns). Default: entrez")
+    parser.add_argument("--ortholog-to", default="",
+                        help="species: rows become that species' orthologous genes "
+                             "(taxid, organism, gene_id and symbol updated)")
+    parser.add_argument("--unmapped", choices=("keep", "drop"), default="keep",
+                        help="rows that map to no single gene: keep as they are (default) or "
+                             "drop")
+    parser.add_argument("--report", help="write one row per distinct query term here (TSV)")
+    parser.add_argument("--index", help="gene index file for --backend local (default: the "
+                                        "one shipped in the package; .sqlite or .sqlite.gz)")
+    net = parser.add_argument_group("MyGene.info (--backend mygene)")
+    net.add_argument("--mygene-url", default=None,
+                     help="API base URL (default https://mygene.info/v3)")
+    net.add_argument("--email", help="your e-mail, sent to MyGene.info (polite use)")
+    net.add_argument("--cache-dir", help="cache directory (default: the user cache directory, "
+                                         "e.g. ~/.cache/pfocr-tools)")
+    net.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    net.add_argument("--timeout", type=float, default=60.0,
+                     help="seconds to wait for an answer (default 60)")
+    net.add_argument("--retries", type=int, default=5,
+                     help="retries on 429 / 5xx / connection errors (default 5)")
+    net.add_argument("--backoff", type=float, default=1.0,
+                     help="first retry delay in seconds, doubled each time; a Retry-After "
+                          "header wins (default 1)")
+    return parser
+
+
+def make_backend(args: argparse.Namespace):  # noqa: ANN201
+    if args.backend == "local":
+        return LocalBackend(geneindex.GeneIndex(args.index, cache_dir=args.cache_dir))
+    from .mygene_backend import DEFAULT_URL, MyGeneClient
+
+    cache_dir = None
+    if not args.no_cache:
+        cache_dir = args.cache_dir or str(geneindex.user_cache_dir())
+    client = MyGeneClient(url=args.mygene_url or DEFAULT_URL, email=args.email,
+                          cache_dir=cache_dir, timeout=args.timeout, retries=args.retries,
+                          backoff=args.backoff, log=log)
+    families = None
+    if args.from_ == "word":
+        families = geneindex.GeneIndex(args.index, cache_dir=args.cache_dir)
+    return MygeneBackend(client, families)
+
+
+def _body(args: argparse.Namespace) -> int:
+    to = tuple(t.strip() for t in args.to.split(",") if t.strip())
+    bad = [t for t in to if t not in TO_CHOICES]
+    if bad or not to:
+        raise UsageError(f"--to: expected some of {', '.join(TO_CHOICES)}, got {args.to!r}")
+    if args.retries < 0 or args.timeout <= 0 or args.backoff < 0 or math.isnan(args.timeout):
+        raise UsageError("--retries, --timeout and --backoff must be positive")
+    species = parse_species(args.species) if args.species else ()
+    target = parse_species(args.ortholog_to, "--ortholog-to") if args.ortholog_to else ()
+    if len(target) > 1:
+        raise UsageError("--ortholog-to takes one species")
+    for path in (args.output, args.report):
+        if path and path != "-" and os.path.isdir(path):
+            raise UsageError(f"{path} is a directory")
+    df = read_table(args.input)
+    if df.empty:
+        raise DataError("the table has a header but no rows", args.input)
+    if args.from_ not in df.columns:
+        raise DataError(f"not a figure gene table: missing column {args.from_}", args.input, 1)
+    backend = make_backend(args)
+    opts = Options(from_=args.from_, species=species, to=to,
+                   ortholog_to=target[0] if target else "", unmapped=args.unmapped)
+    try:
+        out, report = remap(df, backend, opts, with_version=bool(args.report))
+    except DataError as exc:
+        if exc.path is None:
+            exc.path = args.input
+        raise DataError(exc.message, exc.path, exc.line) from None
+    statuses = pd.Series([r[2] for r in report]).value_counts().to_dict()
+    log.info("%d distinct terms: %s; %d rows written; %d MyGene.info requests" if
+             backend.name == "mygene" else "%d distinct terms: %s; %d rows written%s",
+             len(report), ", ".join(f"{v} {k}" for k, v in sorted(statuses.items())),
+             len(out), backend.requests if backend.name == "mygene" else "")
+    if not args.report:
+        write_table(out, args.output)
+        return 0
+    with atomic_open(args.report) as handle:  # both files, or neither
+        write_rows(handle, report, REPORT_COLUMNS)
+        write_table(out, args.output)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    return run(PROG, _body, parser, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
