@@ -158,7 +158,7 @@ def json_document(s: GeneSet, id_column: str = "gene_id") -> dict:
     filename = s.figid.split("__", 1)[1] + ".jpg" if "__" in s.figid else ""
     key = "ncbigene" if id_column == "gene_id" else id_column
     return {
-        "_id": s.name,
+        "_id": s.figid,
         "associatedWith": {
             "title": s.title,
             "pfocrUrl": PFOCR_URL.format(figid=s.figid),
@@ -218,6 +218,8 @@ def body(args: argparse.Namespace) -> int:
         args.output = "-"
     if "/" in args.prefix or not args.prefix.strip():
         raise UsageError("--prefix must be a file name part without '/'")
+    if args.output not in (None, "-"):
+        _check_writable(args.output)
     required = list(dict.fromkeys((*REQUIRED, args.id_column)))
     if args.set_name == "alias":
         required.append("figid_alias")
@@ -241,6 +243,15 @@ def body(args: argparse.Namespace) -> int:
             log.warning("warning: no gene set left (%d figures in the table); wrote an empty "
                         "%s", n_figs, args.format.upper())
     return 0
+
+
+def _check_writable(path: str) -> None:
+    """Fail before any work when the output cannot be written where asked."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise DataError(f"cannot write output: directory {directory} does not exist", path)
+    if os.path.isdir(path):
+        raise DataError("cannot write output: is a directory", path)
 
 
 def _dupes(sets: Sequence[GeneSet]) -> None:
