@@ -1,0 +1,73 @@
+#!/usr/bin/env cwl-runner
+cwlVersion: v1.2
+class: CommandLineTool
+
+label: Concatenate TSV tables that share one header line
+doc: |
+  Join the figure gene tables of several shards into one: the header line once (from the first
+  table), then every data line of every table in the order given, bytes unchanged. Tables with
+  a different header line fail the step. With `unique_lines` a line already written is left out
+  (for per-shard remap reports, which repeat the query terms that several shards share).
+  Used by pfocr-gene-sets.cwl to merge shards before export; a single table comes out
+  byte-identical.
+
+requirements:
+  EnvVarRequirement:
+    envDef:
+      LC_ALL: C
+
+hints:
+  ResourceRequirement:
+    coresMin: 1
+    ramMin: 256
+
+$namespaces:
+  edam: http://edamontology.org/
+  s: https://schema.org/
+
+baseCommand: awk
+
+arguments:
+  - position: 0
+    valueFrom: |-
+      FNR == 1 {
+        if (NR == 1) { header = $0; print; next }
+        if ($0 != header) { print "merge: " FILENAME ": header differs from the first table" > "/dev/stderr"; exit 1 }
+        next
+      }
+      !unique || !seen[$0]++ { print }
+
+inputs:
+  unique_lines:
+    label: Leave out repeated lines
+    doc: Write each distinct data line once (first occurrence kept).
+    type: boolean
+    default: false
+    inputBinding:
+      position: 1
+      prefix: unique=1
+  tables:
+    label: Tables
+    doc: TSV tables with the same header line, in the order to concatenate them.
+    type: File[]
+    format: edam:format_3475
+    inputBinding:
+      position: 2
+  output_name:
+    label: Merged table file name
+    doc: Name of the merged table.
+    type: string
+    default: merged.tsv
+
+stdout: $(inputs.output_name)
+
+outputs:
+  merged:
+    label: Merged table
+    doc: The header line once, then the data lines of every table.
+    type: File
+    format: edam:format_3475
+    outputBinding:
+      glob: $(inputs.output_name)
+
+s:license: https://spdx.org/licenses/MIT

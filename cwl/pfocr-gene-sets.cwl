@@ -1,0 +1,174 @@
+#!/usr/bin/env cwl-runner
+cwlVersion: v1.2
+class: Workflow
+
+label: "PFOCR records -> per-species gene-set libraries (GMT)"
+doc: |
+  From PFOCR records to gene-set libraries: pfocr-extract -> pfocr-filter -> pfocr-remap on
+  each shard of records (scattered: every tool call handles a whole shard, never a single
+  figure), then the shards' tables are merged (header once, rows in shard order) and
+  pfocr-export writes the library and one GMT per species; pfocr-report optionally
+  summarises it as an offline HTML page. With one shard the GMT is byte-identical to running
+  the CLIs by hand on the same records with the same options.
+
+  Shards: each shard is a list of Directories and/or Files (record pages, genes TSVs, .zip /
+  .tar / .tar.gz archives). For the whole corpus, split the pfocr-database `_figures/` +
+  `_data/` folders into a few shard folders or archives (no figure in two shards).
+
+$namespaces:
+  edam: http://edamontology.org/
+  s: https://schema.org/
+
+requirements:
+  ScatterFeatureRequirement: {}
+  SubworkflowFeatureRequirement: {}
+
+inputs:
+  shards:
+    label: Shards of PFOCR records
+    doc: |
+      A list of shards; each shard is a list of Directories and/or record Files (pages, genes
+      TSVs, archives). One shard = one extract/filter/remap job.
+    type:
+      type: array
+      items:
+        type: array
+        items: [File, Directory]
+  organisms:
+    label: Organisms
+    doc: Organisms whose figures and gene rows to keep (names or NCBI taxids), e.g. [human].
+    type: string[]
+  filter_by:
+    label: Select organisms by
+    doc: genes (default; the species lexicon that matched) or record (the record's organisms).
+    type:
+      - "null"
+      - type: enum
+        name: filter_by
+        symbols: [genes, record]
+  exclude_mentions:
+    label: Exclude figures naming other organisms
+    doc: Drop figures whose title, caption or paper title name another organism (yeast,
+      E. coli, plants, viruses, ...).
+    type: boolean?
+  allow_mentions:
+    label: Mentions that never drop a figure
+    doc: With exclude_mentions, organisms or groups whose mention is allowed.
+    type: string[]?
+  flavor:
+    label: Gene rows that make the sets
+    doc: strict (default, as the releases), synonyms or all.
+    type:
+      - "null"
+      - type: enum
+        name: flavor
+        symbols: [all, synonyms, strict]
+  min_size:
+    label: Minimum set size
+    doc: Leave out sets with fewer distinct genes (default 3).
+    type: int?
+  max_size:
+    label: Maximum set size
+    doc: Leave out sets with more distinct genes (default no maximum).
+    type: int?
+  id_column:
+    label: Identifier column written
+    doc: gene_id (default, NCBI Gene) or a column added by remap (ensembl, uniprot, symbol).
+    type: string?
+  set_name:
+    label: Set name
+    doc: figid (default) or alias (the current release style).
+    type:
+      - "null"
+      - type: enum
+        name: set_name
+        symbols: [figid, alias]
+  library_name:
+    label: Library file name
+    doc: Name of the combined GMT library.
+    type: string
+    default: pfocr.gmt
+  prefix:
+    label: Per-species file name prefix
+    doc: Per-species libraries are named <prefix>-gmt-<Genus_species>.gmt (default pfocr).
+    type: string?
+  make_report:
+    label: Write an HTML report
+    doc: Also summarise the library with pfocr-report.
+    type: boolean
+    default: false
+
+steps:
+  per_shard:
+    label: extract -> filter, on each shard
+    run: pfocr-shard.cwl
+    scatter: records
+    in:
+      records: shards
+      organisms: organisms
+      filter_by: filter_by
+      exclude_mentions: exclude_mentions
+      allow_mentions: allow_mentions
+    out: [gene_table]
+  merge:
+    label: merge the shards' tables
+    run: merge-tables.cwl
+    in:
+      tables: per_shard/gene_table
+      output_name: {default: figure-genes.tsv}
+    out: [merged]
+  export:
+    label: write the libraries
+    run: pfocr-export.cwl
+    in:
+      gene_table: merge/merged
+      output_name: library_name
+      flavor: flavor
+      min_size: min_size
+      max_size: max_size
+      set_name: set_name
+      id_column: id_column
+      prefix: prefix
+      per_species_dir: {default: per-species}
+      quiet: {default: true}
+    out: [library, per_species]
+  summarise:
+    label: summarise the library
+    run: pfocr-report.cwl
+    when: $(inputs.make_report)
+    in:
+      make_report: make_report
+      gene_table: merge/merged
+      gmt: export/library
+      flavor: flavor
+      min_size: min_size
+      max_size: max_size
+      quiet: {default: true}
+    out: [report]
+
+outputs:
+  gene_table:
+    label: Figure gene table
+    doc: The merged table of every shard (filtered and remapped), the input of the export.
+    type: File
+    format: edam:format_3475
+    outputSource: merge/merged
+  library:
+    label: Gene-set library
+    doc: One GMT with the sets of every chosen organism.
+    type: File
+    format: edam:format_2330
+    outputSource: export/library
+  per_species:
+    label: Per-species libraries
+    doc: One GMT per species, named like the PFOCR releases.
+    type: Directory?
+    outputSource: export/per_species
+  report:
+    label: HTML report
+    doc: Offline summary of the library (when make_report is true).
+    type: File?
+    format: edam:format_2331
+    outputSource: summarise/report
+
+s:license: https://spdx.org/licenses/MIT
