@@ -331,19 +331,48 @@ def _year(value: str) -> int | None:
 
 
 def add_gmt(report: Report, lib: GmtLibrary, df: pd.DataFrame) -> None:
+    """Summarise a GMT library and compare it, set by set, with the table's gene sets.
+
+    A GMT set is matched to a figure by its name (figid, figid with ``.jpg``, or
+    figid_alias); it is "the same" when its genes equal that figure's distinct gene IDs of
+    the report's flavor, over all organisms (pfocr-export's sets) or for one organism
+    (``--split-by-organism``).
+    """
     sizes = [len(s) for s in lib.sets]
-    ids = set(df["figid"]) | set(_col(df, "figid_alias")) - {""}
-    matched = sum(1 for n in lib.names if n in ids or n.removesuffix(".jpg") in ids)
-    genes: set[str] = set().union(*lib.sets) if lib.sets else set()
+    alias_to_figid = {a: f for f, a in zip(df["figid"], _col(df, "figid_alias"), strict=True)
+                      if a}
+    rows = df.loc[flavor_mask(df, report.flavor) & (df["gene_id"] != ""),
+                  ["figid", "taxid", "gene_id"]]
+    per_figure: dict[str, set[str]] = {}
+    per_organism: dict[tuple[str, str], set[str]] = {}
+    for figid, taxid, gene in zip(rows["figid"], rows["taxid"], rows["gene_id"], strict=True):
+        per_figure.setdefault(figid, set()).add(gene)
+        per_organism.setdefault((figid, taxid), set()).add(gene)
+    figids = set(df["figid"])
+    organism_sets: dict[str, list[set[str]]] = {}
+    for (figid, _taxid), genes in per_organism.items():
+        organism_sets.setdefault(figid, []).append(genes)
+    matched = same = 0
+    for name, genes in zip(lib.names, lib.sets, strict=True):
+        figid = name if name in figids else name.removesuffix(".jpg")
+        if figid not in figids:
+            figid = alias_to_figid.get(name, "")
+        if not figid:
+            continue
+        matched += 1
+        if genes == per_figure.get(figid, set()) or genes in organism_sets.get(figid, []):
+            same += 1
+    genes_all: set[str] = set().union(*lib.sets) if lib.sets else set()
     report.gmt = {
         "sets": len(lib.sets),
-        "genes": len(genes),
+        "genes": len(genes_all),
+        "named_after_table_figures": matched,
+        "same_genes_as_table": same,
+        "outside_cutoffs": sum(not in_range(s, report.min_size, report.max_size)
+                               for s in sizes),
         "smallest": min(sizes) if sizes else 0,
         "median": statistics.median(sizes) if sizes else 0,
         "largest": max(sizes) if sizes else 0,
-        "named_after_table_figures": matched,
-        "outside_cutoffs": sum(not in_range(s, report.min_size, report.max_size)
-                               for s in sizes),
     }
     report.gmt_sizes = sorted(sizes)
     report.gmt_name = os.path.basename(lib.path)
@@ -412,9 +441,15 @@ CSS = """
 body{font-family:"DejaVu Sans",Verdana,Arial,sans-serif;font-size:14px;color:#1d2a33;
 max-width:1100px;margin:24px auto;padding:0 16px;line-height:1.45;background:#fff}
 h1{font-size:24px;margin:0 0 4px;color:#123a52}
+h3{font-size:15px;margin:12px 0 4px;color:#123a52}
 h2{font-size:18px;margin:32px 0 8px;padding-bottom:4px;border-bottom:2px solid #2a6f97;
 color:#123a52}
 p.meta{color:#556;margin:0 0 16px}
+table.cards{border-collapse:separate;border-spacing:12px 0;margin:8px -12px}
+table.cards td{border:none;background:#eef3f7;border-top:4px solid #2a6f97;padding:10px 18px;
+color:#445;min-width:150px}
+span.big{font-size:28px;font-weight:bold;color:#123a52}
+div.cols{display:flex;flex-wrap:wrap;gap:32px}
 table{border-collapse:collapse;margin:8px 0 12px;font-size:13px}
 th,td{border:1px solid #cfd8df;padding:3px 8px;vertical-align:top}
 th{background:#eef3f7;text-align:left}
@@ -518,8 +553,16 @@ def render_html(report: Report, plots: Sequence, images: str, title: str) -> str
                  f"({_e(report.flavor)} rows, {_e(_cutoffs(report))}): the library is "
                  "empty.</p>")
 
+    lib = report.library
+    o.append('<table id="cards" class="cards" cellpadding="8"><tbody><tr>')
+    for value, label in ((t["figures"], "figures"), (t["genes"], "distinct genes"),
+                         (t["organisms"], "organisms"), (lib["sets"], "gene sets in the library")):
+        o.append(f'<td><span class="big">{_n(value)}</span><br>{_e(label)}</td>')
+    o.append("</tr></tbody></table>")
+
     o.append('<h2 id="headline">Headline numbers</h2>')
-    o.append("<p>The input table:</p>")
+    o.append('<div class="cols"><div class="col">')
+    o.append("<h3>The input table</h3>")
     o.append(_kv_table("table-numbers", [
         ("figures", "figures", t["figures"]),
         ("genes", "distinct genes (NCBI Gene IDs)", t["genes"]),
@@ -528,8 +571,8 @@ def render_html(report: Report, plots: Sequence, images: str, title: str) -> str
         ("rows", "rows", t["rows"]),
         ("rows_without_gene_id", "rows without a gene ID", t["rows_without_gene_id"]),
     ]))
-    lib = report.library
-    o.append(f"<p>The library ({_e(report.flavor)} rows, {_e(_cutoffs(report))}):</p>")
+    o.append('</div><div class="col">')
+    o.append(f"<h3>The library ({_e(report.flavor)} rows, {_e(_cutoffs(report))})</h3>")
     items: list[tuple[str, str, int | float]] = [
         ("sets", "gene sets", lib["sets"]),
         ("figures", "figures", lib["figures"]),
@@ -545,6 +588,7 @@ def render_html(report: Report, plots: Sequence, images: str, title: str) -> str
               ("median", "median set size", lib["median"]),
               ("largest", "largest set", lib["largest"])]
     o.append(_kv_table("library-numbers", items))
+    o.append("</div></div>")
 
     o.append('<h2 id="flavors">Rows per flavor and source</h2>')
     o.append("<p>Each flavor includes the one above it: <i>strict</i> = official symbols, "
@@ -570,11 +614,12 @@ def render_html(report: Report, plots: Sequence, images: str, title: str) -> str
     o.append('<h2 id="organisms">Figures per organism</h2>')
     if "organisms" in by_name:
         o.append(_img(by_name["organisms"], images))
-        o.append(_table("organism-table",
-                        ["organism", "taxid", "sets in the library", "sets outside the cut-offs",
-                         "distinct genes in the library"],
-                        [(f"<i>{_e(r[0])}</i>", _e(r[1]), *r[2:]) for r in report.organisms],
-                        [False, False, True, True, True]))
+        o.append(_details("Numbers", _table(
+            "organism-table",
+            ["organism", "taxid", "sets in the library", "sets outside the cut-offs",
+             "distinct genes in the library"],
+            [(f"<i>{_e(r[0])}</i>", _e(r[1]), *r[2:]) for r in report.organisms],
+            [False, False, True, True, True])))
     else:
         o.append("<p>No gene sets.</p>")
 
@@ -638,6 +683,8 @@ def render_html(report: Report, plots: Sequence, images: str, title: str) -> str
             ("genes", "distinct genes", g["genes"]),
             ("named_after_table_figures", "sets named after a figure of the table",
              g["named_after_table_figures"]),
+            ("same_genes_as_table", f"of these, sets with the same genes as the table's "
+             f"{report.flavor} set", g["same_genes_as_table"]),
             ("outside_cutoffs", f"sets outside the cut-offs ({_cutoffs(report)})",
              g["outside_cutoffs"]),
             ("smallest", "smallest set", g["smallest"]),

@@ -128,20 +128,22 @@ def size_histogram(sizes: Sequence[int], min_size: int, max_size: int | None,
         outside = [s for s in sizes if not (s >= min_size and (max_size is None or s <= max_size))]
         ax.hist([inside, outside], bins=edges, stacked=True, color=[KEPT, DROPPED],
                 label=["in the library", "outside the cut-offs"])
+        label = {"color": CUTOFF, "va": "bottom", "fontsize": 8.5,
+                 "transform": ax.get_xaxis_transform()}
         ax.axvline(min_size - 0.5, color=CUTOFF, linestyle="--", linewidth=1.2)
-        ymax = ax.get_ylim()[1]
-        ax.text(min_size - 0.5, ymax * 0.97, f" min {min_size}", color=CUTOFF, va="top",
-                fontsize=8.5)
-        if max_size is not None:
+        ax.text(min_size - 0.5, 1.01, f"min {min_size}", ha="center", **label)
+        right = max(biggest, min_size) + width + 0.5
+        if max_size is not None and max_size + 0.5 <= right:
             ax.axvline(max_size + 0.5, color=CUTOFF, linestyle="--", linewidth=1.2)
-            ax.text(max_size + 0.5, ymax * 0.97, f"max {max_size} ", color=CUTOFF, va="top",
-                    ha="right", fontsize=8.5)
-        ax.set_xlim(0, max(biggest, max_size or 0, min_size) + width + 0.5)
+            ax.text(max_size + 0.5, 1.01, f"max {max_size}", ha="center", **label)
+        elif max_size is not None:
+            ax.text(right, 1.01, f"max {max_size} \u2192", ha="right", **label)
+        ax.set_xlim(0, right)
         _int_axis(ax, "x")
         _int_axis(ax, "y")
         ax.set_xlabel("genes per set" + (f" (bins of {width})" if width > 1 else ""))
         ax.set_ylabel("gene sets")
-        ax.set_title(title)
+        ax.set_title(title, pad=14)
         ax.legend(loc="upper right", frameon=False, fontsize=8)
         return _render(name, title, fig)
 
