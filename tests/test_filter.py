@@ -1,0 +1,230 @@
+"""pfocr-filter: organisms by name or taxid, --by genes|record, --exclude-mentions, logs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pfocr_tools import filter as pfilter
+from pfocr_tools.table import read_table
+
+from .conftest import TEST_DATA
+
+DATA = TEST_DATA / "filter"
+TABLE = DATA / "table.tsv"  # 8 real records: yeast, plant, bacteria, virus, mammal figures
+MENTIONS = DATA / "mentions.tsv"  # hand-made: one figure per mention rule
+
+
+def run(*args: str | Path) -> int:
+    return pfilter.main([str(a) for a in args])
+
+
+def cli(*args: str | Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pfocr_tools.filter", *map(str, args)],
+                          capture_output=True, text=True, input=stdin, check=False)
+
+
+def figures(path: Path) -> list[str]:
+    return list(dict.fromkeys(read_table(str(path))["figid"]))
+
+
+def kept(*args: str | Path, table: Path = MENTIONS, tmp: Path) -> list[str]:
+    out = tmp / "out.tsv"
+    assert run(table, "-o", out, "-q", *args) == 0
+    return figures(out)
+
+
+# ----------------------------------------------------------------------------- golden files
+
+
+def test_golden_human_exclude_mentions(tmp_path: Path) -> None:
+    out, log = tmp_path / "out.tsv", tmp_path / "log.tsv"
+    assert run(TABLE, "-o", out, "--organism", "human", "--exclude-mentions", "--log", log) == 0
+    assert out.read_bytes() == (DATA / "golden-human-exclude.tsv").read_bytes()
+    assert log.read_bytes() == (DATA / "golden-human-exclude.log.tsv").read_bytes()
+
+
+def test_golden_mouse_by_genes(tmp_path: Path) -> None:
+    out, log = tmp_path / "out.tsv", tmp_path / "log.tsv"
+    assert run(TABLE, "-o", out, "--organism", "Mus musculus", "--log", log) == 0
+    assert out.read_bytes() == (DATA / "golden-mouse.tsv").read_bytes()
+    assert log.read_bytes() == (DATA / "golden-mouse.log.tsv").read_bytes()
+    df = read_table(str(out))
+    assert set(df["taxid"]) == {"10090"} and set(df["organism"]) == {"Mus musculus"}
+    assert list(df.columns) == list(read_table(str(TABLE)).columns)
+
+
+@pytest.mark.parametrize("name", ["Mus musculus", "mouse", "MOUSE", "mice", "house mouse",
+                                  "10090", "Mus_musculus", "  mus   musculus ", "NCBITaxon:10090"])
+def test_organism_spellings_agree(tmp_path: Path, name: str) -> None:
+    out = tmp_path / "out.tsv"
+    assert run(TABLE, "-o", out, "--organism", name, "-q") == 0
+    assert out.read_bytes() == (DATA / "golden-mouse.tsv").read_bytes()
+
+
+def test_several_organisms(tmp_path: Path) -> None:
+    out = tmp_path / "out.tsv"
+    assert run(TABLE, "-o", out, "--organism", "human", "--organism", "10090",
+               "--organism", "mouse") == 0
+    df = read_table(str(out))
+    assert set(df["taxid"]) == {"9606", "10090"}
+    full = read_table(str(TABLE))
+    assert len(df) == full["taxid"].isin({"9606", "10090"}).sum()
+
+
+def test_old_schema_rows_are_human(tmp_path: Path) -> None:
+    # every figure here has human rows (old schema: all rows; current: the human lexicon)
+    assert kept("--organism", "human", table=TABLE, tmp=tmp_path) == figures(TABLE)
+    df = read_table(str(TABLE))
+    old = df[df["figid_alias"] == ""]
+    assert set(old["taxid"]) == {"9606"} and set(old["organism"]) == {"Homo sapiens"}
+    assert kept("--organism", "zebrafish", table=TABLE, tmp=tmp_path) == [
+        "PMC5736463__nihms886129f7"]
+
+
+# ----------------------------------------------------------------------------- --by record
+
+
+def test_by_record(tmp_path: Path) -> None:
+    # record_organisms or organisms_ner list the organism; items may be comma-joined
+    assert kept("--organism", "mouse", "--by", "record", tmp=tmp_path) == [
+        "PMC11__rodents", "PMC16__none"]
+    assert kept("--organism", "maize", "--by", "record", tmp=tmp_path) == ["PMC14__maize"]
+    out = tmp_path / "out.tsv"
+    assert run(MENTIONS, "-o", out, "--organism", "zebrafish", "--by", "record") == 0
+    df = read_table(str(out))
+    assert set(df["taxid"]) == {"9606", "7955"}  # whole figures: every row is kept
+    assert kept("--organism", "human", "--by", "record", table=TABLE, tmp=tmp_path) == \
+        figures(TABLE)
+    assert kept("--organism", "arabidopsis", "--by", "record", table=TABLE, tmp=tmp_path) == [
+        "PMC10035662__fpls-14-1114172-g008"]
+
+
+# ----------------------------------------------------------------------------- mentions
+
+
+def test_mention_rule(tmp_path: Path) -> None:
+    human = kept("--organism", "human", "--exclude-mentions", tmp=tmp_path)
+    assert human == ["PMC11__rodents", "PMC16__none"]  # mouse and rat mentions keep a figure
+    fish = kept("--organism", "zebrafish", "--exclude-mentions", tmp=tmp_path)
+    assert fish == ["PMC12__zebrafish"]  # the chosen organism's own mention
+    cress = kept("--organism", "arabidopsis", "--exclude-mentions", tmp=tmp_path)
+    assert cress == ["PMC13__plants"]  # "plants" holds Arabidopsis; maize does not
+    both = kept("--organism", "arabidopsis", "--organism", "maize", "--exclude-mentions",
+                tmp=tmp_path)
+    assert both == ["PMC13__plants", "PMC14__maize"]
+    mouse = kept("--organism", "mouse", "--exclude-mentions", tmp=tmp_path)
+    assert mouse == ["PMC11__rodents", "PMC16__none"]
+
+
+def test_allow_mention(tmp_path: Path) -> None:
+    # a group allows its members: viruses allows HIV-1 too
+    allowed = kept("--organism", "human", "--exclude-mentions", "--allow-mention", "viruses",
+                   tmp=tmp_path)
+    assert allowed == ["PMC11__rodents", "PMC15__virus", "PMC16__none"]
+    allowed = kept("--organism", "human", "--exclude-mentions", "--allow-mention", "7955",
+                   "--allow-mention", "plants", tmp=tmp_path)
+    assert allowed == ["PMC11__rodents", "PMC12__zebrafish", "PMC13__plants", "PMC16__none"]
+
+
+def test_mention_excludes_function() -> None:
+    f = pfilter.mention_excludes
+    assert not f("10090", ["9606"]) and not f("10116", ["9606"]) and not f("9913", ["10090"])
+    for other in ("4932", "562", "3702", "7227", "6239", "7955", "33090", "10239", "2",
+                  "11676", "4751", "5833", "9031"):
+        assert f(other, ["9606"]), other
+    assert not f("33090", ["3702"]) and not f("4751", ["4932"]) and not f("2", ["562"])
+    assert f("4896", ["4932"])  # fission yeast is not budding yeast
+    assert not f("11676", ["9606"], allowed=["10239"])
+    assert f("424242", ["9606"]) and not f("424242", ["424242"])
+
+
+def test_mentions_in_the_real_records() -> None:
+    """The records' titles, captions and paper titles give the expected mentions."""
+    df = read_table(str(TABLE))
+    mentions = dict(zip(df["figid"], df["mentioned_taxids"], strict=True))
+    assert mentions["PMC1201514__nihms3453f1"] == "4932"  # ... in Saccharomyces cerevisiae
+    assert mentions["PMC155355__45000-8f7_C4TT"] == "3702|33090"
+    assert mentions["PMC3023586__gmic0102_0094_fig001"] == "2"
+    assert mentions["PMC3789782__ppat.1003652.g001"] == "10239"
+    assert mentions["PMC4865504__fendo-07-00042-g001"] == ""  # "Human and rodent ..."
+
+
+def test_summary_on_stderr_and_log_columns(tmp_path: Path) -> None:
+    log = tmp_path / "log.tsv"
+    proc = cli(TABLE, "-o", tmp_path / "o.tsv", "--organism", "human", "--exclude-mentions",
+               "--log", log)
+    assert proc.returncode == 0
+    assert proc.stderr.splitlines() == [
+        "pfocr-filter: Homo sapiens (9606) (by genes, excluding other mentions): 8 figures: "
+        "2 kept, 6 dropped: 6 naming other organisms (Arabidopsis thaliana 2, Bacteria 1, "
+        "Gallus gallus 1, Saccharomyces cerevisiae 1, Viridiplantae 1, Viruses 1); 29 of 192 "
+        f"rows written to {tmp_path / 'o.tsv'}"]
+    assert log.read_text("utf-8").splitlines()[0].split("\t") == list(pfilter.LOG_COLUMNS)
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+def test_unknown_organism(tmp_path: Path) -> None:
+    out = tmp_path / "o.tsv"
+    proc = cli(TABLE, "-o", out, "--organism", "mose")
+    assert proc.returncode == 2
+    assert proc.stderr == ("pfocr-filter: error: unknown organism 'mose'; did you mean: "
+                           "mouse, moss, marmoset, horse, horses? (or give an NCBI taxid)\n")
+    assert not out.exists()
+    proc = cli(TABLE, "-o", out, "--organism", "drosofila")
+    assert proc.returncode == 2 and "drosophila" in proc.stderr
+
+
+def test_organism_is_required() -> None:
+    proc = cli(TABLE)
+    assert proc.returncode == 2 and "--organism" in proc.stderr
+
+
+def test_unknown_taxid_is_fine_and_empty_result_warns(tmp_path: Path) -> None:
+    out = tmp_path / "o.tsv"
+    proc = cli(TABLE, "-o", out, "--organism", "424242")
+    assert proc.returncode == 0
+    assert "warning: no rows left for taxid 424242" in proc.stderr
+    assert out.read_text("utf-8") == TABLE.read_text("utf-8").splitlines()[0] + "\n"
+
+
+def test_missing_columns(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.tsv"
+    cols = [c for c in TABLE.read_text("utf-8").splitlines()[0].split("\t")
+            if c != "mentioned_taxids"]
+    bad.write_text("\t".join(cols) + "\n", encoding="utf-8")
+    out = tmp_path / "o.tsv"
+    proc = cli(bad, "-o", out, "--organism", "human", "--exclude-mentions")
+    assert proc.returncode == 1
+    assert proc.stderr == (f"pfocr-filter: error: {bad}:1: not a figure gene table: missing "
+                           "column(s) mentioned_taxids\n")
+    assert not out.exists()
+    proc = cli(bad, "-o", out, "--organism", "human", "--by", "record")
+    assert proc.returncode == 0  # record_organisms is there
+
+
+def test_empty_and_unwritable(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.tsv"
+    empty.write_bytes(b"")
+    proc = cli(empty, "-o", tmp_path / "o.tsv", "--organism", "human")
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and "empty file" in proc.stderr
+    proc = cli(TABLE, "-o", tmp_path / "no" / "o.tsv", "--organism", "human")
+    assert proc.returncode == 1 and "does not exist" in proc.stderr
+    assert os.listdir(tmp_path) == ["empty.tsv"]
+
+
+def test_allow_mention_needs_exclude(tmp_path: Path) -> None:
+    proc = cli(TABLE, "-o", tmp_path / "o.tsv", "--organism", "human", "--allow-mention", "viruses")
+    assert proc.returncode == 2 and "--exclude-mentions" in proc.stderr
+
+
+def test_stdin_and_determinism(tmp_path: Path) -> None:
+    a = cli("-", "--organism", "human", "--exclude-mentions", stdin=TABLE.read_text("utf-8"))
+    b = cli(TABLE, "--organism", "human", "--exclude-mentions", "-o", "-")
+    assert a.returncode == b.returncode == 0
+    assert a.stdout == b.stdout == (DATA / "golden-human-exclude.tsv").read_text("utf-8")
