@@ -71,8 +71,7 @@ def parse_source(src: Source, flavor: str, exact: bool):
             fig = build_figure(None, gene_rows or [], figid=figid, flavor=flavor)
     except DataError as exc:
         return ("err", src.label, exc.path or src.label, exc.line, exc.message)
-    text = "".join("\t".join(r) + "\n" for r in fig.rows)
-    return ("ok", src.label, fig.figid, fig.schema, text, len(fig.rows), fig.meta, fig.warnings)
+    return ("ok", src.label, fig.figid, fig.schema, fig.text, fig.n_rows, fig.meta, fig.warnings)
 
 
 def _parse_batch(batch: list[Source], flavor: str, exact: bool) -> list:

@@ -13,6 +13,7 @@ and falls back to the reference for any record where a field we use came back ty
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -58,13 +59,18 @@ class Page:
 
 @dataclass
 class Figure:
-    """One figure's rows, ready to be written."""
+    """One figure's rows, ready to be written: ``text`` holds them as TSV lines."""
 
     figid: str
     schema: str  # "old", "current" or "genes-tsv"
-    rows: list[tuple[str, ...]]
+    text: str
+    n_rows: int
     meta: dict[str, str]
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[list[str]]:
+        return [line.split("\t") for line in self.text.splitlines()]
 
 
 # --------------------------------------------------------------------------- text level
@@ -252,6 +258,10 @@ def parse_page(data: bytes, label: str, exact: bool = False) -> Page:
                             _line_of(fm, "genes"))
         genes = []
         for i, row in enumerate(raw):
+            if type(row) is dict and len(row) == 5 and all(
+                    type(row.get(k)) is str for k in OLD_GENE_KEYS):
+                genes.append(row)
+                continue
             problem = None
             if not isinstance(row, dict):
                 problem = f"must be a mapping, found a {_kind(row)}"
@@ -296,6 +306,8 @@ def parse_genes_tsv(data: bytes, label: str) -> list[tuple[str, ...]]:
         missing = [k for k in CURRENT_TSV_REQUIRED if k not in col]
         raise DataError("genes TSV lacks column(s) " + ", ".join(missing), label, 1)
     width = len(header)
+    pick = operator.itemgetter(*order[2:] if order[0] < 0 else order)
+    prefix = HUMAN if order[0] < 0 else ()
     rows = []
     for n, line in enumerate(lines[1:], 2):
         if not line:
@@ -304,10 +316,7 @@ def parse_genes_tsv(data: bytes, label: str) -> list[tuple[str, ...]]:
         if len(cells) != width:
             raise DataError(f"expected {width} tab-separated fields, found {len(cells)}",
                             label, n)
-        if order[0] < 0:
-            rows.append((*HUMAN, *(cells[i] for i in order[2:])))
-        else:
-            rows.append(tuple(cells[i] for i in order))
+        rows.append(prefix + pick(cells))
     return rows
 
 
@@ -342,17 +351,19 @@ def build_figure(page: Page | None, gene_rows: list[tuple[str, ...]] | None,
         record_orgs = ner = mentions = ""
     counts: dict[tuple[str, ...], int] = {}
     for row in gene_rows:
-        if source_in_flavor(row[5], flavor):
+        if flavor == "all" or source_in_flavor(row[5], flavor):
             counts[row] = counts.get(row, 0) + 1
-    head = tuple(clean(v) for v in (figid, meta["figid_alias"], meta["pmcid"], meta["figtitle"],
-                                     meta["papertitle"], meta["year"], record_orgs, ner,
-                                     mentions))
-    rows = []
+    head = "\t".join(clean(v) for v in (figid, meta["figid_alias"], meta["pmcid"],
+                                        meta["figtitle"], meta["papertitle"], meta["year"],
+                                        record_orgs, ner, mentions))
+    lines = []
+    genes = set()
     for row, n in counts.items():
         joined = "\t".join(row)
         if joined.count("\t") != 6 or "\n" in joined or "\r" in joined:
-            row = tuple(clean(v) for v in row)
-        rows.append((*head, *row, str(n)))
+            joined = "\t".join(clean(v) for v in row)
+        lines.append(f"{head}\t{joined}\t{n}\n")
+        genes.add(row[6])
     fmeta = {
         "figid": figid,
         "figid_alias": meta["figid_alias"],
@@ -363,10 +374,11 @@ def build_figure(page: Page | None, gene_rows: list[tuple[str, ...]] | None,
         "record_organisms": record_orgs,
         "organisms_ner": ner,
         "schema": schema,
-        "n_rows": str(len(rows)),
-        "n_genes": str(len({r[15] for r in rows})),
+        "n_rows": str(len(lines)),
+        "n_genes": str(len(genes)),
     }
-    return Figure(figid=figid, schema=schema, rows=rows, meta=fmeta, warnings=warnings)
+    return Figure(figid=figid, schema=schema, text="".join(lines), n_rows=len(lines),
+                  meta=fmeta, warnings=warnings)
 
 
 FIGURE_COLUMNS: Sequence[str] = ("figid", "figid_alias", "pmcid", "figtitle", "papertitle",
