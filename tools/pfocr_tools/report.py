@@ -521,8 +521,9 @@ def _short(text: str) -> str:
 
 
 def _cutoffs(report: Report) -> str:
-    hi = f"{report.max_size:,}" if report.max_size is not None else "no limit"
-    return f"{report.min_size:,} \u2264 size \u2264 {hi}"
+    if report.max_size is None:
+        return f"size \u2265 {report.min_size:,}"
+    return f"{report.min_size:,} \u2264 size \u2264 {report.max_size:,}"
 
 
 def render_html(report: Report, plots: Sequence, images: str, title: str) -> str:
@@ -590,27 +591,6 @@ def render_html(report: Report, plots: Sequence, images: str, title: str) -> str
     o.append(_kv_table("library-numbers", items))
     o.append("</div></div>")
 
-    o.append('<h2 id="flavors">Rows per flavor and source</h2>')
-    o.append("<p>Each flavor includes the one above it: <i>strict</i> = official symbols, "
-             "<i>synonyms</i> adds alias/previous/synonym matches, <i>all</i> adds "
-             "family/complex expansions (FamPlex) and any other source.</p>")
-    o.append(_table("flavor-table",
-                    ["flavor", "rows", "figures", "distinct genes", "gene sets",
-                     "sets within cut-offs"],
-                    [(f"<b>{_e(f[0])}</b>" if f[0] == report.flavor else _e(f[0]), *f[1:])
-                     for f in report.flavors],
-                    [False, True, True, True, True, True]))
-    o.append(_table("source-table", ["source", "narrowest flavor", "rows", "figures",
-                                     "distinct genes"],
-                    [(f"<code>{_e(s[0]) or '(empty)'}</code>", _e(s[1]), *s[2:])
-                     for s in report.sources],
-                    [False, False, True, True, True]))
-    unknown_sources = [s[0] for s in report.sources
-                       if s[0] not in STRICT_SOURCES | SYNONYM_SOURCES | FAMILY_SOURCES]
-    if unknown_sources:
-        o.append(f'<p class="small">Sources not known to pfocr-tools (counted in <i>all</i>): '
-                 f"{_e(', '.join(unknown_sources))}.</p>")
-
     o.append('<h2 id="organisms">Figures per organism</h2>')
     if "organisms" in by_name:
         o.append(_img(by_name["organisms"], images))
@@ -674,6 +654,27 @@ def render_html(report: Report, plots: Sequence, images: str, title: str) -> str
                         [False, True, False, False, False, False]))
     else:
         o.append("<p>No gene sets in the library.</p>")
+
+    o.append('<h2 id="flavors">Rows per flavor and source</h2>')
+    o.append("<p>Each flavor includes the one above it: <i>strict</i> = official symbols, "
+             "<i>synonyms</i> adds alias/previous/synonym matches, <i>all</i> adds "
+             "family/complex expansions (FamPlex) and any other source.</p>")
+    o.append(_table("flavor-table",
+                    ["flavor", "rows", "figures", "distinct genes", "gene sets",
+                     "sets within cut-offs"],
+                    [(f"<b>{_e(f[0])}</b>" if f[0] == report.flavor else _e(f[0]), *f[1:])
+                     for f in report.flavors],
+                    [False, True, True, True, True, True]))
+    o.append(_table("source-table", ["source", "narrowest flavor", "rows", "figures",
+                                     "distinct genes"],
+                    [(f"<code>{_e(s[0]) or '(empty)'}</code>", _e(s[1]), *s[2:])
+                     for s in report.sources],
+                    [False, False, True, True, True]))
+    unknown_sources = [s[0] for s in report.sources
+                       if s[0] not in STRICT_SOURCES | SYNONYM_SOURCES | FAMILY_SOURCES]
+    if unknown_sources:
+        o.append(f'<p class="small">Sources not known to pfocr-tools (counted in <i>all</i>): '
+                 f"{_e(', '.join(unknown_sources))}.</p>")
 
     if report.gmt is not None:
         g = report.gmt
