@@ -276,9 +276,6 @@ def remap(df: pd.DataFrame, backend, opts: Options, with_version: bool = True  #
     col = opts.from_
     scope = "gene_id" if col == "gene_id" else "symbol"
     _row_taxids(df)
-    if col == "word":
-        # the word is looked up again: one row per (figure, species, word) is enough
-        df = df.drop_duplicates(["figid", "taxid", "word"], keep="first")
     terms = df[col].astype(str)
     species_col = (pd.Series("|".join(opts.species), index=df.index) if opts.species
                    else df["taxid"])
@@ -361,6 +358,14 @@ def remap(df: pd.DataFrame, backend, opts: Options, with_version: bool = True  #
     base = base.assign(_key=codes)
     out_df = base.merge(entries, on="_key", how="left", sort=False)
     mapped = out_df["_gene"].notna()
+    if col == "word":
+        # a word is looked up again, so the rows it had (one per old gene) all give the same
+        # genes: keep one row per (figure, species, word, new gene); unmapped rows stay as they
+        # were
+        dup = out_df.duplicated(["figid", "taxid", "word", "_gene"], keep="first") & mapped
+        if dup.any():
+            out_df = out_df[~dup].reset_index(drop=True)
+            mapped = out_df["_gene"].notna()
     if opts.unmapped == "drop":
         out_df = out_df[mapped].reset_index(drop=True)
         mapped = out_df["_gene"].notna()

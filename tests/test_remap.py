@@ -1,0 +1,400 @@
+"""pfocr-remap: both backends (offline index, MyGene.info through the real client against a
+local MyGene.info-compatible server), ranking, families, orthologs, retries, cache, bad input."""
+
+from __future__ import annotations
+
+import csv
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from pfocr_tools import remap
+
+from tests.mygene_server import MyGeneServer
+
+ROOT = Path(__file__).resolve().parent.parent
+INDEX_DATA = ROOT / "test-data" / "index"
+REMAP_DATA = ROOT / "test-data" / "remap"
+QUERIES = REMAP_DATA / "queries.tsv"
+FIG1 = REMAP_DATA / "PMC7048131-fig1.tsv"
+HEADER = QUERIES.read_text("utf-8").splitlines()[0]
+
+
+def build_tiny_index(out: Path) -> Path:
+    d = INDEX_DATA
+    cmd = [sys.executable, "-m", "pfocr_tools.index", "build", "-o", str(out),
+           "--species", "human,mouse,rat,7955",
+           "--hgnc", str(d / "hgnc_entries.tsv"), "--gene-info", str(d / "Danio_rerio.gene_info"),
+           "--gene2ensembl", str(d / "gene2ensembl"), "--homologene", str(d / "homologene.data"),
+           "--mgi", str(d / "mgi_entries.tsv"), "--rgd", str(d / "rgd_entries.tsv"),
+           "--gene-history", str(d / "gene_history"), "--famplex", str(d / "famplex")]
+    subprocess.run(cmd, check=True, capture_output=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_index(tmp_path_factory.mktemp("index") / "tiny.sqlite")
+
+
+@pytest.fixture(scope="session")
+def server_session():
+    server = MyGeneServer.from_file(REMAP_DATA / "mygene-genes.json").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def server(server_session: MyGeneServer) -> MyGeneServer:
+    server_session.reset()
+    return server_session
+
+
+def read_tsv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    rc = remap.main(args)
+    return rc, capsys.readouterr().err
+
+
+def backend_args(backend: str, index: Path, server: MyGeneServer, cache: Path | None) -> list[str]:
+    args = ["--backend", backend, "--index", str(index)]
+    if backend == "mygene":
+        args += ["--mygene-url", server.url, "--backoff", "0.05", "--timeout", "5"]
+        args += ["--cache-dir", str(cache)] if cache else ["--no-cache"]
+    return args
+
+
+# --------------------------------------------------------------------------------------------
+# both backends answer the same way
+
+
+@pytest.mark.parametrize("source", ["gene_id", "symbol", "word"])
+@pytest.mark.parametrize("table", [QUERIES, FIG1], ids=["queries", "PMC7048131"])
+def test_backends_agree(source: str, table: Path, tiny_index: Path, server: MyGeneServer,
+                        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outputs = {}
+    for backend in ("local", "mygene"):
+        out, rep = tmp_path / f"{backend}.tsv", tmp_path / f"{backend}-report.tsv"
+        rc, err = run([str(table), "-o", str(out), "--from", source, "--report", str(rep),
+                       "--to", "entrez,ensembl,uniprot,symbol",
+                       *backend_args(backend, tiny_index, server, None)], capsys)
+        assert rc == 0, err
+        outputs[backend] = (out.read_bytes(), read_tsv(rep))
+    assert outputs["local"][0] == outputs["mygene"][0]
+    # MyGene.info cannot tell a previous symbol from an alias: compare with that in mind
+    def norm(rows: list[dict[str, str]]) -> list[tuple[str, ...]]:
+        return [(r["query"], r["status"], r["match"].replace("previous", "alias"), r["gene_id"],
+                 r["symbol"], r["family"],
+                 r["candidates"].replace(":previous:", ":alias:")) for r in rows]
+    assert norm(outputs["local"][1]) == norm(outputs["mygene"][1])
+    assert {r["backend"] for r in outputs["mygene"][1]} == {"mygene"}
+    assert {r["data_version"] for r in outputs["mygene"][1]} == {"mygene.info build 20261101"}
+    assert all(r["data_version"].startswith("gene-index:") for r in outputs["local"][1])
+
+
+@pytest.mark.parametrize("backend", ["local", "mygene"])
+def test_ranking_families_retired(backend: str, tiny_index: Path, server: MyGeneServer,
+                                  tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out, rep = tmp_path / "out.tsv", tmp_path / "rep.tsv"
+    args = backend_args(backend, tiny_index, server, None)
+    rc, err = run([str(QUERIES), "-o", str(out), "--from", "word", "--report", str(rep),
+                   "--to", "entrez,ensembl", *args], capsys)
+    assert rc == 0, err
+    report = {r["query"]: r for r in read_tsv(rep)}
+    assert report["STAT3"]["status"] == "mapped" and report["STAT3"]["gene_id"] == "6774"
+    # ROR1 is the official symbol of ROR1 and an alias of RORA: the symbol wins, RORA is listed
+    assert report["ROR1"]["gene_id"] == "4919"
+    assert "6095:RORA:alias:9606" in report["ROR1"]["candidates"]
+    # GP130 is an alias of IL6ST and of LRPPRC: ambiguous, never resolved
+    assert report["GP130"]["status"] == "ambiguous" and report["GP130"]["gene_id"] == ""
+    assert {c.split(":")[1] for c in report["GP130"]["candidates"].split(";")} == {
+        "IL6ST", "LRPPRC"}
+    assert report["FGF"]["status"] == "family" and report["FGF"]["family"] == "FGF (family)"
+    assert len(report["FGF"]["gene_id"].split("|")) == 22
+    assert report["xyzzy"]["status"] == "unmapped"
+    assert report['say "hi"']["status"] == "unmapped"
+    rows = read_tsv(out)
+    stat3 = [r for r in rows if r["word"] == "STAT3"]
+    assert [(r["gene_id"], r["ensembl"], r["source"]) for r in stat3] == [
+        ("6774", "ENSG00000168610", "ncbigene_symbol")]
+    fgf = [r for r in rows if r["word"] == "FGF"]
+    assert len(fgf) == 22 and {r["remap_status"] for r in fgf} == {"family"}
+    assert {r["source"] for r in fgf} == {"famplex_relations"}
+    gp130 = [r for r in rows if r["word"] == "GP130"]
+    assert [(r["gene_id"], r["remap_status"]) for r in gp130] == [("3572", "ambiguous")]
+
+    rc, err = run([str(QUERIES), "-o", str(out), "--from", "gene_id", "--report", str(rep),
+                   *args], capsys)
+    assert rc == 0, err
+    report = {r["query"]: r for r in read_tsv(rep)}
+    assert report["999999901"]["status"] == "retired-replaced"
+    assert report["999999901"]["gene_id"] == "3572"
+    old = [r for r in read_tsv(out) if r["source_gene_id"] == "999999901"]
+    assert [(r["gene_id"], r["symbol"], r["remap_status"]) for r in old] == [
+        ("3572", "IL6ST-OLD", "retired-replaced")]
+
+
+@pytest.mark.parametrize("backend", ["local", "mygene"])
+@pytest.mark.parametrize("target,expected", [
+    ("mouse", {"6774": "20848", "3572": "16195", "4919": "26563"}),
+    ("10116", {"6774": "25125", "3572": "25205", "4919": "362550"}),
+])
+def test_orthologs(backend: str, target: str, expected: dict[str, str], tiny_index: Path,
+                   server: MyGeneServer, tmp_path: Path,
+                   capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out.tsv"
+    rc, err = run([str(QUERIES), "-o", str(out), "--ortholog-to", target, "--unmapped", "drop",
+                   *backend_args(backend, tiny_index, server, None)], capsys)
+    assert rc == 0, err
+    rows = read_tsv(out)
+    taxid = "10090" if target == "mouse" else "10116"
+    name = "Mus musculus" if target == "mouse" else "Rattus norvegicus"
+    got = {r["source_gene_id"]: r["gene_id"] for r in rows if r["figid"] == "Q1"}
+    for human, other in expected.items():
+        assert got[human] == other
+    assert {(r["taxid"], r["organism"]) for r in rows} == {(taxid, name)}
+    assert all(r["remap_status"] in ("mapped", "retired-replaced") for r in rows)
+
+
+def test_orthologs_back_to_human(tiny_index: Path, tmp_path: Path,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out.tsv"
+    rc, err = run([str(QUERIES), "-o", str(out), "--ortholog-to", "human", "--index",
+                   str(tiny_index)], capsys)
+    assert rc == 0, err
+    rows = {(r["figid"], r["source_gene_id"]): r for r in read_tsv(out)}
+    assert rows[("Q2", "16195")]["gene_id"] == "3572"
+    assert rows[("Q3", "25205")]["symbol"] == "IL6ST"
+    assert rows[("Q4", "30767")]["gene_id"] == "6774"
+    assert rows[("Q4", "30767")]["taxid"] == "9606"
+
+
+def test_species_option_and_unmapped_drop(tiny_index: Path, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    out, rep = tmp_path / "out.tsv", tmp_path / "rep.tsv"
+    rc, err = run([str(QUERIES), "-o", str(out), "--from", "symbol", "--species", "mouse",
+                   "--unmapped", "drop", "--report", str(rep), "--index", str(tiny_index)],
+                  capsys)
+    assert rc == 0, err
+    rows = read_tsv(out)
+    # every symbol is looked up in mouse: STAT3 / Stat3 / stat3 all name mouse Stat3
+    assert {r["gene_id"] for r in rows if r["word"].casefold() == "stat3"} == {"20848"}
+    assert all(r["remap_status"] == "mapped" for r in rows)
+    assert {r["species"] for r in read_tsv(rep)} == {"10090"}
+
+
+def test_golden_word_remap(tiny_index: Path, tmp_path: Path,
+                           capsys: pytest.CaptureFixture[str]) -> None:
+    out, rep = tmp_path / "out.tsv", tmp_path / "rep.tsv"
+    rc, err = run([str(FIG1), "-o", str(out), "--from", "word", "--report", str(rep),
+                   "--to", "entrez,ensembl,uniprot,symbol", "--index", str(tiny_index)], capsys)
+    assert rc == 0, err
+    assert out.read_text("utf-8") == (REMAP_DATA / "expected-PMC7048131-word.tsv").read_text(
+        "utf-8")
+    expected_report = (REMAP_DATA / "expected-PMC7048131-word-report.tsv").read_text("utf-8")
+    version = read_tsv(rep)[0]["data_version"]
+    assert rep.read_text("utf-8") == expected_report.replace("@VERSION@", version)
+
+
+# --------------------------------------------------------------------------------------------
+# MyGene.info: requests, cache, retries
+
+
+def many_terms_table(path: Path, n: int) -> Path:
+    lines = [HEADER]
+    cols = HEADER.split("\t")
+    for i in range(n):
+        row = dict.fromkeys(cols, "")
+        row.update(figid=f"F{i // 7}", taxid="9606", organism="Homo sapiens",
+                   word=f"W{i}", match=f"W{i}", symbol=f"GENE{i}", source="hgnc_symbol",
+                   gene_id="", occurrences="1")
+        if i % 100 == 0:
+            row["symbol"] = "STAT3"
+        lines.append("\t".join(row[c] for c in cols))
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    return path
+
+
+def test_request_count_and_warm_cache(tiny_index: Path, server: MyGeneServer, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    table = many_terms_table(tmp_path / "many.tsv", 2500)
+    cache = tmp_path / "cache"
+    args = [str(table), "-o", str(tmp_path / "out.tsv"), "--from", "symbol",
+            *backend_args("mygene", tiny_index, server, cache)]
+    distinct = 2500 - 24  # every 100th row is STAT3
+    rc, err = run(args, capsys)
+    assert rc == 0, err
+    queries = [f for m, p, f in server.log if p.startswith("/v3/query")]
+    assert len(queries) == math.ceil(distinct / 1000) == server.requests()
+    assert all(len(f["q"].split(",")) <= 1000 for f in queries)
+    assert {f["species"] for f in queries} == {"9606"} and {f["scopes"] for f in queries} == {
+        "symbol,alias"}
+    first = (tmp_path / "out.tsv").read_bytes()
+    server.reset()
+    rc, err = run(args, capsys)
+    assert rc == 0, err
+    assert server.requests() == 0
+    assert (tmp_path / "out.tsv").read_bytes() == first
+
+
+def test_species_sent_as_one_comma_string(tiny_index: Path, server: MyGeneServer,
+                                          tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    rc, err = run([str(QUERIES), "-o", str(tmp_path / "o.tsv"), "--from", "symbol",
+                   *backend_args("mygene", tiny_index, server, None)], capsys)
+    assert rc == 0, err
+    [(_, _, form)] = server.log
+    assert form["species"] == "7955,9606,10090,10116"
+    assert '"' not in form["q"].replace('","', "").strip('"')  # the term with a quote is held back
+
+
+@pytest.mark.parametrize("fault", [
+    ("status", 429, {"Retry-After": "1"}),
+    ("status", 503),
+    ("status", 500),
+    ("status", 502),
+    ("drop",),
+    ("truncate",),
+    ("slow", 3.0),
+], ids=["429-retry-after", "503", "500", "502", "dropped", "truncated-json", "slow"])
+def test_retries(fault: tuple, tiny_index: Path, server: MyGeneServer, tmp_path: Path,
+                 capsys: pytest.CaptureFixture[str]) -> None:
+    server.faults[:] = [fault]
+    out = tmp_path / "out.tsv"
+    args = [str(QUERIES), "-o", str(out), "--from", "symbol",
+            *backend_args("mygene", tiny_index, server, None), "--timeout", "1"]
+    start = time.monotonic()
+    rc, err = run(args, capsys)
+    elapsed = time.monotonic() - start
+    assert rc == 0, err
+    assert server.requests() == 2
+    assert "retrying" in err
+    if fault[0] == "status" and fault[1] == 429:
+        assert elapsed >= 1.0  # Retry-After honoured
+    rows = read_tsv(out)
+    assert [r["gene_id"] for r in rows if r["word"] == "STAT3"] == ["6774"]
+
+
+def test_give_up_one_line_error_no_output(tiny_index: Path, server: MyGeneServer,
+                                          tmp_path: Path) -> None:
+    server.faults[:] = [("status", 503)] * 3
+    out, rep = tmp_path / "out.tsv", tmp_path / "rep.tsv"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pfocr_tools.remap", str(QUERIES), "-o", str(out), "--report",
+         str(rep), "--from", "symbol", "--retries", "2",
+         *backend_args("mygene", tiny_index, server, None)],
+        capture_output=True, text=True)
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("pfocr-remap: error: ") and "failed after 3 attempts" in last
+    assert "HTTP 503" in last and "Traceback" not in proc.stderr
+    assert server.requests() == 3
+    assert not out.exists() and not rep.exists()
+    assert not list(tmp_path.glob(".pfocr-*"))
+
+
+def test_client_error_is_not_retried(tiny_index: Path, server: MyGeneServer, tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out.tsv"
+    rc, err = run([str(QUERIES), "-o", str(out), "--from", "symbol", "--backend", "mygene",
+                   "--no-cache", "--mygene-url", server.url.replace("/v3", "/v9")], capsys)
+    assert rc == 1 and "HTTP 404" in err and not out.exists()
+    assert len(server.log) == 1
+
+
+def test_interrupted_run_resumes_from_cache(tiny_index: Path, server: MyGeneServer,
+                                            tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    table = many_terms_table(tmp_path / "many.tsv", 2500)
+    cache = tmp_path / "cache"
+    out = tmp_path / "out.tsv"
+    args = [str(table), "-o", str(out), "--from", "symbol",
+            *backend_args("mygene", tiny_index, server, cache)]
+    server.faults[:] = [("ok",), ("ok",), ("drop",)]
+    rc, err = run([*args, "--retries", "0"], capsys)
+    assert rc == 1 and "failed after 1 attempts" in err and not out.exists()
+    assert server.requests() == 3
+    server.reset()
+    rc, err = run(args, capsys)
+    assert rc == 0, err
+    assert server.requests() == 1  # only the batch that was lost
+    assert "2000 of 2476 terms answered" in err
+    rows = read_tsv(out)
+    assert {r["gene_id"] for r in rows if r["symbol"] == "STAT3"} == {"6774"}
+
+
+def test_metadata_only_for_the_report(tiny_index: Path, server: MyGeneServer, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    cache = tmp_path / "cache"
+    base = [str(QUERIES), "-o", str(tmp_path / "o.tsv"), "--from", "symbol",
+            *backend_args("mygene", tiny_index, server, cache)]
+    rc, _ = run(base, capsys)
+    assert rc == 0 and server.requests("/v3/metadata") == 0
+    rc, _ = run([*base, "--report", str(tmp_path / "r.tsv")], capsys)
+    assert rc == 0 and server.requests("/v3/metadata") == 1
+    assert server.requests("/v3/query") == 1  # the second run took its answers from the cache
+    server.reset()
+    rc, _ = run([*base, "--report", str(tmp_path / "r.tsv")], capsys)
+    assert rc == 0 and server.requests() == 0
+
+
+# --------------------------------------------------------------------------------------------
+# bad input
+
+
+@pytest.mark.parametrize("case", ["unknown-species", "unknown-ortholog", "missing-column",
+                                  "empty", "header-only", "bad-taxid", "no-file", "bad-index"])
+def test_bad_input(case: str, tiny_index: Path, tmp_path: Path) -> None:
+    table = tmp_path / "in.tsv"
+    extra: list[str] = []
+    text = QUERIES.read_text("utf-8")
+    if case == "unknown-species":
+        extra = ["--species", "martian"]
+    elif case == "unknown-ortholog":
+        extra = ["--ortholog-to", "unicorn"]
+    elif case == "missing-column":
+        lines = [line.split("\t") for line in text.splitlines()]
+        drop = lines[0].index("gene_id")
+        text = "\n".join("\t".join(c for i, c in enumerate(r) if i != drop) for r in lines)
+    elif case == "empty":
+        text = ""
+    elif case == "header-only":
+        text = HEADER + "\n"
+    elif case == "bad-taxid":
+        text = text.replace("\t10116\t", "\trat\t")
+    elif case == "no-file":
+        table = tmp_path / "missing.tsv"
+    elif case == "bad-index":
+        (tmp_path / "junk.sqlite").write_text("not sqlite")
+        extra = ["--index", str(tmp_path / "junk.sqlite")]
+    if case != "no-file":
+        table.write_text(text, "utf-8")
+    if "--index" not in extra:
+        extra += ["--index", str(tiny_index)]
+    out = tmp_path / "out.tsv"
+    proc = subprocess.run([sys.executable, "-m", "pfocr_tools.remap", str(table), "-o", str(out),
+                           "--report", str(tmp_path / "rep.tsv"), *extra],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("pfocr-remap: error: "), proc.stderr
+    assert not out.exists() and not (tmp_path / "rep.tsv").exists()
+    if case == "bad-taxid":
+        assert ":12: taxid 'rat' is not an NCBI taxid" in lines[0]
+    if case == "unknown-species":
+        assert "martian" in lines[0]
+
+
+def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc, err = run([str(QUERIES), "-o", str(tmp_path / "o.tsv"), "--to", "entrez,refseq"], capsys)
+    assert rc == 2 and "--to" in err
+    with pytest.raises(SystemExit) as exc:
+        remap.main([str(QUERIES), "-o", str(tmp_path / "o.tsv"), "--backend", "ftp"])
+    assert exc.value.code == 2
