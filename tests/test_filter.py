@@ -218,6 +218,23 @@ def test_empty_and_unwritable(tmp_path: Path) -> None:
     assert os.listdir(tmp_path) == ["empty.tsv"]
 
 
+def test_unwritable_log_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "o.tsv"
+    proc = cli(TABLE, "-o", out, "--organism", "human", "--log", tmp_path / "no" / "log.tsv")
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1
+    assert not out.exists()
+
+
+def test_header_only_input(tmp_path: Path) -> None:
+    header = tmp_path / "header.tsv"
+    header.write_text(TABLE.read_text("utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    out, log = tmp_path / "o.tsv", tmp_path / "log.tsv"
+    proc = cli(header, "-o", out, "--organism", "human", "--exclude-mentions", "--log", log)
+    assert proc.returncode == 0 and "warning: no rows left" in proc.stderr
+    assert out.read_bytes() == header.read_bytes()
+    assert log.read_text("utf-8") == "\t".join(pfilter.LOG_COLUMNS) + "\n"
+
+
 def test_allow_mention_needs_exclude(tmp_path: Path) -> None:
     proc = cli(TABLE, "-o", tmp_path / "o.tsv", "--organism", "human", "--allow-mention", "viruses")
     assert proc.returncode == 2 and "--exclude-mentions" in proc.stderr

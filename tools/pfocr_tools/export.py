@@ -219,7 +219,7 @@ def body(args: argparse.Namespace) -> int:
     if "/" in args.prefix or not args.prefix.strip():
         raise UsageError("--prefix must be a file name part without '/'")
     if args.output not in (None, "-"):
-        _check_writable(args.output)
+        check_writable(args.output)
     required = list(dict.fromkeys((*REQUIRED, args.id_column)))
     if args.set_name == "alias":
         required.append("figid_alias")
@@ -245,7 +245,7 @@ def body(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_writable(path: str) -> None:
+def check_writable(path: str) -> None:
     """Fail before any work when the output cannot be written where asked."""
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):

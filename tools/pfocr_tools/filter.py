@@ -7,12 +7,14 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from . import organisms
 from .atomic import atomic_open
 from .cli import log, make_parser, run
 from .errors import UsageError
+from .export import check_writable
 from .table import REQUIRED, read_table, write_rows
 
 PROG = "pfocr-filter"
@@ -168,7 +170,6 @@ def filter_table(df: pd.DataFrame, wanted: Sequence[str], by: str = "genes",
     wanted_set = set(wanted)
     wanted_names = {organism_label(t).casefold() for t in wanted}
     wanted_label = ", ".join(organism_label(t) for t in wanted)
-    figids = df["figid"].to_numpy()
     if by == "genes":
         row_ok = df["taxid"].isin(wanted_set).to_numpy()
     elif by == "record":
@@ -184,31 +185,23 @@ def filter_table(df: pd.DataFrame, wanted: Sequence[str], by: str = "genes",
     else:
         raise ValueError(f"unknown --by {by!r}")
 
-    # per-figure facts, in first-seen order
-    order: dict[str, int] = {}
-    rows_in: Counter[str] = Counter()
-    rows_kept: Counter[str] = Counter()
-    genes: dict[str, set[str]] = {}
-    first_row: dict[str, int] = {}
-    gene_ids = df["gene_id"].to_numpy()
-    for i, (fid, keep) in enumerate(zip(figids, row_ok, strict=True)):
-        if fid not in order:
-            order[fid] = len(order)
-            first_row[fid] = i
-            genes[fid] = set()
-        rows_in[fid] += 1
-        if keep:
-            rows_kept[fid] += 1
-            if gene_ids[i]:
-                genes[fid].add(gene_ids[i])
+    # per-figure facts, in first-seen order (vectorized: tables can hold millions of rows)
+    codes, uniques = pd.factorize(df["figid"], sort=False)
+    n_figs = len(uniques)
+    rows_in = np.bincount(codes, minlength=n_figs)
+    rows_kept = np.bincount(codes, weights=row_ok, minlength=n_figs).astype(int)
+    with_gene = row_ok & (df["gene_id"].to_numpy() != "")
+    pairs = pd.DataFrame({"c": codes[with_gene], "g": df["gene_id"].to_numpy()[with_gene]})
+    genes = np.bincount(pairs.drop_duplicates()["c"].to_numpy(), minlength=n_figs)
+    first_row = np.unique(codes, return_index=True)[1]  # codes number figures as first seen
 
     alias_col = df["figid_alias"].to_numpy() if "figid_alias" in df else None
     mention_col = df["mentioned_taxids"].to_numpy() if "mentioned_taxids" in df else None
     mention_cache: dict[str, list[str]] = {}
     decisions: list[Decision] = []
     dropped: set[str] = set()
-    for fid in order:
-        i = first_row[fid]
+    for code, fid in enumerate(uniques):
+        i = first_row[code]
         mentioned = mention_col[i] if mention_col is not None else ""
         excluding: list[str] = []
         if exclude_mentions and mentioned:
@@ -218,7 +211,7 @@ def filter_table(df: pd.DataFrame, wanted: Sequence[str], by: str = "genes",
                     t for t in mentioned.split("|")
                     if t and mention_excludes(t, wanted, allowed)
                 ]
-        kept_rows = rows_kept[fid]
+        kept_rows = int(rows_kept[code])
         if kept_rows == 0:
             reason = (f"no gene rows of {wanted_label}" if by == "genes"
                       else f"record does not list {wanted_label}")
@@ -236,9 +229,9 @@ def filter_table(df: pd.DataFrame, wanted: Sequence[str], by: str = "genes",
             figid_alias=alias_col[i] if alias_col is not None else "",
             kept=kept,
             reason=reason,
-            rows_in=rows_in[fid],
+            rows_in=int(rows_in[code]),
             rows_kept=kept_rows if kept else 0,
-            genes_kept=len(genes[fid]) if kept else 0,
+            genes_kept=int(genes[code]) if kept else 0,
             mentioned=mentioned,
             excluding=excluding,
         ))
@@ -274,6 +267,9 @@ def body(args: argparse.Namespace) -> int:
     allowed = [t for t, _ in resolve_all(args.allow_mention)] if args.allow_mention else []
     if allowed and not args.exclude_mentions:
         raise UsageError("--allow-mention only makes sense with --exclude-mentions")
+    for path in (args.output, args.log):
+        if path not in (None, "-"):
+            check_writable(path)
     required = list(REQUIRED)
     if args.by == "record":
         required.append("record_organisms")
