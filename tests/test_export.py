@@ -128,6 +128,20 @@ def test_set_name_alias_and_id_column(tmp_path: Path) -> None:
     assert "PMC1__a\tSpaced title\tNOID\tNOID" in tsv.read_text("utf-8").splitlines()
 
 
+def test_id_column_with_several_ids_per_cell(tmp_path: Path) -> None:
+    """The ensembl / uniprot columns of pfocr-remap join several IDs with |."""
+    lines = EDGE.read_text("utf-8").splitlines()
+    table = tmp_path / "remapped.tsv"
+    ens = ["ENSG1|ENSG2", "ENSG3", "", "ENSG2", "ENSG9", "ENSG4||ENSG5"]
+    rows = [lines[0] + "\tensembl"] + [f"{line}\t{e}" for line, e in zip(lines[1:7], ens,
+                                                                      strict=True)]
+    table.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "e.gmt"
+    assert run(table, "-o", out, "--id-column", "ensembl", "--flavor", "all") == 0
+    assert gmt(out) == [["PMC1__a", "Spaced title", "ENSG1", "ENSG2", "ENSG3", "ENSG9", "ENSG4",
+                         "ENSG5"]]
+
+
 def test_split_names_and_prefix(tmp_path: Path) -> None:
     out = tmp_path / "libs"
     assert run(EDGE, "--split-by-organism", out, "--prefix", "pfocr-20260215") == 0

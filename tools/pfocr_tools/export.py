@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "has no alias)")
     p.add_argument("--id-column", default="gene_id", metavar="COLUMN",
                    help="table column holding the identifiers to write (default: gene_id, "
-                        "NCBI Gene; e.g. symbol, or a column added by pfocr-remap)")
+                        "NCBI Gene; e.g. symbol, or ensembl / uniprot added by pfocr-remap; "
+                        "|-joined IDs in a cell count one by one)")
     p.add_argument("--split-by-organism", metavar="DIR",
                    help="write one library per species into DIR, named "
                         "<prefix>-<format>-<Genus_species>.<format>")
@@ -102,7 +103,9 @@ def build_sets(df: pd.DataFrame, flavor: str = "strict", id_column: str = "gene_
     """Gene sets of a figure gene table, in first-seen order (no size filter).
 
     One set per figure, or per (organism, figure) with ``by_organism``; identifiers are
-    distinct, in first-seen order; empty identifiers are skipped.
+    distinct, in first-seen order; empty identifiers are skipped; a cell holding several
+    identifiers joined by ``|`` (the ``ensembl`` / ``uniprot`` columns of pfocr-remap) gives
+    each of them.
     """
     for col in (id_column, "figid", "taxid", "organism", "symbol", "source"):
         if col not in df.columns:
@@ -128,7 +131,11 @@ def build_sets(df: pd.DataFrame, flavor: str = "strict", id_column: str = "gene_
                 taxid=taxid,
                 organism=organism,
             )
-        if gid and gid not in gs.ids:
+        if "|" in gid:  # several IDs in one cell (e.g. the ensembl column of pfocr-remap)
+            for one in gid.split("|"):
+                if one and one not in gs.ids:
+                    gs.ids[one] = symbol
+        elif gid and gid not in gs.ids:
             gs.ids[gid] = symbol
     return list(sets.values())
 
