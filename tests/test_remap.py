@@ -398,3 +398,17 @@ def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     with pytest.raises(SystemExit) as exc:
         remap.main([str(QUERIES), "-o", str(tmp_path / "o.tsv"), "--backend", "ftp"])
     assert exc.value.code == 2
+
+
+def test_fast_writer_matches_table_writer(tmp_path: Path) -> None:
+    import pandas as pd
+    from pfocr_tools.table import read_table, write_table
+
+    df = read_table(str(FIG1))
+    df.loc[0, "figtitle"] = "a\ttab, a\nnewline and a\r return"
+    df["extra"] = [str(i) for i in range(len(df))]
+    for frame in (df, df.iloc[:0]):
+        remap.write_table_fast(frame, str(tmp_path / "fast.tsv"), chunk=7)
+        write_table(frame, str(tmp_path / "slow.tsv"))
+        assert (tmp_path / "fast.tsv").read_bytes() == (tmp_path / "slow.tsv").read_bytes()
+    assert isinstance(df, pd.DataFrame)
