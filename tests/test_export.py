@@ -260,3 +260,18 @@ def test_stdin_stdout_and_determinism(tmp_path: Path) -> None:
         data = out.read_bytes()
     assert run(TABLE, "--format", "json", "-o", out, "-q") == 0
     assert out.read_bytes() == data
+
+
+def test_minimal_table(tmp_path: Path) -> None:
+    """Only the required columns: titles fall back to the figid, pmc to the figid's prefix."""
+    table = tmp_path / "min.tsv"
+    table.write_text("figid\ttaxid\torganism\tword\tsymbol\tsource\tgene_id\n"
+                     + "".join(f"PMC9__x\t9606\tHomo sapiens\tw\tS{i}\thgnc_symbol\t{i}\n"
+                               for i in (1, 2, 3)), encoding="utf-8")
+    out = tmp_path / "m.gmt"
+    assert run(table, "-o", out) == 0
+    assert gmt(out) == [["PMC9__x", "PMC9__x", "1", "2", "3"]]
+    assert run(table, "-o", out, "--format", "json") == 0
+    assert json.loads(out.read_text("utf-8"))[0]["associatedWith"]["pmc"] == "PMC9"
+    proc = cli(table, "--set-name", "alias")
+    assert proc.returncode == 1 and "missing column(s) figid_alias" in proc.stderr

@@ -245,3 +245,18 @@ def test_stdin_and_determinism(tmp_path: Path) -> None:
     b = cli(TABLE, "--organism", "human", "--exclude-mentions", "-o", "-")
     assert a.returncode == b.returncode == 0
     assert a.stdout == b.stdout == (DATA / "golden-human-exclude.tsv").read_text("utf-8")
+
+
+def test_minimal_table(tmp_path: Path) -> None:
+    table = tmp_path / "min.tsv"
+    table.write_text("figid\ttaxid\torganism\tword\tsymbol\tsource\tgene_id\n"
+                     "PMC9__x\t9606\tHomo sapiens\tw\tS1\thgnc_symbol\t1\n"
+                     "PMC9__y\t10090\tMus musculus\tw\tS2\tncbigene_symbol\t2\n", encoding="utf-8")
+    out, log = tmp_path / "o.tsv", tmp_path / "log.tsv"
+    assert run(table, "-o", out, "--organism", "mouse", "--log", log) == 0
+    assert out.read_text("utf-8").splitlines()[1:] == [
+        "PMC9__y\t10090\tMus musculus\tw\tS2\tncbigene_symbol\t2"]
+    assert [line.split("\t")[2] for line in log.read_text("utf-8").splitlines()[1:]] == [
+        "dropped", "kept"]
+    proc = cli(table, "--organism", "mouse", "--by", "record")
+    assert proc.returncode == 1 and "missing column(s) record_organisms" in proc.stderr
