@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -26,7 +29,32 @@ def gmt(path: Path) -> list[list[str]]:
     return [line.split("\t") for line in path.read_text("utf-8").splitlines()]
 
 
-def cli(*args: str | Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def cli(*args: str | Path, stdin: str | None = None) -> Result:
+    """Run the command line in this process (stdin, stdout and stderr captured)."""
+    out, err = io.StringIO(), io.StringIO()
+    saved = sys.stdin
+    if stdin is not None:
+        sys.stdin = io.StringIO(stdin)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = export.main([str(a) for a in args])
+            except SystemExit as exc:  # argparse usage errors
+                code = int(exc.code or 0)
+    finally:
+        sys.stdin = saved
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def subprocess_cli(*args: str | Path, stdin: str | None = None
+                   ) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "pfocr_tools.export", *map(str, args)],
                           capture_output=True, text=True, input=stdin, check=False)
 
@@ -182,7 +210,7 @@ def test_missing_columns(tmp_path: Path) -> None:
     bad = tmp_path / "bad.tsv"
     bad.write_text("figid\tgene_id\nPMC1__a\t1\n", encoding="utf-8")
     out = tmp_path / "out.gmt"
-    proc = cli(bad, "-o", out)
+    proc = subprocess_cli(bad, "-o", out)
     assert proc.returncode == 1
     assert proc.stderr.count("\n") == 1
     assert proc.stderr.startswith(f"pfocr-export: error: {bad}:1: not a figure gene table: "
@@ -250,7 +278,7 @@ def test_usage_errors(tmp_path: Path, args: list[str]) -> None:
 
 
 def test_stdin_stdout_and_determinism(tmp_path: Path) -> None:
-    first = cli("-", "-o", "-", stdin=TABLE.read_text("utf-8"))
+    first = subprocess_cli("-", "-o", "-", stdin=TABLE.read_text("utf-8"))  # the real CLI
     second = cli(TABLE)
     assert first.returncode == second.returncode == 0
     assert first.stdout == second.stdout and first.stdout

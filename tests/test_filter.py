@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,7 +25,32 @@ def run(*args: str | Path) -> int:
     return pfilter.main([str(a) for a in args])
 
 
-def cli(*args: str | Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def cli(*args: str | Path, stdin: str | None = None) -> Result:
+    """Run the command line in this process (stdin, stdout and stderr captured)."""
+    out, err = io.StringIO(), io.StringIO()
+    saved = sys.stdin
+    if stdin is not None:
+        sys.stdin = io.StringIO(stdin)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = pfilter.main([str(a) for a in args])
+            except SystemExit as exc:  # argparse usage errors
+                code = int(exc.code or 0)
+    finally:
+        sys.stdin = saved
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def subprocess_cli(*args: str | Path, stdin: str | None = None
+                   ) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "pfocr_tools.filter", *map(str, args)],
                           capture_output=True, text=True, input=stdin, check=False)
 
@@ -171,7 +199,7 @@ def test_summary_on_stderr_and_log_columns(tmp_path: Path) -> None:
 
 def test_unknown_organism(tmp_path: Path) -> None:
     out = tmp_path / "o.tsv"
-    proc = cli(TABLE, "-o", out, "--organism", "mose")
+    proc = subprocess_cli(TABLE, "-o", out, "--organism", "mose")
     assert proc.returncode == 2
     assert proc.stderr == ("pfocr-filter: error: unknown organism 'mose'; did you mean: "
                            "mouse, moss, marmoset, horse, horses? (or give an NCBI taxid)\n")
@@ -241,7 +269,8 @@ def test_allow_mention_needs_exclude(tmp_path: Path) -> None:
 
 
 def test_stdin_and_determinism(tmp_path: Path) -> None:
-    a = cli("-", "--organism", "human", "--exclude-mentions", stdin=TABLE.read_text("utf-8"))
+    a = subprocess_cli("-", "--organism", "human", "--exclude-mentions",
+                       stdin=TABLE.read_text("utf-8"))  # the real CLI
     b = cli(TABLE, "--organism", "human", "--exclude-mentions", "-o", "-")
     assert a.returncode == b.returncode == 0
     assert a.stdout == b.stdout == (DATA / "golden-human-exclude.tsv").read_text("utf-8")
