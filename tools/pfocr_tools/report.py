@@ -169,11 +169,9 @@ def source_flavor(source: str) -> str:
 
 
 def gene_sets(df: pd.DataFrame, flavor: str) -> pd.DataFrame:
-    """One row per (figure, organism) gene set of ``flavor``: figid, taxid, organism, size."""
+    """One row per (figure, organism) gene set of ``flavor``: figid, taxid, size."""
     sub = df.loc[flavor_mask(df, flavor) & (df["gene_id"] != ""), ["figid", "taxid", "gene_id"]]
-    if sub.empty:
-        return pd.DataFrame({"figid": [], "taxid": [], "size": []}, dtype=object)
-    sizes = sub.groupby(["figid", "taxid"], sort=True)["gene_id"].nunique()
+    sizes = sub.drop_duplicates().groupby(["figid", "taxid"], sort=True).size()
     return sizes.rename("size").reset_index()
 
 
@@ -241,30 +239,27 @@ def compute(df: pd.DataFrame, flavor: str, min_size: int, max_size: int | None,
     for fl in ("strict", "synonyms", "all"):
         rows = df[flavor_mask(df, fl)]
         sets = gene_sets(df, fl)
-        kept = sum(in_range(int(s), min_size, max_size) for s in sets["size"])
+        size = sets["size"]
+        kept = int(((size >= min_size) & ((size <= max_size) if max_size is not None else True)).sum())
         g = rows["gene_id"][rows["gene_id"] != ""]
         flavors.append((fl, len(rows), rows["figid"].nunique(), g.nunique(), len(sets), kept))
 
-    sets = gene_sets(df, flavor)
+    rows = df.loc[flavor_mask(df, flavor) & has_gene, ["figid", "taxid", "gene_id", "symbol"]]
+    distinct = rows[["figid", "taxid", "gene_id"]].drop_duplicates()
+    sets = distinct.groupby(["figid", "taxid"], sort=True).size().rename("size").reset_index()
     sets["size"] = sets["size"].astype(int)
-    sets["kept"] = pd.Series([in_range(s, min_size, max_size) for s in sets["size"]],
-                             index=sets.index, dtype=bool)
+    sets["kept"] = (sets["size"] >= min_size) & (
+        (sets["size"] <= max_size) if max_size is not None else True)
     kept = sets.loc[sets["kept"]]
     names = organism_names(df)
 
-    rows = df[flavor_mask(df, flavor) & has_gene]
-    kept_keys = set(zip(kept["figid"], kept["taxid"], strict=True))
-    if kept_keys:
-        key = pd.Series(list(zip(rows["figid"], rows["taxid"], strict=True)), index=rows.index,
-                        dtype=object)
-        lib_rows = rows[key.isin(kept_keys)]
-    else:
-        lib_rows = rows.iloc[0:0]
-    sizes_kept = [int(s) for s in kept["size"]]
+    # one row per (figure, organism, gene) of the library
+    lib_genes = distinct.merge(kept[["figid", "taxid"]], on=["figid", "taxid"], how="inner")
+    sizes_kept = kept["size"].tolist()
     library: dict[str, int | float] = {
         "sets": len(kept),
         "figures": kept["figid"].nunique(),
-        "genes": lib_rows["gene_id"].nunique(),
+        "genes": lib_genes["gene_id"].nunique(),
         "organisms": kept["taxid"].nunique(),
         "sets_below_min": int((sets["size"] < min_size).sum()),
         "sets_above_max": int((sets["size"] > max_size).sum()) if max_size is not None else 0,
@@ -274,17 +269,18 @@ def compute(df: pd.DataFrame, flavor: str, min_size: int, max_size: int | None,
     }
 
     organisms = []
+    genes_per_taxid = lib_genes.groupby("taxid")["gene_id"].nunique().to_dict()
     for taxid, grp in sets.groupby("taxid", sort=True):
         k = int(grp["kept"].sum())
-        genes = lib_rows.loc[lib_rows["taxid"] == taxid, "gene_id"].nunique()
-        organisms.append((names.get(str(taxid), ""), str(taxid), k, len(grp) - k, genes))
+        organisms.append((names.get(str(taxid), ""), str(taxid), k, len(grp) - k,
+                          int(genes_per_taxid.get(taxid, 0))))
     organisms.sort(key=lambda r: (-r[2], -r[3], r[0], r[1]))
 
     figmeta = df.drop_duplicates("figid").set_index("figid")
     year_of = {f: _year(y) for f, y in zip(figmeta.index, _col(figmeta, "year"), strict=True)}
     year_counts: Counter[int] = Counter()
     unknown = 0
-    for fig in sorted(set(kept["figid"])):
+    for fig in kept["figid"].unique().tolist():
         y = year_of.get(fig)
         if y is None:
             unknown += 1
@@ -292,13 +288,24 @@ def compute(df: pd.DataFrame, flavor: str, min_size: int, max_size: int | None,
             year_counts[y] += 1
 
     top_genes = []
-    if not lib_rows.empty:
-        per_gene = lib_rows.groupby(["taxid", "gene_id"], sort=True)["figid"].nunique()
-        symbols = (lib_rows.groupby(["taxid", "gene_id"], sort=True)["symbol"]
-                   .agg(lambda s: sorted(Counter(s).items(), key=lambda kv: (-kv[1], kv[0]))[0][0]))
-        ranked = sorted(per_gene.items(), key=lambda kv: (-kv[1], symbols[kv[0]], kv[0]))
-        for (taxid, gene_id), n in ranked[:TOP_GENES]:
-            top_genes.append((symbols[(taxid, gene_id)], gene_id, names.get(taxid, taxid), int(n)))
+    if not lib_genes.empty:
+        # figures per gene; a set is one figure of one organism, so rows count figures
+        per_gene = lib_genes.groupby(["taxid", "gene_id"], sort=True).size()
+        floor = per_gene.nlargest(TOP_GENES, keep="all").min()
+        candidates = per_gene[per_gene >= floor].rename("n").reset_index()
+        symbols = (rows.merge(candidates[["taxid", "gene_id"]], on=["taxid", "gene_id"])
+                   .groupby(["taxid", "gene_id", "symbol"]).size().rename("k").reset_index()
+                   .sort_values(["taxid", "gene_id", "k", "symbol"],
+                                ascending=[True, True, False, True], kind="mergesort")
+                   .drop_duplicates(["taxid", "gene_id"]))
+        symbol_of = dict(zip(zip(symbols["taxid"], symbols["gene_id"], strict=True),
+                             symbols["symbol"], strict=True))
+        ranked = sorted(
+            ((int(n), symbol_of[(t, g)], t, g) for t, g, n in
+             zip(candidates["taxid"], candidates["gene_id"], candidates["n"], strict=True)),
+            key=lambda r: (-r[0], r[1], r[2], r[3]))
+        for n, symbol, taxid, gene_id in ranked[:TOP_GENES]:
+            top_genes.append((symbol, gene_id, names.get(taxid, taxid), n))
 
     def describe(row) -> dict[str, str | int]:
         meta = figmeta.loc[row.figid]
