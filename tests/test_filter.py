@@ -99,6 +99,9 @@ def test_several_organisms(tmp_path: Path) -> None:
                "--organism", "mouse") == 0
     df = read_table(str(out))
     assert set(df["taxid"]) == {"9606", "10090"}
+    again = tmp_path / "again.tsv"
+    assert run(TABLE, "-o", again, "--organism", "human,mouse") == 0
+    assert again.read_bytes() == out.read_bytes()
     full = read_table(str(TABLE))
     assert len(df) == full["taxid"].isin({"9606", "10090"}).sum()
 

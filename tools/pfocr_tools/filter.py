@@ -24,8 +24,8 @@ Keep the figures (and gene rows) of chosen organisms in a figure gene table.
 
 --organism takes a scientific name (Mus musculus), a common name (human, mouse, rat,
 zebrafish, fruit fly, worm, yeast, arabidopsis, ...; MyGene.info's names such as fruitfly,
-nematode, thale-cress, frog, pig too; case-insensitive) or an NCBI taxid; repeat it for
-several organisms.
+nematode, thale-cress, frog, pig too; case-insensitive) or an NCBI taxid; repeat it (or
+separate names with commas) for several organisms.
 
 --by genes (default) keeps the gene rows matched through the lexicon of a chosen species
 (the table's taxid column; old-schema rows are all Homo sapiens). --by record keeps every
@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="filtered figure gene table (default: standard output)")
     p.add_argument("--organism", action="append", required=True, metavar="NAME",
                    help="organism to keep: scientific name, common name or NCBI taxid "
-                        "(repeatable)")
+                        "(repeatable; or comma-separated: human,mouse)")
     p.add_argument("--by", choices=("genes", "record"), default="genes",
                    help="genes: keep gene rows of the organism's lexicon (default); record: "
                         "keep all rows of figures whose record lists the organism")
@@ -153,9 +153,10 @@ class Decision:
 
 
 def resolve_all(names: Sequence[str]) -> list[tuple[str, str]]:
-    """Resolve user-typed organisms; keep the order, drop repeats."""
+    """Resolve user-typed organisms (a value may hold several, comma-separated, as MyGene.info
+    and Galaxy multiple selects write them); keep the order, drop repeats."""
     seen: dict[str, str] = {}
-    for name in names:
+    for name in (part for value in names for part in value.split(",")):
         if not name.strip():
             raise UsageError("--organism needs a name or taxid, got an empty value")
         taxid, sci = organisms.resolve(name)
