@@ -6,9 +6,7 @@ label: Concatenate TSV tables that share one header line
 doc: |
   Join the figure gene tables of several shards into one: the header line once (from the first
   table), then every data line of every table in the order given, bytes unchanged. Tables with
-  a different header line fail the step. With `unique_lines` a line already written is left out
-  (for per-shard remap reports, which repeat the query terms that several shards share).
-  Used by pfocr-gene-sets.cwl to merge shards before export; a single table comes out
+  a different header line fail the step. Used by pfocr-gene-sets.cwl to merge shards before export; a single table comes out
   byte-identical.
 
 requirements:
@@ -35,24 +33,16 @@ arguments:
         if ($0 != header) { print "merge: " FILENAME ": header differs from the first table" > "/dev/stderr"; exit 1 }
         next
       }
-      !unique || !seen[$0]++ { print }
+      { print }
 
 inputs:
-  unique_lines:
-    label: Leave out repeated lines
-    doc: Write each distinct data line once (first occurrence kept).
-    type: boolean
-    default: false
-    inputBinding:
-      position: 1
-      prefix: unique=1
   tables:
     label: Tables
     doc: TSV tables with the same header line, in the order to concatenate them.
     type: File[]
     format: edam:format_3475
     inputBinding:
-      position: 2
+      position: 1
   output_name:
     label: Merged table file name
     doc: Name of the merged table.

@@ -17,6 +17,8 @@ import argparse
 import importlib
 import importlib.metadata
 import importlib.util
+import json
+import os
 import shutil
 import stat
 import subprocess
@@ -296,13 +298,158 @@ def run_cwltest(path: Path, entry: dict[str, Any], tool: str, args: list[str],
         tempfile.tempdir = old
 
 
+# ------------------------------------------------- the same job through the plain CLI
+
+
+def _types(cwl_type: Any) -> list[Any]:
+    return cwl_type if isinstance(cwl_type, list) else [cwl_type]
+
+
+def _text(value: Any, base: Path) -> str:
+    if isinstance(value, dict) and value.get("class") in ("File", "Directory"):
+        where = value.get("path") or value["location"]
+        where = where.removeprefix("file://")
+        return str((base / where).resolve())
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _resolve_value(value: str, job: dict[str, Any]) -> str:
+    """The few parameter references our tools use: $(inputs.x), $(runtime.cores)."""
+    if value == "$(runtime.cores)":
+        return "1"
+    if value.startswith("$(inputs.") and value.endswith(")"):
+        return job.get(value[len("$(inputs."):-1])
+    assert "$(" not in value, f"unsupported expression {value!r}"
+    return value
+
+
+def with_defaults(tool: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
+    values = {name: param.get("default") for name, param in (tool.get("inputs") or {}).items()}
+    values.update({k: v for k, v in job.items() if v is not None})
+    return values
+
+
+def cli_command(tool: dict[str, Any], job: dict[str, Any], base: Path) -> list[str]:
+    """The command line a CWL runner builds for ``job`` (the CWL binding rules our tools use:
+    position then name order, prefix, flags, itemSeparator, per-item prefixes), with the
+    inputs at their own paths and ``--jobs 1``."""
+    keyed: list[tuple[int, str, list[str]]] = []
+    for i, arg in enumerate(tool.get("arguments") or []):
+        if isinstance(arg, str):
+            keyed.append((0, f"~arg{i}", [_resolve_value(arg, job)]))
+            continue
+        value = _resolve_value(arg["valueFrom"], job)
+        words = ([arg["prefix"]] if "prefix" in arg else []) + [value]
+        keyed.append((int(arg.get("position", 0)), f"~arg{i}", words))
+    for name, param in (tool.get("inputs") or {}).items():
+        value = job.get(name, param.get("default"))
+        if value is None:
+            continue
+        binding = param.get("inputBinding")
+        item_binding = next((t["inputBinding"] for t in _types(param.get("type"))
+                             if isinstance(t, dict) and "inputBinding" in t), None)
+        words: list[str] = []
+        if item_binding is not None:
+            for item in value:
+                words += [item_binding["prefix"], _text(item, base)]
+        if binding is None:
+            if words:
+                keyed.append((0, name, words))
+            continue
+        prefix = binding.get("prefix")
+        if isinstance(value, bool):
+            words = [prefix] if value and prefix else []
+        elif isinstance(value, list) and item_binding is None:
+            items = [_text(v, base) for v in value]
+            if "itemSeparator" in binding:
+                items = [binding["itemSeparator"].join(items)]
+            words = ([prefix] if prefix else []) + items
+        elif item_binding is None:
+            words = ([prefix] if prefix else []) + [_text(value, base)]
+        keyed.append((int(binding.get("position", 0)), name, words))
+    base_command = tool["baseCommand"]
+    command = list(base_command) if isinstance(base_command, list) else [base_command]
+    for _, _, words in sorted(keyed, key=lambda k: (k[0], k[1])):
+        command += words
+    return command
+
+
+def cli_outputs(tool: dict[str, Any], job: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    """output id -> the file or folder the CLI wrote (None when the glob names nothing)."""
+    found: dict[str, Any] = {}
+    for name, param in (tool.get("outputs") or {}).items():
+        glob = (param.get("outputBinding") or {}).get("glob")
+        target = _resolve_value(glob, job) if glob else None
+        if tool.get("stdout") and param.get("type") == "stdout":
+            target = _resolve_value(tool["stdout"], job)
+        found[name] = (workdir / target) if target and (workdir / target).exists() else None
+    return found
+
+
+def tree(path: Path) -> dict[str, bytes]:
+    """relative name -> bytes of every file under a folder (or of one file)."""
+    if path.is_file():
+        return {path.name: path.read_bytes()}
+    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*"))
+            if p.is_file()}
+
+
+def cwl_tree(value: dict[str, Any]) -> dict[str, bytes]:
+    return tree(Path(value["path"]))
+
+
+# Outputs that name the input files, which a CWL runner stages elsewhere: compared with the
+# first column reduced to the file's base name.
+PATH_COLUMN = {("pfocr-extract", "rejects")}
+
+
+def basename_first_column(files: dict[str, bytes]) -> dict[str, bytes]:
+    out = {}
+    for name, data in files.items():
+        lines = data.decode("utf-8").splitlines(keepends=True)
+        cut = [lines[0]] + [os.path.basename(line.split("\t", 1)[0]) + "\t" +
+                            line.split("\t", 1)[1] for line in lines[1:]]
+        out[name] = "".join(cut).encode("utf-8")
+    return out
+
+
 @pytest.mark.parametrize(("path", "entry"), cwltest_cases())
 def test_cwltest_cwltool(path: Path, entry: dict[str, Any], tmp_path: Path) -> None:
-    skip_if_missing(path.parent / entry["tool"])
+    """The cwltest passes under cwltool, and every output equals the plain CLI's."""
+    tool_path = path.parent / entry["tool"]
+    skip_if_missing(tool_path)
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     args = ["--no-container", "--tmpdir-prefix", f"{tmp}/", "--tmp-outdir-prefix", f"{tmp}/"]
     result = run_cwltest(path, entry, runner("cwltool"), args, tmp_path)
     assert result.return_code == 0, (
-        f"{entry.get('doc', '')}\n{result.message}\n--- stderr\n{result.standard_error[-4000:]}"
+        f"{entry.get('doc', '')}\n{result.message}\n--- stderr\n{result.error_output[-4000:]}"
     )
+    tool = load(tool_path)
+    if tool.get("class") != "CommandLineTool":
+        return
+    job_path = path.parent / entry["job"]
+    job = with_defaults(tool, load(job_path))
+    workdir = tmp_path / "cli"
+    workdir.mkdir()
+    command = cli_command(tool, job, job_path.parent)
+    command[0] = shutil.which(command[0], path=str(Path(sys.executable).parent)) or command[0]
+    done = subprocess.run(command, cwd=workdir, capture_output=True, text=True,
+                          timeout=TIMEOUT)
+    if entry.get("should_fail"):
+        assert done.returncode != 0, "the CLI succeeds where the CWL step failed"
+        return
+    assert done.returncode == 0, f"{command}\n{done.stderr}"
+    cwl_out = json.loads(result.standard_output)
+    for name, cli_path in cli_outputs(tool, job, workdir).items():
+        if cli_path is None:
+            assert cwl_out.get(name) is None, f"{name}: the CLI wrote nothing"
+            continue
+        assert cwl_out.get(name), f"{name}: missing from the CWL outputs"
+        got, want = cwl_tree(cwl_out[name]), tree(cli_path)
+        if (base_command(tool), name) in PATH_COLUMN:
+            got, want = basename_first_column(got), basename_first_column(want)
+        assert got == want, (
+            f"{name}: CWL output differs from the CLI's ({' '.join(command)})")
