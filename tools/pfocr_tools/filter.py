@@ -152,15 +152,17 @@ class Decision:
                 "|".join(self.excluding))
 
 
-def resolve_all(names: Sequence[str]) -> list[tuple[str, str]]:
+def resolve_all(names: Sequence[str], option: str = "--organism") -> list[tuple[str, str]]:
     """Resolve user-typed organisms (a value may hold several, comma-separated, as MyGene.info
     and Galaxy multiple selects write them); keep the order, drop repeats."""
     seen: dict[str, str] = {}
-    for name in (part for value in names for part in value.split(",")):
-        if not name.strip():
-            raise UsageError("--organism needs a name or taxid, got an empty value")
-        taxid, sci = organisms.resolve(name)
-        seen.setdefault(taxid, sci)
+    for value in names:
+        parts = [part for part in value.split(",") if part.strip()]
+        if not parts:
+            raise UsageError(f"{option} needs a name or taxid, got an empty value")
+        for name in parts:
+            taxid, sci = organisms.resolve(name)
+            seen.setdefault(taxid, sci)
     return list(seen.items())
 
 
@@ -265,7 +267,7 @@ def summarize(decisions: Sequence[Decision]) -> str:
 
 def body(args: argparse.Namespace) -> int:
     wanted = resolve_all(args.organism)
-    allowed = [t for t, _ in resolve_all(args.allow_mention)] if args.allow_mention else []
+    allowed = [t for t, _ in resolve_all(args.allow_mention, "--allow-mention")]
     if allowed and not args.exclude_mentions:
         raise UsageError("--allow-mention only makes sense with --exclude-mentions")
     for path in (args.output, args.log):
