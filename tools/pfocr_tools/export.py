@@ -212,7 +212,8 @@ def _write(path: str, text: str) -> None:
 
 def _describe(n_figs: int, kept: int, args: argparse.Namespace) -> str:
     size = f"{args.min_size}.." + ("" if args.max_size is None else str(args.max_size))
-    return (f"{kept} sets written, {n_figs - kept} of {n_figs} figures left out "
+    return (f"{kept} set{'' if kept == 1 else 's'} written, {n_figs - kept} of {n_figs} "
+            "figures left out "
             f"(rule: {args.flavor} rows, {size} distinct {args.id_column} values)")
 
 
@@ -227,6 +228,9 @@ def body(args: argparse.Namespace) -> int:
         raise UsageError("--prefix must be a file name part without '/'")
     if args.output not in (None, "-"):
         check_writable(args.output)
+    outdir = args.split_by_organism
+    if outdir is not None and os.path.exists(outdir) and not os.path.isdir(outdir):
+        raise DataError("--split-by-organism: not a directory", outdir)
     required = list(dict.fromkeys((*REQUIRED, args.id_column)))
     if args.set_name == "alias":
         required.append("figid_alias")
@@ -263,16 +267,18 @@ def check_writable(path: str) -> None:
 
 def _dupes(sets: Sequence[GeneSet]) -> None:
     seen: set[str] = set()
+    dupes: list[str] = []
     for s in sets:
         if s.name in seen:
-            log.warning("warning: set name %s is used by more than one set", s.name)
+            dupes.append(s.name)
         seen.add(s.name)
+    if dupes:
+        log.warning("warning: %d set names are used by more than one set (first: %s)",
+                    len(dupes), dupes[0])
 
 
 def _split(df: pd.DataFrame, args: argparse.Namespace) -> None:
     outdir = args.split_by_organism
-    if os.path.exists(outdir) and not os.path.isdir(outdir):
-        raise DataError("--split-by-organism: not a directory", outdir)
     try:
         os.makedirs(outdir, exist_ok=True)
     except OSError as exc:
