@@ -335,17 +335,48 @@ def test_remap_section(tmp_path: Path) -> None:
     out = tmp_path / "r.html"
     assert report.main([str(SMALL), "-o", str(out), "--remap-report", str(REMAP), "-q"]) == 0
     page = Page(out.read_text("utf-8"))
-    expected = Counter(r["status"] for r in read_rows(REMAP))
-    got = {r[0]: num(r[1]) for r in page.body("remap-table")}
+    rows = read_rows(REMAP)
+    queries = Counter(r["status"] for r in rows)
+    table_rows: Counter[str] = Counter()
+    for r in rows:
+        table_rows[r["status"]] += int(r["rows"])
+    got = {r[0]: (num(r[1]), num(r[2]), num(r[3])) for r in page.body("remap-table")}
     total = got.pop("total")
-    assert total == sum(expected.values()) == 11
-    assert {k: v for k, v in got.items() if v} == dict(expected)
+    assert total == (11, 100, sum(table_rows.values())) == (11, 100, 45)
+    assert {k: v[0] for k, v in got.items() if v[0]} == dict(queries)
+    assert {k: v[2] for k, v in got.items() if v[2]} == dict(table_rows)
     # the four statuses always show, in their order, then any other status
-    assert list(got)[:4] == ["mapped", "ambiguous", "unmapped", "retired-replaced"]
-    assert list(got)[4:] == ["family"]
-    pct = {r[0]: num(r[2]) for r in page.body("remap-table")}
-    assert pct["mapped"] == round(100 * 7 / 11, 1)
+    assert list(got) == ["mapped", "ambiguous", "unmapped", "retired-replaced", "family"]
+    assert got["mapped"][1] == round(100 * 7 / 11, 1)
     assert "plot-remap-status" in page.ids
+
+
+def test_remap_report_without_rows_column(tmp_path: Path) -> None:
+    remap = tmp_path / "remap.tsv"
+    remap.write_text("query\tstatus\nA\tmapped\nB\tunmapped\nC\tmapped\n", "utf-8")
+    out = tmp_path / "r.html"
+    assert report.main([str(SMALL), "-o", str(out), "--remap-report", str(remap), "-q"]) == 0
+    page = Page(out.read_text("utf-8"))
+    assert page.tables["remap-table"][0] == ["status", "queries", "percent"]
+    got = {r[0]: num(r[1]) for r in page.body("remap-table")}
+    assert got == {"mapped": 2, "ambiguous": 0, "unmapped": 1, "retired-replaced": 0,
+                   "total": 3}
+
+
+def test_real_remap_report(tmp_path: Path) -> None:
+    """pfocr-remap (offline index) -> its --report -> pfocr-report: the counts agree."""
+    remapped, rep = tmp_path / "remapped.tsv", tmp_path / "remap.tsv"
+    proc = subprocess.run([sys.executable, "-m", "pfocr_tools.remap", str(SMALL), "-o",
+                           str(remapped), "--report", str(rep)], capture_output=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()
+    out = tmp_path / "r.html"
+    assert report.main([str(remapped), "-o", str(out), "--remap-report", str(rep), "-q"]) == 0
+    page = Page(out.read_text("utf-8"))
+    rows = read_rows(rep)
+    got = {r[0]: (num(r[1]), num(r[3])) for r in page.body("remap-table")}
+    assert got.pop("total") == (len(rows), sum(int(r["rows"]) for r in rows))
+    assert {k: v[0] for k, v in got.items() if v[0]} == dict(Counter(r["status"] for r in rows))
 
 
 # ----------------------------------------------------------------------------- empty input
@@ -406,6 +437,8 @@ def _bad_cases(tmp: Path) -> dict[str, tuple[list[str], str]]:
     emptyremap.write_text("", "utf-8")
     shortrow = tmp / "shortrow.tsv"
     shortrow.write_text("input\tstatus\nA\tmapped\nB\n", "utf-8")
+    badrows = tmp / "badrows.tsv"
+    badrows.write_text("query\tstatus\trows\nA\tmapped\t2\nB\tmapped\tmany\n", "utf-8")
     s = str(SMALL)
     return {
         "missing columns": ([str(notable)], f"{notable}:1: not a figure gene table"),
@@ -419,14 +452,17 @@ def _bad_cases(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "no status column": ([s, "--remap-report", str(nostatus)],
                              f"{nostatus}:1: not a remap report: no 'status' column"),
         "empty remap report": ([s, "--remap-report", str(emptyremap)], "empty file"),
-        "short remap row": ([s, "--remap-report", str(shortrow)], f"{shortrow}:3:"),
+        "short remap row": ([s, "--remap-report", str(shortrow)],
+                            f"{shortrow}:3: 1 field(s), the header has 2"),
+        "rows not a count": ([s, "--remap-report", str(badrows)],
+                             f"{badrows}:3: rows is not a count: 'many'"),
     }
 
 
 @pytest.mark.parametrize("case", [
     "missing columns", "not UTF-8 table", "no such table", "table is a directory",
     "short GMT line", "repeated set", "not UTF-8 GMT", "no GMT", "no status column",
-    "empty remap report", "short remap row"])
+    "empty remap report", "short remap row", "rows not a count"])
 def test_bad_input_one_line_error_no_output(tmp_path: Path, case: str) -> None:
     bad = tmp_path / "bad"
     bad.mkdir()

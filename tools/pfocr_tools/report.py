@@ -132,8 +132,17 @@ def _read_lines(path: str, what: str) -> list[str]:
     return text.replace("\r\n", "\n").split("\n")[: -1 if text.endswith("\n") else None]
 
 
-def read_remap_report(path: str) -> Counter[str]:
-    """Count the rows of a remap report per ``status`` (any other columns are ignored)."""
+@dataclass
+class RemapCounts:
+    """A remap report counted per status: its rows (queries) and, when it has a ``rows``
+    column (pfocr-remap's report), the figure gene table rows they stand for."""
+
+    queries: Counter[str]
+    rows: Counter[str] | None
+
+
+def read_remap_report(path: str) -> RemapCounts:
+    """Count the rows of a remap report per ``status`` (other columns are ignored)."""
     lines = _read_lines(path, "remap report (TSV)")
     if not lines or not lines[0].strip():
         raise DataError("empty file: expected a remap report with a header line", path)
@@ -142,18 +151,24 @@ def read_remap_report(path: str) -> Counter[str]:
     if "status" not in header:
         raise DataError("not a remap report: no 'status' column", path, 1)
     col = header.index("status")
-    counts: Counter[str] = Counter()
+    rows_col = header.index("rows") if "rows" in header else None
+    queries: Counter[str] = Counter()
+    rows: Counter[str] = Counter()
     for lineno, row in enumerate(reader, start=2):
         if not row or row == [""]:
             continue
-        if len(row) <= col:
-            raise DataError(f"{len(row)} field(s), the status column is field {col + 1}",
-                            path, lineno)
+        if len(row) != len(header):
+            raise DataError(f"{len(row)} field(s), the header has {len(header)}", path, lineno)
         status = row[col].strip()
         if not status:
             raise DataError("empty status", path, lineno)
-        counts[status] += 1
-    return counts
+        queries[status] += 1
+        if rows_col is not None:
+            value = row[rows_col].strip()
+            if not value.isdigit():
+                raise DataError(f"rows is not a count: {value!r}", path, lineno)
+            rows[status] += int(value)
+    return RemapCounts(queries, rows if rows_col is not None else None)
 
 
 # ---------------------------------------------------------------------------- numbers
@@ -173,6 +188,11 @@ def gene_sets(df: pd.DataFrame, flavor: str) -> pd.DataFrame:
     sub = df.loc[flavor_mask(df, flavor) & (df["gene_id"] != ""), ["figid", "taxid", "gene_id"]]
     sizes = sub.drop_duplicates().groupby(["figid", "taxid"], sort=True).size()
     return sizes.rename("size").reset_index()
+
+
+def _within(sizes: pd.Series, min_size: int, max_size: int | None) -> pd.Series:
+    inside = sizes >= min_size
+    return inside & (sizes <= max_size) if max_size is not None else inside
 
 
 def in_range(size: int, min_size: int, max_size: int | None) -> bool:
@@ -201,7 +221,7 @@ class Report:
     gmt: dict[str, int | float] | None = None
     gmt_sizes: list[int] | None = None
     gmt_name: str = ""
-    remap: list[tuple[str, int]] | None = None
+    remap: list[tuple[str, int, int | None]] | None = None
     remap_name: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -239,8 +259,7 @@ def compute(df: pd.DataFrame, flavor: str, min_size: int, max_size: int | None,
     for fl in ("strict", "synonyms", "all"):
         rows = df[flavor_mask(df, fl)]
         sets = gene_sets(df, fl)
-        size = sets["size"]
-        kept = int(((size >= min_size) & ((size <= max_size) if max_size is not None else True)).sum())
+        kept = int(_within(sets["size"], min_size, max_size).sum())
         g = rows["gene_id"][rows["gene_id"] != ""]
         flavors.append((fl, len(rows), rows["figid"].nunique(), g.nunique(), len(sets), kept))
 
@@ -248,8 +267,7 @@ def compute(df: pd.DataFrame, flavor: str, min_size: int, max_size: int | None,
     distinct = rows[["figid", "taxid", "gene_id"]].drop_duplicates()
     sets = distinct.groupby(["figid", "taxid"], sort=True).size().rename("size").reset_index()
     sets["size"] = sets["size"].astype(int)
-    sets["kept"] = (sets["size"] >= min_size) & (
-        (sets["size"] <= max_size) if max_size is not None else True)
+    sets["kept"] = _within(sets["size"], min_size, max_size)
     kept = sets.loc[sets["kept"]]
     names = organism_names(df)
 
@@ -385,10 +403,10 @@ def add_gmt(report: Report, lib: GmtLibrary, df: pd.DataFrame) -> None:
     report.gmt_name = os.path.basename(lib.path)
 
 
-def add_remap(report: Report, counts: Counter[str], path: str) -> None:
-    known = [(s, counts[s]) for s in REMAP_STATUSES]
-    other = sorted((s, n) for s, n in counts.items() if s not in REMAP_STATUSES)
-    report.remap = known + other
+def add_remap(report: Report, counts: RemapCounts, path: str) -> None:
+    statuses = list(REMAP_STATUSES) + sorted(set(counts.queries) - set(REMAP_STATUSES))
+    report.remap = [(s, counts.queries[s], counts.rows[s] if counts.rows is not None else None)
+                    for s in statuses]
     report.remap_name = os.path.basename(path)
 
 
@@ -422,8 +440,8 @@ def make_plots(report: Report) -> list:
         plots.append(rp.size_histogram(report.gmt_sizes, report.min_size, report.max_size,
                                        name="gmt-set-sizes",
                                        title=f"Gene-set sizes in {report.gmt_name}"))
-    if report.remap and sum(n for _, n in report.remap):
-        plots.append(rp.status_bar([s for s, _ in report.remap], [n for _, n in report.remap]))
+    if report.remap and sum(r[1] for r in report.remap):
+        plots.append(rp.status_bar([r[0] for r in report.remap], [r[1] for r in report.remap]))
     return plots
 
 
@@ -707,15 +725,25 @@ def render_html(report: Report, plots: Sequence, images: str, title: str) -> str
 
     if report.remap is not None:
         o.append(f'<h2 id="remap">Remap status <code>{_e(report.remap_name)}</code></h2>')
-        total = sum(n for _, n in report.remap)
+        total = sum(r[1] for r in report.remap)
         if "remap-status" in by_name:
             o.append(_img(by_name["remap-status"], images))
         else:
             o.append('<p class="empty">The remap report has no rows.</p>')
-        o.append(_table("remap-table", ["status", "rows", "percent"],
-                        [(_e(s), n, round(100 * n / total, 1) if total else 0)
-                         for s, n in report.remap] + [("<b>total</b>", total, 100 if total else 0)],
-                        [False, True, True]))
+        with_rows = report.remap[0][2] is not None
+        header = ["status", "queries", "percent"] + (["table rows"] if with_rows else [])
+        body_rows: list[tuple] = []
+        for status, n, nrows in report.remap:
+            pct = round(100 * n / total, 1) if total else 0
+            body_rows.append((_e(status), n, pct, *((nrows,) if with_rows else ())))
+        body_rows.append(("<b>total</b>", total, 100 if total else 0,
+                          *((sum(r[2] or 0 for r in report.remap),) if with_rows else ())))
+        o.append(_table("remap-table", header, body_rows,
+                        [False, True, True] + ([True] if with_rows else [])))
+        o.append('<p class="small">Queries: the rows of the remap report (one per distinct '
+                 "query term and species in pfocr-remap's report)"
+                 + ("; table rows: the figure gene table rows they stand for." if with_rows
+                    else ".") + "</p>")
 
     if report.notes:
         o.append('<h2 id="notes">Notes</h2><ul>')

@@ -206,6 +206,6 @@ def status_bar(labels: Sequence[str], counts: Sequence[int]) -> Plot:
                     fontsize=8)
         ax.set_xlim(0, top * 1.25 + 1)
         _int_axis(ax, "x")
-        ax.set_xlabel("rows of the remap report")
+        ax.set_xlabel("queries (rows of the remap report)")
         ax.set_title(title)
         return _render("remap-status", title, fig)
