@@ -124,3 +124,24 @@ def test_package_data_is_shipped() -> None:
     data = Path(pfocr_tools.__file__).parent / "data" / "organisms.tsv"
     header = data.read_text("utf-8").splitlines()[0].split("\t")
     assert header == ["taxid", "scientific_name", "group", "common_names", "mention_patterns"]
+
+
+def test_fast_matcher_equals_the_plain_regex() -> None:
+    """mentioned_taxids uses AnchoredAlternation: same taxids as the plain regex."""
+    import random
+
+    from .conftest import RECORDS
+
+    regex = organisms._mention_regex()
+    taxids = organisms._mention_matcher()[1]
+
+    def plain(text: str) -> list[str]:
+        return sorted({taxids[int(m.lastgroup[1:])] for m in regex.finditer(text)}, key=int)
+
+    rng = random.Random(3)
+    words = [w for o in organisms.organisms() for w in (o.scientific_name, *o.common_names)]
+    words += ["the", "-", "(", ")", "non-", "like", "İ", "ſ"]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 8))) for _ in range(2000)]
+    texts += [p.read_text("utf-8") for p in RECORDS.glob("*/_figures/*.md")]
+    for text in texts:
+        assert organisms.mentioned_taxids(text) == plain(text), text[:80]
