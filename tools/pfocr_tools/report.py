@@ -419,7 +419,7 @@ def make_plots(report: Report) -> list:
     plots = []
     if report.organisms:
         shown = report.organisms[:TOP_ORGANISMS]
-        labels = [o[0] or o[1] for o in shown]
+        labels = [o[0] or o[1] or "(no organism)" for o in shown]
         kept = [o[2] for o in shown]
         dropped = [o[3] for o in shown]
         rest = report.organisms[TOP_ORGANISMS:]
