@@ -18,6 +18,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-tools/pfocr_tools/data/gene_index.sqlite.gz}
+# human, mouse, rat in full; the other HomoloGene species that organisms.tsv names (NCBI Gene
+# IDs, HomoloGene symbols and orthologs only): zebrafish, thale cress, cow, chimpanzee, western
+# clawed frog, dog, rhesus macaque, chicken, fruit fly, Anopheles, C. elegans, budding and
+# fission yeast
+SPECIES=9606,10090,10116,7955,3702,9913,9598,8364,9615,9544,9031,7227,7165,6239,4932,4896
 PY=${PYTHON:-python}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -62,7 +67,7 @@ EOF
 
 IN="$WORK/in"
 "$PY" -m pfocr_tools.index build -o "$OUT" \
-    --species 9606,10090,10116 \
+    --species "$SPECIES" \
     --hgnc "$IN/hgnc_entries.tsv" \
     --gene2ensembl "$IN/gene2ensembl" \
     --homologene "$IN/homologene.data" \

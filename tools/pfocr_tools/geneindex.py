@@ -9,14 +9,15 @@ Tables::
 
     meta(key, value)                          schema version, data version, build options
     source(name, file, version, sha256, bytes, rows)
-    gene(gene_id, taxid, symbol, ensembl, uniprot)      ensembl / uniprot are "|"-joined
+    gene(gene_id, taxid, symbol, ensembl, uniprot, group_id)
+                                              ensembl / uniprot are "|"-joined; genes with
+                                              the same group_id are orthologs
     term(term, taxid, kind, gene_id)          casefolded symbols: kind 0 official, 1 previous,
                                               2 alias / synonym
     retired(old_id, taxid, new_id, old_symbol)         new_id NULL when discontinued
     family(fplx_id, kind, members)            FamPlex entity, "family" or "complex", member
                                               human gene IDs ("|"-joined, sorted)
     family_term(term, fplx_id)                casefolded entity names and grounding-map texts
-    ortholog(gene_id, group_id)               genes of one group are orthologs of each other
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from pathlib import Path
 
 from .errors import DataError
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 KIND_NAMES = ("symbol", "previous", "alias")
 SYMBOL, PREVIOUS, ALIAS = 0, 1, 2
 DEFAULT_SPECIES = (9606, 10090, 10116)
@@ -49,7 +50,7 @@ CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE source(name TEXT PRIMARY KEY, file TEXT, version TEXT, sha256 TEXT,
                     bytes INTEGER, rows INTEGER) WITHOUT ROWID;
 CREATE TABLE gene(gene_id INTEGER PRIMARY KEY, taxid INTEGER NOT NULL, symbol TEXT NOT NULL,
-                  ensembl TEXT NOT NULL, uniprot TEXT NOT NULL);
+                  ensembl TEXT NOT NULL, uniprot TEXT NOT NULL, group_id INTEGER);
 CREATE TABLE term(term TEXT NOT NULL, taxid INTEGER NOT NULL, kind INTEGER NOT NULL,
                   gene_id INTEGER NOT NULL, PRIMARY KEY(term, taxid, kind, gene_id)) WITHOUT ROWID;
 CREATE TABLE retired(old_id INTEGER NOT NULL, taxid INTEGER NOT NULL, new_id INTEGER,
@@ -57,11 +58,9 @@ CREATE TABLE retired(old_id INTEGER NOT NULL, taxid INTEGER NOT NULL, new_id INT
 CREATE TABLE family(fplx_id TEXT PRIMARY KEY, kind TEXT NOT NULL, members TEXT NOT NULL)
                     WITHOUT ROWID;
 CREATE TABLE family_term(term TEXT PRIMARY KEY, fplx_id TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE ortholog(gene_id INTEGER NOT NULL, group_id INTEGER NOT NULL,
-                      PRIMARY KEY(gene_id, group_id)) WITHOUT ROWID;
 """
 INDEXES = """
-CREATE INDEX ortholog_group ON ortholog(group_id, gene_id);
+CREATE INDEX gene_group ON gene(group_id) WHERE group_id IS NOT NULL;
 """
 
 
@@ -498,10 +497,19 @@ class Builder:
         con.execute("PRAGMA page_size=4096")
         con.executescript(SCHEMA)
         genes = self.genes
+        uf = _UnionFind()
+        for a, b in self.edges:
+            if a in genes and b in genes and a != b:
+                uf.union(a, b)
+        group = {gid: uf.find(gid) for gid in list(uf.parent)}
+        sizes: dict[int, int] = defaultdict(int)
+        for root in group.values():
+            sizes[root] += 1
+        group = {g: r for g, r in group.items() if sizes[r] > 1}
         con.executemany(
-            "INSERT INTO gene VALUES (?,?,?,?,?)",
-            ((gid, g.taxid, g.symbol, "|".join(sorted(g.ensembl)), "|".join(sorted(g.uniprot)))
-             for gid, g in sorted(genes.items())),
+            "INSERT INTO gene VALUES (?,?,?,?,?,?)",
+            ((gid, g.taxid, g.symbol, "|".join(sorted(g.ensembl)), "|".join(sorted(g.uniprot)),
+              group.get(gid)) for gid, g in sorted(genes.items())),
         )
         terms = sorted({(fold(t), g.taxid, kind, gid)
                         for gid, g in genes.items() for kind, t in g.terms if fold(t)})
@@ -521,16 +529,6 @@ class Builder:
         con.executemany("INSERT INTO family VALUES (?,?,?)",
                         ((k, kind, m) for k, (kind, m) in sorted(self.families.items())))
         con.executemany("INSERT INTO family_term VALUES (?,?)", sorted(self.family_terms.items()))
-        uf = _UnionFind()
-        for a, b in self.edges:
-            if a in genes and b in genes and a != b:
-                uf.union(a, b)
-        pairs = sorted((gid, uf.find(gid)) for gid in list(uf.parent))
-        sizes: dict[int, int] = defaultdict(int)
-        for _, root in pairs:
-            sizes[root] += 1
-        con.executemany("INSERT INTO ortholog VALUES (?,?)",
-                        ((g, r) for g, r in pairs if sizes[r] > 1))
         con.executescript(INDEXES)
         con.executemany("INSERT INTO source VALUES (?,?,?,?,?,?)", sorted(self.sources))
         digest = hashlib.sha256(
@@ -547,7 +545,7 @@ class Builder:
             "genes": str(len(genes)),
             "terms": str(len(best)),
             "families": str(len(self.families)),
-            "ortholog_genes": str(sum(1 for _, r in pairs if sizes[r] > 1)),
+            "ortholog_genes": str(len(group)),
             "retired": str(len(self.retired)),
             **counts,
             **{f"skipped_{k}": str(v) for k, v in sorted(self.stats.items()) if v},
@@ -596,7 +594,7 @@ def user_cache_dir() -> Path:
     return Path(base) / "pfocr-tools"
 
 
-def _writable_dir(preferred: Path) -> Path:
+def writable_dir(preferred: Path) -> Path:
     try:
         preferred.mkdir(parents=True, exist_ok=True)
         if os.access(preferred, os.W_OK):
@@ -616,7 +614,7 @@ def shipped_index(cache_dir: str | None = None) -> str:
                         "pfocr_tools/data/" + SHIPPED_NAME)
     data = res.read_bytes()
     tag = hashlib.sha256(data).hexdigest()[:16]
-    directory = _writable_dir(Path(cache_dir) if cache_dir else user_cache_dir())
+    directory = writable_dir(Path(cache_dir) if cache_dir else user_cache_dir())
     target = directory / f"gene_index-{tag}.sqlite"
     if target.is_file():
         return str(target)
@@ -667,7 +665,7 @@ class GeneIndex:
     @staticmethod
     def _unpack(path: str, cache_dir: str | None) -> str:
         tag = sha256_of(path)[:16]
-        directory = _writable_dir(Path(cache_dir) if cache_dir else user_cache_dir())
+        directory = writable_dir(Path(cache_dir) if cache_dir else user_cache_dir())
         target = directory / f"gene_index-{tag}.sqlite"
         if not target.is_file():
             fd, tmp = tempfile.mkstemp(prefix=".gene_index-", suffix=".tmp", dir=directory)
@@ -765,11 +763,9 @@ class GeneIndex:
         """gene -> its orthologs in ``taxid`` (sorted by gene ID)."""
         out: dict[str, list[str]] = {}
         cur = self.con.cursor()
-        sql = ("SELECT DISTINCT o2.gene_id FROM ortholog o1 "
-               "JOIN ortholog o2 ON o2.group_id = o1.group_id "
-               "JOIN gene g ON g.gene_id = o2.gene_id "
-               "WHERE o1.gene_id = ? AND g.taxid = ? AND o2.gene_id != o1.gene_id "
-               "ORDER BY o2.gene_id")
+        sql = ("SELECT g2.gene_id FROM gene g1 JOIN gene g2 ON g2.group_id = g1.group_id "
+               "WHERE g1.gene_id = ? AND g2.taxid = ? AND g2.gene_id != g1.gene_id "
+               "ORDER BY g2.gene_id")
         for ident in ids:
             if ident.isdigit():
                 out[ident] = [str(r[0]) for r in cur.execute(sql, (int(ident), int(taxid)))]

@@ -362,7 +362,7 @@ def remap(df: pd.DataFrame, backend, opts: Options, with_version: bool = True  #
         # a word is looked up again, so the rows it had (one per old gene) all give the same
         # genes: keep one row per (figure, species, word, new gene); unmapped rows stay as they
         # were
-        dup = out_df.duplicated(["figid", "taxid", "word", "_gene"], keep="first") & mapped
+        dup = out_df.duplicated(["figid", "_key", "_gene"], keep="first") & mapped
         if dup.any():
             out_df = out_df[~dup].reset_index(drop=True)
             mapped = out_df["_gene"].notna()
@@ -471,7 +471,7 @@ def make_backend(args: argparse.Namespace):  # noqa: ANN201
 
     cache_dir = None
     if not args.no_cache:
-        cache_dir = args.cache_dir or str(geneindex.user_cache_dir())
+        cache_dir = args.cache_dir or str(geneindex.writable_dir(geneindex.user_cache_dir()))
     client = MyGeneClient(url=args.mygene_url or DEFAULT_URL, email=args.email,
                           cache_dir=cache_dir, timeout=args.timeout, retries=args.retries,
                           backoff=args.backoff, log=log)
