@@ -303,3 +303,15 @@ def test_minimal_table(tmp_path: Path) -> None:
     assert json.loads(out.read_text("utf-8"))[0]["associatedWith"]["pmc"] == "PMC9"
     proc = cli(table, "--set-name", "alias")
     assert proc.returncode == 1 and "missing column(s) figid_alias" in proc.stderr
+
+
+def test_organism_with_no_rows_gives_empty_gmt(tmp_path: Path) -> None:
+    """filter to an organism absent from the table, then export: warnings, exit 0, empty GMT."""
+    kept = tmp_path / "fly.tsv"
+    proc = subprocess.run([sys.executable, "-m", "pfocr_tools.filter", str(TABLE), "-o", str(kept),
+                           "--organism", "fruit fly"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0 and "warning: no rows left for Drosophila" in proc.stderr
+    out = tmp_path / "fly.gmt"
+    proc2 = subprocess_cli(kept, "-o", out)
+    assert proc2.returncode == 0 and "warning: no gene set left" in proc2.stderr
+    assert out.read_bytes() == b""
