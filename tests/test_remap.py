@@ -412,3 +412,24 @@ def test_fast_writer_matches_table_writer(tmp_path: Path) -> None:
         write_table(frame, str(tmp_path / "slow.tsv"))
         assert (tmp_path / "fast.tsv").read_bytes() == (tmp_path / "slow.tsv").read_bytes()
     assert isinstance(df, pd.DataFrame)
+
+
+@pytest.mark.parametrize("backend", ["local", "mygene"])
+def test_family_in_mouse_uses_orthologs(backend: str, tiny_index: Path, server: MyGeneServer,
+                                        tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    table = tmp_path / "mouse.tsv"
+    cols = HEADER.split("\t")
+    row = dict.fromkeys(cols, "")
+    row.update(figid="M1", taxid="10090", organism="Mus musculus", word="Jak", match="JAK",
+               symbol="Jak1", source="famplex_relations", gene_id="16451", occurrences="1")
+    table.write_text(HEADER + "\n" + "\t".join(row[c] for c in cols) + "\n", "utf-8")
+    out = tmp_path / "out.tsv"
+    rc, err = run([str(table), "-o", str(out), "--from", "word",
+                   *backend_args(backend, tiny_index, server, None)], capsys)
+    assert rc == 0, err
+    rows = read_tsv(out)
+    assert [(r["gene_id"], r["symbol"]) for r in rows] == [
+        ("16451", "Jak1"), ("16452", "Jak2"), ("16453", "Jak3"), ("54721", "Tyk2")]
+    assert {(r["taxid"], r["remap_status"], r["remap_family"]) for r in rows} == {
+        ("10090", "family", "JAK (family)")}

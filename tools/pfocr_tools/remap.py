@@ -294,8 +294,16 @@ def remap(df: pd.DataFrame, backend, opts: Options, with_version: bool = True  #
         taxa = set(sp.split("|"))
         cands = [c for c in found.get(term, []) if c.taxid in taxa]
         fam = None
-        if col == "word" and "9606" in taxa and term.strip():
+        if col == "word" and term.strip():
             fam = backend.family(term)
+            if fam is not None and "9606" not in taxa:
+                # FamPlex members are human genes: use their orthologs in the row's species
+                members = sorted(fam[2], key=_id_key)
+                found_o: set[str] = set()
+                for taxid in sorted(taxa, key=int):
+                    for lst in backend.orthologs(members, taxid).values():
+                        found_o.update(lst)
+                fam = (fam[0], fam[1], tuple(sorted(found_o, key=_id_key))) if found_o else None
         outcomes.append(decide(term, cands, scope, fam))
 
     needed = {g for o in outcomes for g in o.genes}
