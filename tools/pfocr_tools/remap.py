@@ -459,8 +459,9 @@ def build_parser() -> argparse.ArgumentParser:
     net.add_argument("--mygene-url", default=None,
                      help="API base URL (default https://mygene.info/v3)")
     net.add_argument("--email", help="your e-mail, sent to MyGene.info (polite use)")
-    net.add_argument("--cache-dir", help="cache directory (default: the user cache directory, "
-                                         "e.g. ~/.cache/pfocr-tools)")
+    net.add_argument("--cache-dir", help="cache directory for MyGene.info answers and the "
+                                         "unpacked gene index (default: $PFOCR_CACHE_DIR or "
+                                         "~/.cache/pfocr-tools)")
     net.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
     net.add_argument("--timeout", type=float, default=60.0,
                      help="seconds to wait for an answer (default 60)")
