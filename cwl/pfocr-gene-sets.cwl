@@ -21,6 +21,8 @@ $namespaces:
 
 requirements:
   ScatterFeatureRequirement: {}
+  NetworkAccess:
+    networkAccess: true  # pfocr-remap, for backend mygene only
   SubworkflowFeatureRequirement: {}
 
 inputs:
@@ -55,6 +57,56 @@ inputs:
     label: Mentions that never drop a figure
     doc: With exclude_mentions, organisms or groups whose mention is allowed.
     type: string[]?
+  backend:
+    label: Remap backend
+    doc: local (default; the offline gene index shipped in the package, no network) or mygene
+      (MyGene.info; set email, and cache_dir to keep answers between runs).
+    type:
+      - "null"
+      - type: enum
+        name: backend
+        symbols: [local, mygene]
+  remap_from:
+    label: Column to look up
+    doc: gene_id (default; retired NCBI Gene IDs replaced), symbol or word.
+    type:
+      - "null"
+      - type: enum
+        name: remap_from
+        symbols: [gene_id, symbol, word]
+  remap_to:
+    label: Identifier types to add
+    doc: Any of entrez (default; current NCBI Gene IDs in gene_id), ensembl, uniprot, symbol.
+      Write one of them with id_column.
+    type: string[]?
+  ortholog_to:
+    label: Ortholog species
+    doc: Turn the genes into that species' orthologs (e.g. mouse or rat for human figures).
+    type: string?
+  unmapped:
+    label: Unmapped rows
+    doc: Rows that map to no single gene are kept as they are (default) or dropped.
+    type:
+      - "null"
+      - type: enum
+        name: unmapped
+        symbols: [keep, drop]
+  gene_index:
+    label: Gene index
+    doc: Gene index file for the local backend (default the one shipped in the package).
+    type: File?
+  mygene_url:
+    label: MyGene.info URL
+    doc: API base URL (default https://mygene.info/v3).
+    type: string?
+  email:
+    label: E-mail
+    doc: Your e-mail address, sent to MyGene.info (polite use).
+    type: string?
+  cache_dir:
+    label: MyGene.info cache folder
+    doc: A path on storage shared by the jobs, to keep MyGene.info answers between runs.
+    type: string?
   flavor:
     label: Gene rows that make the sets
     doc: strict (default, as the releases), synonyms or all.
@@ -100,7 +152,7 @@ inputs:
 
 steps:
   per_shard:
-    label: extract -> filter, on each shard
+    label: extract -> filter -> remap, on each shard
     run: pfocr-shard.cwl
     scatter: records
     in:
@@ -109,13 +161,29 @@ steps:
       filter_by: filter_by
       exclude_mentions: exclude_mentions
       allow_mentions: allow_mentions
-    out: [gene_table]
+      backend: backend
+      remap_from: remap_from
+      remap_to: remap_to
+      ortholog_to: ortholog_to
+      unmapped: unmapped
+      gene_index: gene_index
+      mygene_url: mygene_url
+      email: email
+      cache_dir: cache_dir
+    out: [gene_table, remap_report]
   merge:
     label: merge the shards' tables
     run: merge-tables.cwl
     in:
       tables: per_shard/gene_table
       output_name: {default: figure-genes.tsv}
+    out: [merged]
+  merge_reports:
+    label: merge the shards' remap reports
+    run: merge-tables.cwl
+    in:
+      tables: per_shard/remap_report
+      output_name: {default: remap-report.tsv}
     out: [merged]
   export:
     label: write the libraries
@@ -130,7 +198,6 @@ steps:
       id_column: id_column
       prefix: prefix
       per_species_dir: {default: per-species}
-      quiet: {default: true}
     out: [library, per_species]
   summarise:
     label: summarise the library
@@ -140,10 +207,10 @@ steps:
       make_report: make_report
       gene_table: merge/merged
       gmt: export/library
+      remap_report: merge_reports/merged
       flavor: flavor
       min_size: min_size
       max_size: max_size
-      quiet: {default: true}
     out: [report]
 
 outputs:
@@ -153,6 +220,13 @@ outputs:
     type: File
     format: edam:format_3475
     outputSource: merge/merged
+  remap_report:
+    label: Remap report
+    doc: One row per distinct query term of each shard (status, candidates, backend and data
+      version), the shards' reports one after the other.
+    type: File
+    format: edam:format_3475
+    outputSource: merge_reports/merged
   library:
     label: Gene-set library
     doc: One GMT with the sets of every chosen organism.

@@ -110,9 +110,10 @@ inputs:
       prefix: --unmapped
   report_name:
     label: Report file name
-    doc: If set, write one row per distinct query term (status, candidates, backend and its
-      data version).
-    type: string?
+    doc: Name of the report, one row per distinct query term (status, candidates, backend
+      and its data version).
+    type: string
+    default: remap-report.tsv
     inputBinding:
       prefix: --report
   index:
@@ -182,8 +183,8 @@ outputs:
       glob: $(inputs.output_name)
   report:
     label: Remap report
-    doc: One row per distinct query term (when report_name is set).
-    type: File?
+    doc: One row per distinct query term.
+    type: File
     format: edam:format_3475
     outputBinding:
       glob: $(inputs.report_name)

@@ -2,11 +2,16 @@
 cwlVersion: v1.2
 class: Workflow
 
-label: "One shard of PFOCR records -> filtered figure gene table"
+label: "One shard of PFOCR records -> filtered, remapped figure gene table"
 doc: |
   The per-shard part of pfocr-gene-sets.cwl: pfocr-extract (every row, flavor all) ->
-  pfocr-filter (chosen organisms). pfocr-gene-sets.cwl scatters this over the shards, so each
-  tool call handles many records at once.
+  pfocr-filter (chosen organisms) -> pfocr-remap (current IDs, other ID types or orthologs).
+  pfocr-gene-sets.cwl scatters this over the shards, so each tool call handles many records
+  at once.
+
+requirements:
+  NetworkAccess:
+    networkAccess: true
 
 $namespaces:
   edam: http://edamontology.org/
@@ -39,13 +44,60 @@ inputs:
     label: Mentions that never drop a figure
     doc: With exclude_mentions, organisms or groups whose mention is allowed.
     type: string[]?
+  backend:
+    label: Remap backend
+    doc: local (default; the offline gene index in the package) or mygene (MyGene.info).
+    type:
+      - "null"
+      - type: enum
+        name: backend
+        symbols: [local, mygene]
+  remap_from:
+    label: Column to look up
+    doc: gene_id (default), symbol or word.
+    type:
+      - "null"
+      - type: enum
+        name: remap_from
+        symbols: [gene_id, symbol, word]
+  remap_to:
+    label: Identifier types
+    doc: Any of entrez (default), ensembl, uniprot, symbol.
+    type: string[]?
+  ortholog_to:
+    label: Ortholog species
+    doc: Rows become that species' orthologous genes (e.g. mouse).
+    type: string?
+  unmapped:
+    label: Unmapped rows
+    doc: keep (default) or drop.
+    type:
+      - "null"
+      - type: enum
+        name: unmapped
+        symbols: [keep, drop]
+  gene_index:
+    label: Gene index
+    doc: Gene index for the local backend (default the one shipped in the package).
+    type: File?
+  mygene_url:
+    label: MyGene.info URL
+    doc: API base URL (default https://mygene.info/v3).
+    type: string?
+  email:
+    label: E-mail
+    doc: Your e-mail address, sent to MyGene.info.
+    type: string?
+  cache_dir:
+    label: MyGene.info cache folder
+    doc: A path on storage shared by the jobs, to keep MyGene.info answers between runs.
+    type: string?
 
 steps:
   extract:
     run: pfocr-extract.cwl
     in:
       records: records
-      quiet: {default: true}
     out: [gene_table]
   filter:
     run: pfocr-filter.cwl
@@ -56,13 +108,33 @@ steps:
       exclude_mentions: exclude_mentions
       allow_mentions: allow_mentions
     out: [filtered_table]
+  remap:
+    run: pfocr-remap.cwl
+    in:
+      gene_table: filter/filtered_table
+      backend: backend
+      lookup_from: remap_from
+      to: remap_to
+      ortholog_to: ortholog_to
+      unmapped: unmapped
+      index: gene_index
+      mygene_url: mygene_url
+      email: email
+      cache_dir: cache_dir
+    out: [remapped_table, report]
 
 outputs:
   gene_table:
-    label: Filtered figure gene table of the shard
-    doc: The shard's rows of the chosen organisms.
+    label: Filtered, remapped figure gene table of the shard
+    doc: The shard's rows of the chosen organisms, remapped.
     type: File
     format: edam:format_3475
-    outputSource: filter/filtered_table
+    outputSource: remap/remapped_table
+  remap_report:
+    label: Remap report of the shard
+    doc: One row per distinct query term of the shard.
+    type: File
+    format: edam:format_3475
+    outputSource: remap/report
 
 s:license: https://spdx.org/licenses/MIT

@@ -25,11 +25,6 @@ RECORDS = ROOT / "test-data" / "records"
 ORGANISM = "human"
 
 
-def workflow_steps() -> set[str]:
-    doc = yaml.safe_load((CWL / "pfocr-shard.cwl").read_text(encoding="utf-8"))
-    return set(doc["steps"])
-
-
 def cli(*args: str) -> None:
     done = subprocess.run(list(args), capture_output=True, text=True, timeout=TIMEOUT)
     assert done.returncode == 0, f"{' '.join(args)}\n{done.stderr}"
@@ -43,12 +38,9 @@ def by_hand(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cli(runner("pfocr-extract"), "-q", str(RECORDS), "-o", str(out / "extracted.tsv"))
     cli(runner("pfocr-filter"), "-q", str(out / "extracted.tsv"), "-o", str(out / "kept.tsv"),
         "--organism", ORGANISM, "--exclude-mentions")
-    table = out / "kept.tsv"
-    if "remap" in workflow_steps():
-        cli(runner("pfocr-remap"), "-q", str(table), "-o", str(out / "remapped.tsv"),
-            "--report", str(out / "remap-report.tsv"))
-        table = out / "remapped.tsv"
-    cli(runner("pfocr-export"), "-q", str(table), "-o", str(out / "pfocr.gmt"),
+    cli(runner("pfocr-remap"), "-q", str(out / "kept.tsv"), "-o", str(out / "remapped.tsv"),
+        "--report", str(out / "remap-report.tsv"))
+    cli(runner("pfocr-export"), "-q", str(out / "remapped.tsv"), "-o", str(out / "pfocr.gmt"),
         "--split-by-organism", str(out / "per-species"))
     return out
 
@@ -98,8 +90,8 @@ def test_cwltool_one_shard_equals_cli(by_hand: Path, tmp_path: Path) -> None:
            "--tmpdir-prefix", f"{tmp_path}/tmp", "--tmp-outdir-prefix", f"{tmp_path}/tmp"]
     outputs = run_workflow(cmd, job(tmp_path / "job.yml", [[RECORDS]]), tmp_path / "out")
     assert gmts(outputs) == expected(by_hand)
-    assert Path(outputs["gene_table"]["path"]).read_bytes() == (
-        by_hand / ("remapped.tsv" if "remap" in workflow_steps() else "kept.tsv")).read_bytes()
+    for name, file in (("gene_table", "remapped.tsv"), ("remap_report", "remap-report.tsv")):
+        assert Path(outputs[name]["path"]).read_bytes() == (by_hand / file).read_bytes()
     assert outputs["report"] is None
 
 
