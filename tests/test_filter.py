@@ -137,6 +137,15 @@ def test_by_record(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- mentions
 
 
+def test_record_lists() -> None:
+    wanted, names = {"562"}, {"escherichia coli"}
+    assert pfilter.record_lists(["Homo sapiens|Escherichia coli O111B4"], wanted, names)
+    assert pfilter.record_lists(["e. coli"], wanted, names)
+    assert not pfilter.record_lists(["Escherichia|NA", ""], wanted, names)
+    assert pfilter.record_lists(["Xiphophorus, Danio, Oryzias"], {"8090"}, set()) is False
+    assert pfilter.record_lists(["Danio rerio, Oryzias latipes"], {"8090"}, set())
+
+
 def test_mention_rule(tmp_path: Path) -> None:
     human = kept("--organism", "human", "--exclude-mentions", tmp=tmp_path)
     assert human == ["PMC11__rodents", "PMC16__none"]  # mouse and rat mentions keep a figure

@@ -120,12 +120,15 @@ def _split_names(value: str) -> list[str]:
 
 
 def record_lists(cells: Sequence[str], wanted: set[str], wanted_names: set[str]) -> bool:
-    """True if one of the record's organism names is a wanted organism."""
+    """True if one of the record's organism names is a wanted organism (by name, common name
+    or taxid; a strain or serovar name counts as its species)."""
     for cell in cells:
         for name in _split_names(cell):
             if name.casefold() in wanted_names:
                 return True
             taxid = organisms.name_to_taxid(name)
+            if taxid is None and name.count(" ") > 1:  # a strain: "Escherichia coli O111B4"
+                taxid = organisms.name_to_taxid(" ".join(name.split()[:2]))
             if taxid is not None and taxid in wanted:
                 return True
     return False
