@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from . import geneindex
@@ -260,9 +261,9 @@ def decide(term: str, cands: list[Candidate], scope: str, family) -> Outcome:  #
 
 
 def _row_taxids(df: pd.DataFrame) -> None:
-    bad = ~df["taxid"].str.fullmatch(r"\d+")
-    if bad.any():
-        i = int(bad.to_numpy().nonzero()[0][0])
+    bad_values = [t for t in df["taxid"].unique() if not (t.isascii() and t.isdigit())]
+    if bad_values:
+        i = int(df["taxid"].isin(bad_values).to_numpy().nonzero()[0][0])
         raise DataError(f"taxid {df['taxid'].iloc[i]!r} is not an NCBI taxid", None, i + 2)
 
 
@@ -347,7 +348,7 @@ def remap(df: pd.DataFrame, backend, opts: Options, with_version: bool = True  #
                 entry_rows.append((code, g, info.symbol, info.taxid, "|".join(info.ensembl),
                                    "|".join(info.uniprot), st, out.match, out.family))
         else:
-            entry_rows.append((code, None, None, None, "", "", status, out.match, out.family))
+            entry_rows.append((code, "", "", "", "", "", status, out.match, out.family))
         chosen = [g for g, _ in results] if not target else out.genes
         report.append([
             term, sp, status if not (out.genes and not results) else "unmapped",
@@ -358,25 +359,46 @@ def remap(df: pd.DataFrame, backend, opts: Options, with_version: bool = True  #
             "|".join(orth_note), str(counts.get(code, 0)), backend.name, version,
         ])
 
-    entries = pd.DataFrame(entry_rows, columns=[
-        "_key", "_gene", "_symbol", "_taxid", "ensembl", "uniprot", "remap_status",
-        "remap_match", "remap_family"])
+    # expand every row into the entries of its key (entry_rows are in key order)
+    n_keys = len(pairs)
+    entry_keys = np.fromiter((e[0] for e in entry_rows), dtype=np.int64, count=len(entry_rows))
+    per_key = np.bincount(entry_keys, minlength=n_keys)
+    first = np.concatenate(([0], np.cumsum(per_key)[:-1]))
+    codes_arr = np.asarray(codes, dtype=np.int64)
     base = df.drop(columns=[c for c in ("ensembl", "uniprot", "remap_status", "remap_match",
                                         "remap_family") if c in df.columns])
-    base = base.assign(_key=codes)
-    out_df = base.merge(entries, on="_key", how="left", sort=False)
-    mapped = out_df["_gene"].notna()
     if col == "word":
         # a word is looked up again, so the rows it had (one per old gene) all give the same
-        # genes: keep one row per (figure, species, word, new gene); unmapped rows stay as they
-        # were
-        dup = out_df.duplicated(["figid", "_key", "_gene"], keep="first") & mapped
-        if dup.any():
-            out_df = out_df[~dup].reset_index(drop=True)
-            mapped = out_df["_gene"].notna()
+        # genes: keep the first row per (figure, word, species) whose word maps; rows of
+        # unmapped words stay as they were
+        key_mapped = np.zeros(n_keys, dtype=bool)
+        for e in entry_rows:
+            if e[1]:
+                key_mapped[e[0]] = True
+        fig_codes = pd.factorize(base["figid"])[0].astype(np.int64)
+        dup = pd.Series(fig_codes * max(1, n_keys) + codes_arr).duplicated(keep="first")
+        keep = ~(dup.to_numpy() & key_mapped[codes_arr])
+        if not keep.all():
+            base = base[keep]
+            codes_arr = codes_arr[keep]
+    counts_rows = per_key[codes_arr]
+    if bool((counts_rows == 1).all()):
+        entry_idx = first[codes_arr]
+        out_df = base.reset_index(drop=True)
+    else:
+        row_idx = np.repeat(np.arange(len(base)), counts_rows)
+        starts = np.repeat(np.cumsum(counts_rows) - counts_rows, counts_rows)
+        entry_idx = np.repeat(first[codes_arr], counts_rows) + (np.arange(len(row_idx)) - starts)
+        out_df = base.take(row_idx).reset_index(drop=True)
+    names = ("_key", "_gene", "_symbol", "_taxid", "ensembl", "uniprot", "remap_status",
+             "remap_match", "remap_family")
+    for i, name in enumerate(names):
+        values = np.array([e[i] for e in entry_rows], dtype=object)
+        out_df[name] = values[entry_idx]
+    mapped = out_df["_gene"] != ""
     if opts.unmapped == "drop":
         out_df = out_df[mapped].reset_index(drop=True)
-        mapped = out_df["_gene"].notna()
+        mapped = out_df["_gene"] != ""
 
     replace_ids = "entrez" in opts.to or bool(target) or col == "word"
     replace_symbols = "symbol" in opts.to or bool(target) or col == "word"
@@ -404,7 +426,7 @@ def remap(df: pd.DataFrame, backend, opts: Options, with_version: bool = True  #
     columns += ["remap_status", "remap_match"]
     if col == "word":
         columns.append("remap_family")
-    out_df = out_df[columns].fillna("")
+    out_df = out_df[columns]
     return out_df, report
 
 
