@@ -142,7 +142,8 @@ def test_record_lists() -> None:
     assert pfilter.record_lists(["Homo sapiens|Escherichia coli O111B4"], wanted, names)
     assert pfilter.record_lists(["e. coli"], wanted, names)
     assert not pfilter.record_lists(["Escherichia|NA", ""], wanted, names)
-    assert pfilter.record_lists(["Xiphophorus, Danio, Oryzias"], {"8090"}, set()) is False
+    assert pfilter.record_lists(["Xiphophorus, Danio, Oryzias"], {"8090"}, set())  # genera
+    assert not pfilter.record_lists(["Xiphophorus, Danio, Oryzias"], {"10090"}, set())
     assert pfilter.record_lists(["Danio rerio, Oryzias latipes"], {"8090"}, set())
 
 
