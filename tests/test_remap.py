@@ -433,3 +433,31 @@ def test_family_in_mouse_uses_orthologs(backend: str, tiny_index: Path, server: 
         ("16451", "Jak1"), ("16452", "Jak2"), ("16453", "Jak3"), ("54721", "Tyk2")]
     assert {(r["taxid"], r["remap_status"], r["remap_family"]) for r in rows} == {
         ("10090", "family", "JAK (family)")}
+
+
+def test_server_speaks_the_mygene_api(server: MyGeneServer) -> None:
+    """The real client against the test server: shapes of the endpoints the tools rely on."""
+    import httpx
+    import mygene
+
+    mg = mygene.MyGeneInfo()
+    mg.url = server.url
+    mg.delay = 0
+    mg.http_client = httpx.Client(timeout=5, trust_env=False)
+    mg.http_client_setup = True
+    assert mg.getgene("6774", fields="symbol,entrezgene")["symbol"] == "STAT3"
+    assert mg.getgene("123456789") is None  # 404
+    got = mg.querymany(["GP130", "STAT3", "nothing"], scopes="symbol,alias", species="human",
+                       fields="symbol", returnall=True, verbose=False)
+    assert [(h["query"], h.get("symbol")) for h in got["out"]] == [
+        ("GP130", "IL6ST"), ("GP130", "LRPPRC"), ("STAT3", "STAT3"), ("nothing", None)]
+    assert got["missing"] == ["nothing"] and got["dup"] == [("GP130", 2)]
+    # without scopes, symbols are not matched (the real server's default scopes)
+    got = mg.querymany(["STAT3", "3572"], species="9606", returnall=True, verbose=False)
+    assert got["missing"] == ["STAT3"]
+    assert mg.metadata()["build_version"] == "20261101"
+    with pytest.raises(httpx.HTTPStatusError):  # a stray quote breaks the whole batch
+        mg.querymany(['A"B', "STAT3"], scopes="symbol", verbose=False)
+    with pytest.raises(httpx.HTTPStatusError):  # more than 1000 ids
+        mg._getannotations_inner([str(i) for i in range(1001)])
+    assert server.requests() == 7
