@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+import numpy as np
 import pandas as pd
 
 from . import __version__
@@ -183,13 +184,6 @@ def source_flavor(source: str) -> str:
     return "all"
 
 
-def gene_sets(df: pd.DataFrame, flavor: str) -> pd.DataFrame:
-    """One row per (figure, organism) gene set of ``flavor``: figid, taxid, size."""
-    sub = df.loc[flavor_mask(df, flavor) & (df["gene_id"] != ""), ["figid", "taxid", "gene_id"]]
-    sizes = sub.drop_duplicates().groupby(["figid", "taxid"], sort=True).size()
-    return sizes.rename("size").reset_index()
-
-
 def _within(sizes: pd.Series, min_size: int, max_size: int | None) -> pd.Series:
     inside = sizes >= min_size
     return inside & (sizes <= max_size) if max_size is not None else inside
@@ -236,48 +230,107 @@ def organism_names(df: pd.DataFrame) -> dict[str, str]:
     return dict(zip(pairs["taxid"], pairs["organism"], strict=True))
 
 
+class _Codes:
+    """Integer codes of the figid, taxid and gene_id columns, for fast set arithmetic.
+
+    A gene-set member is the number ``(figure * n_taxa + taxon) * n_genes + gene``; a set is
+    ``figure * n_taxa + taxon``.
+    """
+
+    def __init__(self, df: pd.DataFrame):
+        self.fig, self.figs = pd.factorize(df["figid"])
+        self.tax, self.taxa = pd.factorize(df["taxid"])
+        self.gene, self.genes = pd.factorize(df["gene_id"])
+        self.n_tax = max(len(self.taxa), 1)
+        self.n_gene = max(len(self.genes), 1)
+        if len(self.figs) * self.n_tax * self.n_gene >= 2**62:
+            raise DataError("too many distinct figures x organisms x genes to summarise")
+        self.has_gene = (df["gene_id"] != "").to_numpy()
+        self.members = ((self.fig.astype(np.int64) * self.n_tax + self.tax) * self.n_gene
+                        + self.gene)
+
+    def members_of(self, mask: np.ndarray) -> np.ndarray:
+        """Distinct (figure, organism, gene) members of the rows in ``mask`` with a gene."""
+        return _sorted_unique(self.members[mask & self.has_gene])
+
+    def sets(self, members: np.ndarray) -> pd.DataFrame:
+        keys, sizes = _runs(members // self.n_gene)
+        return pd.DataFrame({
+            "key": keys,
+            "figid": np.asarray(self.figs, dtype=object)[keys // self.n_tax],
+            "taxid": np.asarray(self.taxa, dtype=object)[keys % self.n_tax],
+            "size": sizes.astype(np.int64),
+        })
+
+
+def _nunique(codes: np.ndarray, mask: np.ndarray | None = None) -> int:
+    """Distinct values among non-negative integer codes (optionally of the rows in mask)."""
+    values = codes if mask is None else codes[mask]
+    return int(np.count_nonzero(np.bincount(values))) if values.size else 0
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """np.unique, by hashing then sorting the (fewer) distinct values: faster on big arrays."""
+    return np.sort(pd.unique(values))
+
+
+def _runs(sorted_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values of a sorted array and how often each occurs."""
+    if not sorted_values.size:
+        return sorted_values, np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
+    counts = np.diff(np.r_[starts, sorted_values.size])
+    return sorted_values[starts], counts
+
+
 def compute(df: pd.DataFrame, flavor: str, min_size: int, max_size: int | None,
             input_name: str) -> Report:
-    has_gene = df["gene_id"] != ""
+    c = _Codes(df)
+    has_gene = c.has_gene
+    pmcid = _col(df, "pmcid")
     table = {
         "rows": len(df),
-        "figures": df["figid"].nunique(),
-        "papers": _col(df, "pmcid")[_col(df, "pmcid") != ""].nunique(),
-        "genes": df.loc[has_gene, "gene_id"].nunique(),
-        "organisms": df.loc[df["taxid"] != "", "taxid"].nunique(),
+        "figures": len(c.figs),
+        "papers": pmcid[pmcid != ""].nunique(),
+        "genes": _nunique(c.gene, has_gene),
+        "organisms": _nunique(c.tax, (df["taxid"] != "").to_numpy()),
         "rows_without_gene_id": int((~has_gene).sum()),
     }
 
     sources = []
-    for src, grp in df.groupby("source", sort=True):
-        g = grp["gene_id"][grp["gene_id"] != ""]
-        sources.append((str(src), source_flavor(str(src)), len(grp), grp["figid"].nunique(),
-                        g.nunique()))
+    source = df["source"].to_numpy()
+    for src in sorted(set(source.tolist())):
+        m = source == src
+        sources.append((str(src), source_flavor(str(src)), int(m.sum()), _nunique(c.fig, m),
+                        _nunique(c.gene, m & has_gene)))
     sources.sort(key=lambda r: (-r[2], r[0]))
 
     flavors = []
+    members = np.empty(0, dtype=np.int64)
     for fl in ("strict", "synonyms", "all"):
-        rows = df[flavor_mask(df, fl)]
-        sets = gene_sets(df, fl)
-        kept = int(_within(sets["size"], min_size, max_size).sum())
-        g = rows["gene_id"][rows["gene_id"] != ""]
-        flavors.append((fl, len(rows), rows["figid"].nunique(), g.nunique(), len(sets), kept))
+        m = flavor_mask(df, fl).to_numpy()
+        fl_members = c.members_of(m)
+        fl_sets = c.sets(fl_members)
+        kept_n = int(_within(fl_sets["size"], min_size, max_size).sum())
+        flavors.append((fl, int(m.sum()), _nunique(c.fig, m), _nunique(c.gene, m & has_gene),
+                        len(fl_sets), kept_n))
+        if fl == flavor:
+            members = fl_members
 
-    rows = df.loc[flavor_mask(df, flavor) & has_gene, ["figid", "taxid", "gene_id", "symbol"]]
-    distinct = rows[["figid", "taxid", "gene_id"]].drop_duplicates()
-    sets = distinct.groupby(["figid", "taxid"], sort=True).size().rename("size").reset_index()
-    sets["size"] = sets["size"].astype(int)
+    sets = c.sets(members).sort_values(["figid", "taxid"], kind="mergesort")
     sets["kept"] = _within(sets["size"], min_size, max_size)
     kept = sets.loc[sets["kept"]]
     names = organism_names(df)
 
-    # one row per (figure, organism, gene) of the library
-    lib_genes = distinct.merge(kept[["figid", "taxid"]], on=["figid", "taxid"], how="inner")
+    # the library's members: (figure, organism, gene) of the kept sets
+    lib = members[np.isin(members // c.n_gene, kept["key"].to_numpy())]
+    lib_tax = (lib // c.n_gene) % c.n_tax
+    lib_gene = lib % c.n_gene
     sizes_kept = kept["size"].tolist()
     library: dict[str, int | float] = {
         "sets": len(kept),
         "figures": kept["figid"].nunique(),
-        "genes": lib_genes["gene_id"].nunique(),
+        "genes": _nunique(lib_gene),
         "organisms": kept["taxid"].nunique(),
         "sets_below_min": int((sets["size"] < min_size).sum()),
         "sets_above_max": int((sets["size"] > max_size).sum()) if max_size is not None else 0,
@@ -285,9 +338,12 @@ def compute(df: pd.DataFrame, flavor: str, min_size: int, max_size: int | None,
         "median": statistics.median(sizes_kept) if sizes_kept else 0,
         "largest": max(sizes_kept) if sizes_kept else 0,
     }
+    tax_gene = _sorted_unique(lib_tax * c.n_gene + lib_gene)
+    t_codes, t_counts = _runs(tax_gene // c.n_gene)
+    genes_per_taxid = {c.taxa[k]: n for k, n in zip(t_codes.tolist(), t_counts.tolist(),
+                                                     strict=True)}
 
     organisms = []
-    genes_per_taxid = lib_genes.groupby("taxid")["gene_id"].nunique().to_dict()
     for taxid, grp in sets.groupby("taxid", sort=True):
         k = int(grp["kept"].sum())
         organisms.append((names.get(str(taxid), ""), str(taxid), k, len(grp) - k,
@@ -306,21 +362,22 @@ def compute(df: pd.DataFrame, flavor: str, min_size: int, max_size: int | None,
             year_counts[y] += 1
 
     top_genes = []
-    if not lib_genes.empty:
-        # figures per gene; a set is one figure of one organism, so rows count figures
-        per_gene = lib_genes.groupby(["taxid", "gene_id"], sort=True).size()
-        floor = per_gene.nlargest(TOP_GENES, keep="all").min()
-        candidates = per_gene[per_gene >= floor].rename("n").reset_index()
-        symbols = (rows.merge(candidates[["taxid", "gene_id"]], on=["taxid", "gene_id"])
-                   .groupby(["taxid", "gene_id", "symbol"]).size().rename("k").reset_index()
-                   .sort_values(["taxid", "gene_id", "k", "symbol"],
-                                ascending=[True, True, False, True], kind="mergesort")
-                   .drop_duplicates(["taxid", "gene_id"]))
-        symbol_of = dict(zip(zip(symbols["taxid"], symbols["gene_id"], strict=True),
-                             symbols["symbol"], strict=True))
+    if lib.size:
+        # figures per gene: a set is one figure of one organism, so members count figures
+        tg, counts = _runs(np.sort(lib_tax * c.n_gene + lib_gene))
+        floor = np.sort(counts)[::-1][min(TOP_GENES, counts.size) - 1]
+        cand_keys, cand_n = tg[counts >= floor], counts[counts >= floor]
+        row_keys = c.tax.astype(np.int64) * c.n_gene + c.gene
+        m = flavor_mask(df, flavor).to_numpy() & has_gene & np.isin(row_keys, cand_keys)
+        symbols = (pd.DataFrame({"key": row_keys[m], "symbol": df["symbol"].to_numpy()[m]})
+                   .groupby(["key", "symbol"]).size().rename("k").reset_index()
+                   .sort_values(["key", "k", "symbol"], ascending=[True, False, True],
+                                kind="mergesort")
+                   .drop_duplicates("key"))
+        symbol_of = dict(zip(symbols["key"].tolist(), symbols["symbol"], strict=True))
         ranked = sorted(
-            ((int(n), symbol_of[(t, g)], t, g) for t, g, n in
-             zip(candidates["taxid"], candidates["gene_id"], candidates["n"], strict=True)),
+            ((int(n), symbol_of[int(k)], c.taxa[int(k) // c.n_gene], c.genes[int(k) % c.n_gene])
+             for k, n in zip(cand_keys, cand_n, strict=True)),
             key=lambda r: (-r[0], r[1], r[2], r[3]))
         for n, symbol, taxid, gene_id in ranked[:TOP_GENES]:
             top_genes.append((symbol, gene_id, names.get(taxid, taxid), n))
