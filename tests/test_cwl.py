@@ -455,3 +455,44 @@ def test_cwltest_cwltool(path: Path, entry: dict[str, Any], tmp_path: Path) -> N
             got, want = basename_first_column(got), basename_first_column(want)
         assert got == want, (
             f"{name}: CWL output differs from the CLI's ({' '.join(command)})")
+
+
+# --------------------------------------------------------------------- MyGene.info backend
+
+
+def test_remap_mygene_backend_through_cwl(tmp_path: Path) -> None:
+    """backend mygene (the NetworkAccess path) gives the CLI's bytes, against the test server."""
+    skip_if_missing(CWL / "pfocr-remap.cwl")
+    from tests.mygene_server import MyGeneServer
+
+    data = ROOT / "test-data" / "remap"
+    server = MyGeneServer.from_file(data / "mygene-genes.json").start()
+    try:
+        job = {
+            "gene_table": {"class": "File", "path": str(data / "PMC7048131-fig1.tsv"),
+                           "format": "http://edamontology.org/format_3475"},
+            "backend": "mygene", "mygene_url": server.url, "no_cache": True,
+            "lookup_from": "symbol", "to": ["entrez", "ensembl"], "timeout": 5.0,
+            "backoff": 0.05, "quiet": True,
+        }
+        job_file = tmp_path / "job.json"
+        job_file.write_text(json.dumps(job), encoding="utf-8")
+        out = tmp_path / "cwl"
+        done = subprocess.run([runner("cwltool"), "--quiet", "--no-container", "--outdir",
+                               str(out), str(CWL / "pfocr-remap.cwl"), str(job_file)],
+                              capture_output=True, text=True, timeout=TIMEOUT)
+        assert done.returncode == 0, done.stderr[-4000:]
+        cwl_requests = server.requests()
+        assert cwl_requests >= 1
+        cli = tmp_path / "cli"
+        cli.mkdir()
+        command = cli_command(load(CWL / "pfocr-remap.cwl"), job, tmp_path)
+        command[0] = runner(command[0])
+        done = subprocess.run(command, cwd=cli, capture_output=True, text=True,
+                              timeout=TIMEOUT)
+        assert done.returncode == 0, done.stderr
+    finally:
+        server.stop()
+    for name in ("remapped-genes.tsv", "remap-report.tsv"):
+        assert (out / name).read_bytes() == (cli / name).read_bytes(), name
+    assert b"\tmygene\t" in (out / "remap-report.tsv").read_bytes()
