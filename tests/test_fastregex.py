@@ -58,3 +58,12 @@ def test_same_matches_as_plain_regex() -> None:
         fast = [(i, m.span()) for i, m in alt.finditer(text)]
         slow = [(int(m.lastgroup[1:]), m.span()) for m in full.finditer(text)]
         assert fast == slow, text[:80]
+
+
+def test_fallback_without_automaton_gives_the_same() -> None:
+    alt = AnchoredAlternation(_alternatives(), PREFIX, SUFFIX)
+    plain = AnchoredAlternation(_alternatives(), PREFIX, SUFFIX)
+    plain._automaton = None
+    for text in _texts():
+        assert [(i, m.span()) for i, m in alt.finditer(text)] == \
+            [(i, m.span()) for i, m in plain.finditer(text)]

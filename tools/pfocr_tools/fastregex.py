@@ -16,6 +16,11 @@ import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
+try:  # Aho-Corasick finds every anchor in one pass; plain ``in`` checks otherwise
+    import ahocorasick
+except ImportError:  # pragma: no cover - declared dependency
+    ahocorasick = None
+
 #: Characters for which ``re.IGNORECASE`` matches an ASCII letter but ``str.casefold`` does
 #: not give that letter (checked over all of Unicode): dotted and dotless i.
 _FOLD_FIX = str.maketrans({"\u0130": "i", "\u0131": "i"})
@@ -119,6 +124,19 @@ class AnchoredAlternation:
             if a is not None:
                 by_anchor.setdefault(a, []).append(i)
         self.by_anchor = by_anchor
+        self._automaton = None
+        if ahocorasick is not None and by_anchor:
+            automaton = ahocorasick.Automaton()
+            for a, idx in by_anchor.items():
+                automaton.add_word(a, tuple(idx))
+            automaton.make_automaton()
+            self._automaton = automaton
+
+    def _present(self, folded: str) -> set[int]:
+        """Indices of the alternatives whose anchor occurs in the case-folded text."""
+        if self._automaton is not None:
+            return {i for _, idx in self._automaton.iter(folded) for i in idx}
+        return {i for a, idx in self.by_anchor.items() if a in folded for i in idx}
 
     @lru_cache(maxsize=512)  # noqa: B019 - a few long-lived instances
     def _regex(self, indices: tuple[int, ...]) -> re.Pattern[str]:
@@ -130,8 +148,7 @@ class AnchoredAlternation:
 
     def finditer(self, text: str) -> Iterator[tuple[int, re.Match[str]]]:
         """Yield ``(alternative index, match)`` exactly as the full regex would."""
-        folded = text.translate(_FOLD_FIX).casefold()
-        present = [i for a, idx in self.by_anchor.items() if a in folded for i in idx]
+        present = self._present(text.translate(_FOLD_FIX).casefold())
         if not present and not self.always:
             return
         indices = tuple(sorted((*present, *self.always)))
