@@ -628,7 +628,11 @@ def run_chromium(browser: str, tmp: Path, url: str, *extra: str) -> subprocess.C
            "--no-first-run", "--disable-background-networking", "--disable-component-update",
            "--disable-sync", "--disable-extensions", "--hide-scrollbars", "--mute-audio",
            f"--user-data-dir={profile}", "--virtual-time-budget=5000", *extra, url]
-    return subprocess.run(cmd, capture_output=True, timeout=180, stdin=subprocess.DEVNULL)
+    # a private HOME: CI may have none, and the browser must not touch the user's files
+    env = {**os.environ, "HOME": str(profile), "XDG_CONFIG_HOME": str(profile / "config"),
+           "XDG_CACHE_HOME": str(profile / "cache")}
+    return subprocess.run(cmd, capture_output=True, timeout=180, stdin=subprocess.DEVNULL,
+                          env=env)
 
 
 PROBE = """<script>
