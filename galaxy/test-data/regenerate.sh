@@ -33,3 +33,25 @@ mkdir -p "$W/t7/records"
 ln -s "$TD/$old/PMC100003__mb2410470011.md" "$W/t7/records/PMC100003__mb2410470011.md"
 ln -s "$TD/extract/broken-yaml.md" "$W/t7/records/broken-yaml.md"
 (cd "$W/t7" && pfocr-extract -q records -o /dev/null --on-error skip --rejects "$TD/extract/rejects.tsv" --jobs 1)
+
+# pfocr_filter tests 1, 2
+P=project
+pfocr-filter -q $P/filter/table.tsv -o filter/mouse.tsv --organism 10090 --by genes
+pfocr-filter -q $P/filter/table.tsv -o filter/human-exclude.tsv --organism human --by genes \
+  --exclude-mentions --allow-mention viruses --log filter/human-exclude-log.tsv
+
+# pfocr_export tests 1, 2, 4
+pfocr-export -q $P/export/table.tsv -o export/default.gmt --format gmt --flavor strict --min-size 3 \
+  --set-name figid --id-column gene_id
+pfocr-export -q $P/export/table.tsv -o export/all-alias.tsv --format tsv --flavor all --min-size 1 \
+  --set-name alias --id-column gene_id
+rm -rf "$W/split"
+pfocr-export -q $P/export/table.tsv --split-by-organism "$W/split" --prefix pfocr-test --format gmt
+cp "$W"/split/pfocr-test-gmt-*.gmt export/
+
+# pfocr_remap tests 1, 2 (local backend, the shipped gene index)
+(cd "$W" && pfocr-remap -q "$TD/$P/remap/PMC7048131-fig1.tsv" -o "$TD/remap/entrez-ensembl.tsv" \
+  --backend local --cache-dir pfocr-cache --from gene_id --to entrez,ensembl --unmapped keep \
+  --report "$W/report.tsv")
+(cd "$W" && pfocr-remap -q "$TD/$P/remap/PMC7048131-fig1.tsv" -o "$TD/remap/word.tsv" \
+  --backend local --cache-dir pfocr-cache --from word --to entrez,symbol --unmapped keep)
