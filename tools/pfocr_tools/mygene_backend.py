@@ -181,7 +181,7 @@ class MyGeneClient:
                     wait = after
             except httpx.TimeoutException:
                 last = "no answer before the timeout"
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:  # connection errors, broken transfers
                 last = f"connection error ({type(exc).__name__}: {exc})"
             except ValueError as exc:  # a truncated or garbled JSON answer
                 last = f"broken JSON answer ({exc})"
