@@ -461,3 +461,31 @@ def test_server_speaks_the_mygene_api(server: MyGeneServer) -> None:
     with pytest.raises(httpx.HTTPStatusError):  # more than 1000 ids
         mg._getannotations_inner([str(i) for i in range(1001)])
     assert server.requests() == 7
+
+
+def test_document_shapes_and_retry_after() -> None:
+    """Old and current MyGene.info document shapes; Retry-After in seconds or as a date."""
+    import email.utils
+
+    import httpx
+    from pfocr_tools.mygene_backend import MyGeneClient, parse_doc
+
+    old = parse_doc({"_id": "3572", "entrezgene": 3572, "taxid": 9606, "symbol": "IL6ST",
+                     "ensembl": [{"gene": "ENSG00000134352.21"}, {"gene": ["ENSG0000X"]}],
+                     "uniprot": {"Swiss-Prot": ["P40189", "Q00000"]},
+                     "homologene": {"id": 1645, "genes": [[10090, 16195], [10116, 25205]]}})
+    assert old["gene_id"] == "3572" and old["taxid"] == "9606"
+    assert old["ensembl"] == ("ENSG00000134352", "ENSG0000X")
+    assert old["uniprot"] == ("P40189", "Q00000")
+    assert old["homologs"] == (("10090", "16195"), ("10116", "25205"))
+    new = parse_doc({"_id": "6774", "entrezgene": "6774", "taxid": 9606, "symbol": "STAT3",
+                     "ensembl": {"gene": "ENSG00000168610"}, "uniprot": {"Swiss-Prot": "P40763"}})
+    assert (new["ensembl"], new["uniprot"], new["homologs"]) == (
+        ("ENSG00000168610",), ("P40763",), ())
+    client = MyGeneClient(url="http://127.0.0.1:9/v3", cache_dir=None)
+    assert client._retry_after(httpx.Response(429, headers={"Retry-After": "7"})) == 7.0
+    when = email.utils.formatdate(time.time() + 30, usegmt=True)
+    wait = client._retry_after(httpx.Response(503, headers={"Retry-After": when}))
+    assert wait is not None and 25 <= wait <= 31
+    assert client._retry_after(httpx.Response(503)) is None
+    assert client._retry_after(httpx.Response(429, headers={"Retry-After": "99999"})) == 300.0
