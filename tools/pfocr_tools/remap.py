@@ -85,6 +85,7 @@ class LocalBackend:
     def __init__(self, index: geneindex.GeneIndex):
         self.index = index
         self.requests = 0
+        self.taxa = index.taxa()
 
     def data_version(self) -> str:
         return self.index.data_version
@@ -291,6 +292,7 @@ def remap(df: pd.DataFrame, backend, opts: Options, with_version: bool = True  #
     found = backend.resolve(distinct_terms, scope, all_taxids) if distinct_terms else {}
 
     outcomes: list[Outcome] = []
+    covered: set[str] | None = getattr(backend, "taxa", None)
     for term, sp in pairs:
         taxa = set(sp.split("|"))
         cands = [c for c in found.get(term, []) if c.taxid in taxa]
@@ -305,7 +307,10 @@ def remap(df: pd.DataFrame, backend, opts: Options, with_version: bool = True  #
                     for lst in backend.orthologs(members, taxid).values():
                         found_o.update(lst)
                 fam = (fam[0], fam[1], tuple(sorted(found_o, key=_id_key))) if found_o else None
-        outcomes.append(decide(term, cands, scope, fam))
+        outcome = decide(term, cands, scope, fam)
+        if outcome.status == "unmapped" and covered is not None and not taxa & covered:
+            outcome.match = "species not in the index"
+        outcomes.append(outcome)
 
     needed = {g for o in outcomes for g in o.genes}
     genes = backend.annotate(needed) if needed else {}
