@@ -27,7 +27,8 @@ SMALL_GMT = DATA / "small-human.gmt"
 REMAP = DATA / "remap-report.tsv"
 STRICT = {"hgnc_symbol", "ncbigene_symbol"}
 SYNONYMS = STRICT | {"hgnc_alias_symbol", "hgnc_prev_symbol", "ncbigene_synonym"}
-PLOTS = ("organisms", "set-sizes", "years", "top-genes", "gmt-set-sizes", "remap-status")
+PLOTS = ("organisms", "set-sizes", "years", "top-genes", "flavors", "gmt-set-sizes",
+         "remap-status")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -377,6 +378,44 @@ def test_real_remap_report(tmp_path: Path) -> None:
     got = {r[0]: (num(r[1]), num(r[3])) for r in page.body("remap-table")}
     assert got.pop("total") == (len(rows), sum(int(r["rows"]) for r in rows))
     assert {k: v[0] for k, v in got.items() if v[0]} == dict(Counter(r["status"] for r in rows))
+    # what the remapped table itself records
+    table = read_rows(remapped)
+    got_rows = {r[0]: num(r[1]) for r in page.body("table-remap-table")}
+    assert got_rows.pop("total") == len(table)
+    assert {k: v for k, v in got_rows.items() if v} == dict(
+        Counter(r["remap_status"] for r in table))
+    assert page.number("table-remap-numbers-changed") == sum(
+        1 for r in table if r["gene_id"] != r["source_gene_id"])
+    assert page.number("table-remap-numbers-genes_before") == len(
+        {r["source_gene_id"] for r in table if r["source_gene_id"]})
+    assert page.number("table-remap-numbers-genes_after") == len(
+        {r["gene_id"] for r in table if r["gene_id"]})
+
+
+def test_table_remap_columns_changed_ids(tmp_path: Path) -> None:
+    """A table with remap's columns where some IDs changed (as --to entrez does)."""
+    lines = SMALL.read_text("utf-8").splitlines()
+    header = lines[0].split("\t")
+    gi = header.index("gene_id")
+    out_lines = ["\t".join([*header, "source_gene_id", "remap_status"])]
+    for i, line in enumerate(lines[1:]):
+        f = line.split("\t")
+        status = ("mapped", "retired-replaced", "unmapped", "family")[i % 4]
+        new_id = f[gi] + "0" if status == "retired-replaced" else f[gi]
+        out_lines.append("\t".join([*f[:gi], new_id, *f[gi + 1:], f[gi], status]))
+    table = tmp_path / "remapped.tsv"
+    table.write_text("\n".join(out_lines) + "\n", "utf-8")
+    out = tmp_path / "r.html"
+    assert report.main([str(table), "-o", str(out), "-q"]) == 0
+    page = Page(out.read_text("utf-8"))
+    got = {r[0]: num(r[1]) for r in page.body("table-remap-table")}
+    assert got == {"mapped": 35, "ambiguous": 0, "unmapped": 35, "retired-replaced": 35,
+                   "family": 35, "total": 140}
+    assert page.number("table-remap-numbers-changed") == 35
+    # a plain table has no such section
+    plain = tmp_path / "plain.html"
+    assert report.main([str(SMALL), "-o", str(plain), "-q"]) == 0
+    assert "table-remap" not in Page(plain.read_text("utf-8")).ids
 
 
 # ----------------------------------------------------------------------------- empty input
@@ -413,7 +452,7 @@ def test_empty_library_and_empty_gmt_and_remap(tmp_path: Path) -> None:
     assert page.number("library-numbers-sets") == 0
     assert page.number("gmt-numbers-sets") == 0
     # every set is below the cut-off: the size histogram still shows them
-    assert {i["id"] for i in page.images} == {"plot-organisms", "plot-set-sizes"}
+    assert {i["id"] for i in page.images} == {"plot-organisms", "plot-set-sizes", "plot-flavors"}
 
 
 # ----------------------------------------------------------------------------- bad input

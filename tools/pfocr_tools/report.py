@@ -217,7 +217,7 @@ class Report:
     gmt_name: str = ""
     remap: list[tuple[str, int, int | None]] | None = None
     remap_name: str = ""
-    notes: list[str] = field(default_factory=list)
+    table_remap: dict[str, object] | None = None
 
 
 def _col(df: pd.DataFrame, name: str) -> pd.Series:
@@ -401,8 +401,25 @@ def compute(df: pd.DataFrame, flavor: str, min_size: int, max_size: int | None,
         table=table, sources=sources, flavors=flavors, library=library,
         sizes=sorted(int(s) for s in sets["size"]), organisms=organisms,
         years=sorted(year_counts.items()), years_unknown=unknown, top_genes=top_genes,
-        largest=largest, smallest=smallest,
+        largest=largest, smallest=smallest, table_remap=table_remap_numbers(df),
     )
+
+
+def table_remap_numbers(df: pd.DataFrame) -> dict[str, object] | None:
+    """What pfocr-remap changed, from the columns it adds (None for a table it did not touch):
+    rows per ``remap_status``, and with ``source_gene_id`` the rows whose gene ID changed and
+    the distinct gene IDs before and after."""
+    if "remap_status" not in df.columns:
+        return None
+    counts = Counter(df["remap_status"].tolist())
+    statuses = list(REMAP_STATUSES) + sorted(set(counts) - set(REMAP_STATUSES))
+    out: dict[str, object] = {"statuses": [(s or "(empty)", counts[s]) for s in statuses]}
+    if "source_gene_id" in df.columns:
+        before, after = df["source_gene_id"], df["gene_id"]
+        out["changed"] = int((before != after).sum())
+        out["genes_before"] = before[before != ""].nunique()
+        out["genes_after"] = after[after != ""].nunique()
+    return out
 
 
 def _year(value: str) -> int | None:
@@ -493,6 +510,10 @@ def make_plots(report: Report) -> list:
     if report.top_genes:
         plots.append(rp.top_genes_bar([_gene_label(g, report) for g in report.top_genes],
                                       [g[3] for g in report.top_genes]))
+    if report.table["rows"]:
+        plots.append(rp.flavors_bar([f[0] for f in report.flavors],
+                                    [f[5] for f in report.flavors],
+                                    [f[3] for f in report.flavors], report.flavor))
     if report.gmt_sizes:
         plots.append(rp.size_histogram(report.gmt_sizes, report.min_size, report.max_size,
                                        name="gmt-set-sizes",
@@ -741,6 +762,8 @@ def render_html(report: Report, plots: Sequence, images: str, title: str) -> str
     o.append("<p>Each flavor includes the one above it: <i>strict</i> = official symbols, "
              "<i>synonyms</i> adds alias/previous/synonym matches, <i>all</i> adds "
              "family/complex expansions (FamPlex) and any other source.</p>")
+    if "flavors" in by_name:
+        o.append(_img(by_name["flavors"], images))
     o.append(_table("flavor-table",
                     ["flavor", "rows", "figures", "distinct genes", "gene sets",
                      "sets within cut-offs"],
@@ -802,16 +825,34 @@ def render_html(report: Report, plots: Sequence, images: str, title: str) -> str
                  + ("; table rows: the figure gene table rows they stand for." if with_rows
                     else ".") + "</p>")
 
-    if report.notes:
-        o.append('<h2 id="notes">Notes</h2><ul>')
-        o.extend(f"<li>{_e(n)}</li>" for n in report.notes)
-        o.append("</ul>")
+    if report.table_remap is not None:
+        o.extend(_table_remap_html(report.table_remap))
     o.append('<p class="small">Gene sets: distinct NCBI Gene IDs of one figure and one organism. '
              "PFOCR: Hanspers et al., Genome Biology 2020, doi:10.1186/s13059-020-02181-2; "
              "data CC0.</p>")
     o.append("</body>")
     o.append("</html>")
     return "\n".join(o) + "\n"
+
+
+def _table_remap_html(numbers: dict[str, object]) -> list[str]:
+    statuses: list[tuple[str, int]] = numbers["statuses"]  # type: ignore[assignment]
+    total = sum(n for _, n in statuses)
+    o = ['<h2 id="table-remap">Remapping recorded in the table</h2>',
+         "<p>The table went through pfocr-remap: its rows per <code>remap_status</code>.</p>",
+         _table("table-remap-table", ["remap_status", "rows", "percent"],
+                [(_e(st), n, round(100 * n / total, 1) if total else 0) for st, n in statuses]
+                + [("<b>total</b>", total, 100 if total else 0)], [False, True, True])]
+    if "changed" in numbers:
+        o.append(_kv_table("table-remap-numbers", [
+            ("changed", "rows whose gene ID changed (gene_id \u2260 source_gene_id)",
+             numbers["changed"]),  # type: ignore[list-item]
+            ("genes_before", "distinct gene IDs before (source_gene_id)",
+             numbers["genes_before"]),  # type: ignore[list-item]
+            ("genes_after", "distinct gene IDs after (gene_id)",
+             numbers["genes_after"]),  # type: ignore[list-item]
+        ]))
+    return o
 
 
 def _details(summary: str, body: str) -> str:
