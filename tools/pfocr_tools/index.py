@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--source-version", action="append", default=[], metavar="NAME=TEXT",
                    help="record where an input came from (NAME as listed by info)")
     i = sub.add_parser("info", help="show the versions, checksums and counts of an index")
+    for p in (b, i):  # -q also after the command name
+        p.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                       help="print only warnings and errors on stderr")
     i.add_argument("index", nargs="?", help="index file (default: the shipped one)")
     i.add_argument("--json", action="store_true", help="print JSON")
     i.add_argument("--cache-dir", help="where a compressed index is unpacked")
