@@ -55,3 +55,18 @@ cp "$W"/split/pfocr-test-gmt-*.gmt export/
   --report "$W/report.tsv")
 (cd "$W" && pfocr-remap -q "$TD/$P/remap/PMC7048131-fig1.tsv" -o "$TD/remap/word.tsv" \
   --backend local --cache-dir pfocr-cache --from word --to entrez,symbol --unmapped keep)
+
+# workflow pfocr-gene-sets (galaxy/workflows/pfocr-gene-sets.gxwf-tests.yml): two current-schema
+# records, mouse
+mkdir -p "$W/wf/records"
+for f in PMC4134342__prio-7-378-g2 PMC6092617__EMBJ-37-e99429-g013; do
+  ln -s "$TD/$cur/_figures/$f.md" "$W/wf/records/$f.md"
+  ln -s "$TD/$cur/_data/$f-genes.tsv" "$W/wf/records/$f-genes.tsv"
+done
+(cd "$W/wf" && pfocr-extract -q records -o table.tsv --flavor all --on-error fail --jobs 1 \
+  && pfocr-filter -q table.tsv -o mouse.tsv --organism mouse --by genes \
+  && pfocr-remap -q mouse.tsv -o remapped.tsv --backend local --cache-dir pfocr-cache \
+       --from gene_id --to entrez,ensembl --unmapped keep --report remap-report.tsv \
+  && pfocr-export -q remapped.tsv -o "$TD/workflow/mouse.gmt" --format gmt --flavor strict \
+       --min-size 3 --set-name figid --id-column gene_id \
+  && cp remapped.tsv "$TD/workflow/mouse-remapped.tsv")
