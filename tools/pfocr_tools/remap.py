@@ -277,7 +277,8 @@ def remap(df: pd.DataFrame, backend, opts: Options, with_version: bool = True  #
     """
     col = opts.from_
     scope = "gene_id" if col == "gene_id" else "symbol"
-    _row_taxids(df)
+    if not opts.species:  # the rows' own species are used: they must be taxids
+        _row_taxids(df)
     terms = df[col].astype(str)
     species_col = (pd.Series("|".join(opts.species), index=df.index) if opts.species
                    else df["taxid"])
