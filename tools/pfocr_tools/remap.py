@@ -345,20 +345,21 @@ def remap(df: pd.DataFrame, backend, opts: Options, with_version: bool = True  #
                 targets = orth.get(g, [])
                 orth_note.extend(targets)
                 results.extend((o, out.status) for o in targets)
-        status = out.status
+        results = list(dict.fromkeys(results))  # two genes may share an ortholog
+        orth_note = list(dict.fromkeys(orth_note))
+        status, match = out.status, out.match
         if out.genes and not results:
-            status = "unmapped"
+            status, match = "unmapped", f"{out.match} (no ortholog)"
         if results:
             for g, st in results:
                 info = genes.get(g) or GeneInfo(g, "", "")
                 entry_rows.append((code, g, info.symbol, info.taxid, "|".join(info.ensembl),
-                                   "|".join(info.uniprot), st, out.match, out.family))
+                                   "|".join(info.uniprot), st, match, out.family))
         else:
-            entry_rows.append((code, "", "", "", "", "", status, out.match, out.family))
+            entry_rows.append((code, "", "", "", "", "", status, match, out.family))
         chosen = [g for g, _ in results] if not target else out.genes
         report.append([
-            term, sp, status if not (out.genes and not results) else "unmapped",
-            out.match + (" (no ortholog)" if out.genes and not results else ""),
+            term, sp, status, match,
             "|".join(chosen), "|".join(genes[g].symbol if g in genes else "" for g in chosen),
             out.family,
             ";".join(f"{c.gene_id}:{c.symbol}:{c.match}:{c.taxid}" for c in out.candidates),
