@@ -79,11 +79,12 @@ def _figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
 
 
-def _int_axis(ax, axis: str = "x") -> None:
-    from matplotlib.ticker import MaxNLocator
+def _int_axis(ax, axis: str = "x", nbins: int | str = "auto") -> None:
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     target = ax.xaxis if axis == "x" else ax.yaxis
-    target.set_major_locator(MaxNLocator(integer=True))
+    target.set_major_locator(MaxNLocator(integer=True, nbins=nbins))
+    target.set_major_formatter(FuncFormatter(lambda value, _pos: f"{int(value):,}"))
 
 
 def organisms_bar(labels: Sequence[str], kept: Sequence[int], dropped: Sequence[int],
@@ -229,7 +230,7 @@ def flavors_bar(flavors: Sequence[str], sets: Sequence[int], genes: Sequence[int
             for yi, v in zip(y, values, strict=True):
                 ax.text(v + top * 0.01, yi, f"{v:,}", va="center", fontsize=8)
             ax.set_xlim(0, top * 1.2)
-            _int_axis(ax, "x")
+            _int_axis(ax, "x", nbins=5)
             ax.set_xlabel(label)
             if i == 0:
                 ax.set_title(title)
