@@ -81,6 +81,12 @@ if [ "$DO_LINT" = 1 ] && [ "$SERVE" = 0 ]; then
       say "planemo workflow_lint FAILED"
       FAILED=1
     fi
+    # the committed native .ga must be the conversion of the Format2 file
+    ga=${wf%.gxwf.yml}.ga
+    if ! gxwf-to-native "$wf" "$GT/check.ga" >/dev/null 2>&1 || ! cmp -s "$GT/check.ga" "$ga"; then
+      say "$ga is not up to date: run  gxwf-to-native $wf $ga  (in $VENV)"
+      FAILED=1
+    fi
   done
 fi
 
@@ -117,8 +123,6 @@ galaxy:
   tool_dependency_dir: $RUN/tool-deps
   data_dir: $RUN/database
   tool_config_file: $RUN/tool_conf.xml
-  shed_tool_config_file: null
-  migrated_tools_config: null
   tool_data_path: $RUN/tool-data
   conda_auto_init: false
   conda_auto_install: false
@@ -132,7 +136,6 @@ galaxy:
   admin_users: $ADMIN_EMAIL
   id_secret: $ID_SECRET
   allow_path_paste: true
-  allow_user_creation: true
   watch_tools: 'false'
   cleanup_job: onsuccess
   job_config:
