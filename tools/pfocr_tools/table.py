@@ -136,9 +136,22 @@ def read_table(path: str, required: Sequence[str] = REQUIRED) -> pd.DataFrame:
     return df
 
 
-def write_table(df: pd.DataFrame, path: str) -> None:
-    """Write a DataFrame as a figure gene table, atomically (``-`` is standard output)."""
+def write_table(df: pd.DataFrame, path: str, chunk: int = 100_000) -> None:
+    """Write a DataFrame as a figure gene table, atomically (``-`` is standard output).
+
+    Column-wise, in chunks: values are joined per column, and cleaned only in a column
+    that holds a tab or line break.
+    """
     with atomic_open(path) as handle:
-        cols = list(df.columns)
-        values = df.astype(str).to_numpy().tolist()
-        write_rows(handle, ([clean(v) for v in row] for row in values), cols)
+        handle.write("\t".join(str(c) for c in df.columns) + "\n")
+        for start in range(0, len(df), chunk):
+            part = df.iloc[start:start + chunk]
+            columns = []
+            for name in part.columns:
+                values = [v if isinstance(v, str) else str(v) for v in part[name].tolist()]
+                blob = "".join(values)
+                if "\t" in blob or "\n" in blob or "\r" in blob:
+                    values = [clean(v) for v in values]
+                columns.append(values)
+            if columns and columns[0]:
+                handle.write("\n".join(map("\t".join, zip(*columns, strict=True))) + "\n")
