@@ -755,3 +755,34 @@ def test_chromium_renders_empty_report(tmp_path: Path, chromium: str) -> None:
     shot = screenshot(chromium, tmp_path, out, tmp_path / "shot.png", height=900)
     colors = shot.getcolors(maxcolors=1 << 20)
     assert colors is not None and len(colors) > 10
+
+
+def test_many_organisms_and_odd_values(tmp_path: Path) -> None:
+    """25 organisms (the plot groups all past the 20th), odd years, an unknown source, rows
+    without a gene ID and markup in titles: all reported, nothing breaks, titles escaped."""
+    header = SMALL.read_text("utf-8").splitlines()[0].split("\t")
+    rows = []
+    for k in range(25):
+        for g in range(3 + k % 4):
+            row = dict.fromkeys(header, "")
+            row.update(figid=f"FIG{k:02d}", taxid=str(1000 + k), organism=f"Species{k:02d} x",
+                       word=f"G{g}", symbol=f"G{g}", source="ncbigene_symbol",
+                       gene_id=str(100 * k + g), year=("2019", "19", "n/a", "")[k % 4],
+                       figtitle="<script>alert(1)</script> & co", occurrences="1")
+            rows.append(row)
+    rows.append({**rows[0], "source": "mystery_source", "gene_id": ""})
+    table = tmp_path / "t.tsv"
+    table.write_text("\t".join(header) + "\n" + "".join(
+        "\t".join(r[c] for c in header) + "\n" for r in rows), "utf-8")
+    out = tmp_path / "r.html"
+    assert report.main([str(table), "-o", str(out), "--png-dir", str(tmp_path / "png"),
+                        "-q"]) == 0
+    text = out.read_text("utf-8")
+    page = Page(text)
+    assert len(page.body("organism-table")) == 25
+    assert page.number("table-numbers-rows_without_gene_id") == 1
+    assert page.number("library-numbers-sets") == 25
+    assert {r[0]: num(r[1]) for r in page.body("year-table")} == {"2019": 7, "unknown": 18}
+    assert "mystery_source" in {r[0] for r in page.body("source-table")}
+    assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in text
+    assert (tmp_path / "png" / "organisms.png").is_file()

@@ -496,12 +496,15 @@ def make_plots(report: Report) -> list:
         labels = [o[0] or o[1] or "(no organism)" for o in shown]
         kept = [o[2] for o in shown]
         dropped = [o[3] for o in shown]
+        italic = [bool(o[0]) for o in shown]
         rest = report.organisms[TOP_ORGANISMS:]
         if rest:
             labels.append(f"{len(rest)} other organisms")
             kept.append(sum(o[2] for o in rest))
             dropped.append(sum(o[3] for o in rest))
-        plots.append(rp.organisms_bar(labels, kept, dropped, report.min_size, report.max_size))
+            italic.append(False)
+        plots.append(rp.organisms_bar(labels, kept, dropped, report.min_size, report.max_size,
+                                      italic))
     if report.sizes:
         plots.append(rp.size_histogram(report.sizes, report.min_size, report.max_size))
     if report.years:

@@ -87,10 +87,18 @@ def _int_axis(ax, axis: str = "x", nbins: int | str = "auto") -> None:
     target.set_major_formatter(FuncFormatter(lambda value, _pos: f"{int(value):,}"))
 
 
+def _legend_top_right(ax) -> None:
+    """The legend in one row above the plot, right-aligned (the title is left-aligned)."""
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, frameon=False,
+              fontsize=8, borderaxespad=0.2)
+
+
 def organisms_bar(labels: Sequence[str], kept: Sequence[int], dropped: Sequence[int],
-                  min_size: int, max_size: int | None) -> Plot:
+                  min_size: int, max_size: int | None,
+                  italic: Sequence[bool] | None = None) -> Plot:
     """Horizontal stacked bars: gene sets per organism, kept vs. outside the size cut-offs."""
     title = "Figures per organism"
+    italic = italic if italic is not None else [True] * len(labels)
     with matplotlib.rc_context(_RC):
         n = len(labels)
         fig = _figure(8.0, 1.2 + 0.28 * max(n, 1))
@@ -100,8 +108,8 @@ def organisms_bar(labels: Sequence[str], kept: Sequence[int], dropped: Sequence[
         cut = f"size < {min_size}" + (f" or > {max_size}" if max_size is not None else "")
         ax.barh(y, dropped, left=kept, color=DROPPED, label=f"outside the cut-offs ({cut})")
         ax.set_yticks(y, labels=labels)
-        for label in ax.get_yticklabels():
-            label.set_fontstyle("italic")
+        for label, species in zip(ax.get_yticklabels(), italic, strict=True):
+            label.set_fontstyle("italic" if species else "normal")
         ax.invert_yaxis()
         total = [k + d for k, d in zip(kept, dropped, strict=True)]
         top = max(total) if total else 1
@@ -112,7 +120,7 @@ def organisms_bar(labels: Sequence[str], kept: Sequence[int], dropped: Sequence[
         _int_axis(ax, "x")
         ax.set_xlabel("figures (one gene set per figure and organism)")
         ax.set_title(title)
-        ax.legend(loc="lower right", frameon=False, fontsize=8)
+        _legend_top_right(ax)
         return _render("organisms", title, fig)
 
 
