@@ -10,7 +10,7 @@ pfocr-export "$tmp/table.tsv" -o "$tmp/library.gmt" -q 2>/dev/null
 pfocr-report "$tmp/table.tsv" -o "$tmp/report.html" --gmt "$tmp/library.gmt" \
     --remap-report test-data/report/remap-report.tsv -q
 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
+    --disable-background-networking --disable-component-update --disable-sync --disable-dev-shm-usage \
     --hide-scrollbars --user-data-dir="$tmp/profile" --window-size=1100,3000 \
     --screenshot="$tmp/shot.png" "file://$tmp/report.html" >/dev/null 2>&1
 python - "$tmp/shot.png" docs/report-screenshot.png <<'PY'

@@ -671,6 +671,7 @@ def run_chromium(browser: str, tmp: Path, url: str, *extra: str) -> subprocess.C
     cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
            "--no-first-run", "--disable-background-networking", "--disable-component-update",
            "--disable-sync", "--disable-extensions", "--hide-scrollbars", "--mute-audio",
+           "--disable-dev-shm-usage",
            f"--user-data-dir={profile}", "--virtual-time-budget=5000", *extra, url]
     # a private HOME: CI may have none, and the browser must not touch the user's files
     env = {**os.environ, "HOME": str(profile), "XDG_CONFIG_HOME": str(profile / "config"),
