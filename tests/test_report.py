@@ -787,3 +787,19 @@ def test_many_organisms_and_odd_values(tmp_path: Path) -> None:
     assert "mystery_source" in {r[0] for r in page.body("source-table")}
     assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in text
     assert (tmp_path / "png" / "organisms.png").is_file()
+
+
+def test_output_to_a_fifo_stays_a_fifo(tmp_path: Path) -> None:
+    """-o on a device or FIFO (e.g. /dev/null) writes to it, never renames a file over it."""
+    import stat
+    import threading
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    assert report.main([str(SMALL), "-o", str(fifo), "-q"]) == 0
+    reader.join(timeout=60)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert received and received[0].startswith(b"<!DOCTYPE html>")

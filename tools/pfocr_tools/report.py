@@ -879,6 +879,15 @@ def _size_buckets(tid: str, sizes: Sequence[int], report: Report) -> str:
 # ---------------------------------------------------------------------------- CLI
 
 
+def _open_output(path: str):
+    """atomic_open, except for an existing device or FIFO (``-o /dev/null``), which is written
+    directly: renaming a temporary file over it would replace the device with a plain file."""
+    if path != "-" and os.path.exists(path) and not os.path.isfile(path) \
+            and not os.path.isdir(path):
+        return open(path, "w", encoding="utf-8", newline="")
+    return atomic_open(path)
+
+
 def body(args: argparse.Namespace) -> int:
     if args.min_size < 0:
         raise UsageError(f"--min-size must be 0 or more, not {args.min_size}")
@@ -904,7 +913,7 @@ def body(args: argparse.Namespace) -> int:
         for plot in plots:
             with atomic_open(os.path.join(args.png_dir, f"{plot.name}.png"), "wb") as handle:
                 handle.write(plot.png)
-    with atomic_open(args.output) as handle:
+    with _open_output(args.output) as handle:
         handle.write(text)
     lib = report.library
     log.info("%s: %s figures, %s gene sets in the library (%s rows, %s), %d plots -> %s",
