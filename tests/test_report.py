@@ -589,11 +589,14 @@ def test_self_contained(tmp_path: Path) -> None:
         assert img["src"].startswith(prefix)
         data = base64.b64decode(img["src"][len(prefix):], validate=True)
         assert data == (png / f"{img['id'].removeprefix('plot-')}.png").read_bytes()
-        w, h = struct.unpack(">II", data[16:24])
-        # shown at 96 CSS px per inch from 144 dpi pixels
-        assert int(img["width"]) == round(w * 96 / 144)
-        assert int(img["height"]) == round(h * 96 / 144)
+        w, _h = struct.unpack(">II", data[16:24])
+        # 8 inches at 144 dpi, shown 768 CSS px wide (96 px per inch) by the style sheet;
+        # no width/height attributes (a sanitised page shows only the alt text)
+        assert w == 8 * 144
+        assert "width" not in img and "height" not in img and img["class"] == "plot"
         assert img["alt"].endswith("(plot)")
+    css = base64.b64decode(text.split('href="data:text/css;base64,', 1)[1].split('"', 1)[0])
+    assert b"img.plot{width:768px;" in css
 
 
 def test_link_mode_golden(tmp_path: Path) -> None:

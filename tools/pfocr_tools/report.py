@@ -561,7 +561,7 @@ th,td{border:1px solid #cfd8df;padding:3px 8px;vertical-align:top}
 th{background:#eef3f7;text-align:left}
 td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 table.headline td.n{font-size:16px;font-weight:bold;color:#123a52}
-img{max-width:100%;height:auto;display:block;margin:8px 0}
+img.plot{width:768px;max-width:100%;height:auto;display:block;margin:8px 0}
 p.empty{font-size:16px;padding:12px;background:#fff4e5;border:1px solid #f0c36d}
 details{margin:4px 0 12px}
 summary{cursor:pointer;color:#2a6f97}
@@ -612,8 +612,10 @@ def _img(plot, images: str) -> str:
         src = quote(f"{plot.name}.png")
     else:
         src = "data:image/png;base64," + base64.b64encode(plot.png).decode("ascii")
-    return (f'<img id="plot-{plot.name}" src="{src}" alt="{_e(plot.title)} (plot)" '
-            f'width="{plot.css_width}" height="{plot.css_height}">')
+    # no width/height attributes: the style sheet sizes the plots, and where a sanitiser drops
+    # both the style sheet and the data: URL only the alt text shows, not a large empty box
+    alt = _e(f"{plot.title} (plot)")
+    return f'<img id="plot-{plot.name}" class="plot" src="{src}" alt="{alt}">'
 
 
 def _figure_link(figid: str) -> str:

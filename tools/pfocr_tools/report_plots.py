@@ -22,6 +22,8 @@ from matplotlib.figure import Figure  # noqa: E402
 #: Resolution of the embedded PNGs; the HTML shows them at 96 CSS px per inch (sharp on HiDPI).
 DPI = 144
 CSS_DPI = 96
+#: Every plot is this wide (inches): the page shows them all at WIDTH_IN * CSS_DPI CSS px.
+WIDTH_IN = 8.0
 
 KEPT = "#2a6f97"
 DROPPED = "#b8c7d3"
@@ -56,14 +58,6 @@ class Plot:
         self.png = png
         self.width = width
         self.height = height
-
-    @property
-    def css_width(self) -> int:
-        return round(self.width * CSS_DPI / DPI)
-
-    @property
-    def css_height(self) -> int:
-        return round(self.height * CSS_DPI / DPI)
 
 
 def _render(name: str, title: str, fig: Figure) -> Plot:
@@ -101,7 +95,7 @@ def organisms_bar(labels: Sequence[str], kept: Sequence[int], dropped: Sequence[
     italic = italic if italic is not None else [True] * len(labels)
     with matplotlib.rc_context(_RC):
         n = len(labels)
-        fig = _figure(8.0, 1.2 + 0.28 * max(n, 1))
+        fig = _figure(WIDTH_IN, 1.2 + 0.28 * max(n, 1))
         ax = fig.add_subplot()
         y = list(range(n))
         ax.barh(y, kept, color=KEPT, label="in the library")
@@ -128,7 +122,7 @@ def size_histogram(sizes: Sequence[int], min_size: int, max_size: int | None,
                    name: str = "set-sizes", title: str = "Gene-set sizes") -> Plot:
     """Histogram of gene-set sizes with the min/max cut-offs marked."""
     with matplotlib.rc_context(_RC):
-        fig = _figure(8.0, 3.4)
+        fig = _figure(WIDTH_IN, 3.4)
         ax = fig.add_subplot()
         biggest = max(sizes) if sizes else 1
         width = max(1, math.ceil(biggest / 60))
@@ -161,7 +155,7 @@ def years_bar(years: Sequence[int], counts: Sequence[int], unknown: int) -> Plot
     """Figures per publication year (every year between the first and last shown)."""
     title = "Figures per publication year"
     with matplotlib.rc_context(_RC):
-        fig = _figure(8.0, 3.0)
+        fig = _figure(WIDTH_IN, 3.0)
         ax = fig.add_subplot()
         if years:
             span = list(range(min(years), max(years) + 1))
@@ -182,7 +176,7 @@ def top_genes_bar(labels: Sequence[str], counts: Sequence[int]) -> Plot:
     """Horizontal bars: the genes found in the most figures."""
     title = f"Top {len(labels)} genes by number of figures"
     with matplotlib.rc_context(_RC):
-        fig = _figure(8.0, 1.0 + 0.24 * max(len(labels), 1))
+        fig = _figure(WIDTH_IN, 1.0 + 0.24 * max(len(labels), 1))
         ax = fig.add_subplot()
         y = list(range(len(labels)))
         ax.barh(y, counts, color=KEPT)
@@ -202,7 +196,7 @@ def status_bar(labels: Sequence[str], counts: Sequence[int]) -> Plot:
     """Horizontal bars: remap status breakdown."""
     title = "Remap status"
     with matplotlib.rc_context(_RC):
-        fig = _figure(8.0, 1.1 + 0.32 * max(len(labels), 1))
+        fig = _figure(WIDTH_IN, 1.1 + 0.32 * max(len(labels), 1))
         ax = fig.add_subplot()
         y = list(range(len(labels)))
         total = sum(counts) or 1
@@ -225,7 +219,7 @@ def flavors_bar(flavors: Sequence[str], sets: Sequence[int], genes: Sequence[int
     """Two panels: library gene sets and distinct genes per flavor (the chosen one dark)."""
     title = "What each flavor gives"
     with matplotlib.rc_context(_RC):
-        fig = _figure(8.0, 2.0)
+        fig = _figure(WIDTH_IN, 2.0)
         colors = [KEPT if f == chosen else DROPPED for f in flavors]
         y = list(range(len(flavors)))
         for i, (values, label) in enumerate(((sets, "gene sets within the cut-offs"),
