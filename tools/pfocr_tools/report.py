@@ -615,7 +615,7 @@ def _img(plot, images: str) -> str:
     # no width/height attributes: the style sheet sizes the plots, and where a sanitiser drops
     # both the style sheet and the data: URL only the alt text shows, not a large empty box
     alt = _e(f"{plot.title} (plot)")
-    return f'<img id="plot-{plot.name}" class="plot" src="{src}" alt="{alt}">'
+    return f'<img id="plot-{plot.name}" src="{src}" class="plot" alt="{alt}">'
 
 
 def _figure_link(figid: str) -> str:
