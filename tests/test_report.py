@@ -27,8 +27,7 @@ SMALL_GMT = DATA / "small-human.gmt"
 REMAP = DATA / "remap-report.tsv"
 STRICT = {"hgnc_symbol", "ncbigene_symbol"}
 SYNONYMS = STRICT | {"hgnc_alias_symbol", "hgnc_prev_symbol", "ncbigene_synonym"}
-PLOTS = ("organisms", "set-sizes", "years", "top-genes", "flavors", "gmt-set-sizes",
-         "remap-status")
+PLOTS = ("organisms", "set-sizes", "years", "top-genes", "gmt-set-sizes", "remap-status")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -452,7 +451,7 @@ def test_empty_library_and_empty_gmt_and_remap(tmp_path: Path) -> None:
     assert page.number("library-numbers-sets") == 0
     assert page.number("gmt-numbers-sets") == 0
     # every set is below the cut-off: the size histogram still shows them
-    assert {i["id"] for i in page.images} == {"plot-organisms", "plot-set-sizes", "plot-flavors"}
+    assert {i["id"] for i in page.images} == {"plot-organisms", "plot-set-sizes"}
 
 
 # ----------------------------------------------------------------------------- bad input

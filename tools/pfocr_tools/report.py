@@ -513,10 +513,6 @@ def make_plots(report: Report) -> list:
     if report.top_genes:
         plots.append(rp.top_genes_bar([_gene_label(g, report) for g in report.top_genes],
                                       [g[3] for g in report.top_genes]))
-    if report.table["rows"]:
-        plots.append(rp.flavors_bar([f[0] for f in report.flavors],
-                                    [f[5] for f in report.flavors],
-                                    [f[3] for f in report.flavors], report.flavor))
     if report.gmt_sizes:
         plots.append(rp.size_histogram(report.gmt_sizes, report.min_size, report.max_size,
                                        name="gmt-set-sizes",
@@ -767,8 +763,6 @@ def render_html(report: Report, plots: Sequence, images: str, title: str) -> str
     o.append("<p>Each flavor includes the one above it: <i>strict</i> = official symbols, "
              "<i>synonyms</i> adds alias/previous/synonym matches, <i>all</i> adds "
              "family/complex expansions (FamPlex) and any other source.</p>")
-    if "flavors" in by_name:
-        o.append(_img(by_name["flavors"], images))
     o.append(_table("flavor-table",
                     ["flavor", "rows", "figures", "distinct genes", "gene sets",
                      "sets within cut-offs"],

@@ -213,27 +213,3 @@ def status_bar(labels: Sequence[str], counts: Sequence[int]) -> Plot:
         ax.set_title(title)
         return _render("remap-status", title, fig)
 
-
-def flavors_bar(flavors: Sequence[str], sets: Sequence[int], genes: Sequence[int],
-                chosen: str) -> Plot:
-    """Two panels: library gene sets and distinct genes per flavor (the chosen one dark)."""
-    title = "What each flavor gives"
-    with matplotlib.rc_context(_RC):
-        fig = _figure(WIDTH_IN, 2.0)
-        colors = [KEPT if f == chosen else DROPPED for f in flavors]
-        y = list(range(len(flavors)))
-        for i, (values, label) in enumerate(((sets, "gene sets within the cut-offs"),
-                                             (genes, "distinct genes"))):
-            ax = fig.add_subplot(1, 2, i + 1)
-            ax.barh(y, values, color=colors)
-            ax.set_yticks(y, labels=flavors if i == 0 else [""] * len(flavors))
-            ax.invert_yaxis()
-            top = max(values) if values and max(values) else 1
-            for yi, v in zip(y, values, strict=True):
-                ax.text(v + top * 0.01, yi, f"{v:,}", va="center", fontsize=8)
-            ax.set_xlim(0, top * 1.2)
-            _int_axis(ax, "x", nbins=5)
-            ax.set_xlabel(label)
-            if i == 0:
-                ax.set_title(title)
-        return _render("flavors", title, fig)
