@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark the CWL gene-set workflow under cwltool and Toil against the plain CLI pipeline.
 
-    python bench/bench_cwl.py --records 20000 --shards 4 [--workdir DIR] [--keep]
+    python bench/bench_cwl.py --records 20000 --shards 4 [--archives] [--toil-arg=...]
+                              [--workdir DIR] [--keep] [--skip-toil]
 
 Builds N synthetic records (copies of the real records of ``test-data/records`` with unique
 figids) split into S shard folders in the pfocr-database layout (``_figures/`` + ``_data/``),
@@ -24,6 +25,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -84,19 +86,32 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, help="where to build (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--skip-toil", action="store_true")
+    parser.add_argument("--archives", action="store_true",
+                        help="give each shard as one .tar archive instead of a folder")
+    parser.add_argument("--toil-arg", action="append", default=[], metavar="ARG",
+                        help="extra toil-cwl-runner option (repeatable), e.g. "
+                             "--toil-arg=--bypass-file-store")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-cwl-", dir=args.workdir))
     try:
         t0 = time.perf_counter()
         shard_dirs = build_corpus(work / "corpus", args.records, args.shards)
-        print(f"corpus: {args.records} records in {args.shards} shards "
+        shards: list[Path] = shard_dirs
+        if args.archives:
+            shards = []
+            for d in shard_dirs:
+                with tarfile.open(d.with_suffix(".tar"), "w") as tar:
+                    tar.add(d, arcname=d.name)
+                shards.append(d.with_suffix(".tar"))
+        kind = "archives" if args.archives else "folders"
+        print(f"corpus: {args.records} records in {args.shards} shard {kind} "
               f"({time.perf_counter() - t0:.1f} s to build), {os.cpu_count()} cores")
 
         cli = work / "cli"
         cli.mkdir()
         times = {"cli": timed("plain CLIs (extract -> filter -> remap -> export)", [
-            [tool("pfocr-extract"), "-q", *map(str, shard_dirs), "-o", "extracted.tsv"],
+            [tool("pfocr-extract"), "-q", *map(str, shards), "-o", "extracted.tsv"],
             [tool("pfocr-filter"), "-q", "extracted.tsv", "-o", "kept.tsv", *OPTIONS],
             [tool("pfocr-remap"), "-q", "kept.tsv", "-o", "remapped.tsv",
              "--report", "remap-report.tsv"],
@@ -107,7 +122,8 @@ def main() -> None:
 
         job = work / "job.json"
         job.write_text(json.dumps({
-            "shards": [[{"class": "Directory", "path": str(d)}] for d in shard_dirs],
+            "shards": [[{"class": "File" if args.archives else "Directory", "path": str(d)}]
+                       for d in shards],
             "organisms": ["human"],
             "exclude_mentions": True,
         }), "utf-8")
@@ -115,7 +131,7 @@ def main() -> None:
             "cwltool": [tool("cwltool"), "--quiet", "--no-container", "--parallel"],
             "toil": [tool("toil-cwl-runner"), "--batchSystem", "single_machine",
                      "--jobStore", f"file:{work / 'jobstore'}", "--workDir", str(work),
-                     "--no-container", "--logWarning"],
+                     "--no-container", "--logWarning", *args.toil_arg],
         }
         if args.skip_toil:
             del runs["toil"]
