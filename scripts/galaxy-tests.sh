@@ -219,7 +219,17 @@ for t in tests:
         passed += 1
     else:
         failed += 1
+        data = t.get("data") or {}
+        job = data.get("job") or {}
         print(f"galaxy-tests: FAILED {t.get('id')}: {status}", file=sys.stderr)
+        for problem in data.get("output_problems") or []:
+            print(f"    {problem}", file=sys.stderr)
+        if data.get("execution_problem"):
+            print(f"    {data['execution_problem']}", file=sys.stderr)
+        if job:
+            print(f"    command: {(job.get('command_line') or '')[:1000]}", file=sys.stderr)
+            print(f"    exit code {job.get('exit_code')}; stderr: "
+                  f"{(job.get('stderr') or '')[-1000:]}", file=sys.stderr)
 print(passed, failed)
 EOF
 }
@@ -246,8 +256,7 @@ if [ "$DO_TOOLS" = 1 ]; then
   fi
   read -r p f < <(count_tool_results "$RUN/results/tools.json")
   if [ "$rc" != 0 ] || [ "$f" != 0 ] || [ "$p" = 0 ]; then
-    grep -E 'ERROR|Error|FAIL|assert' "$RUN"/results/tools*.log | tail -60 >&2 || true
-    [ "$f" != 0 ] || f=$((f + 1))
+    [ "$f" != 0 ] || { tail -40 "$RUN"/results/tools*.log >&2; f=$((f + 1)); }
     FAILED=1
   fi
   say "tool tests: $p passed, $f failed ($(elapsed))"
