@@ -438,24 +438,30 @@ def add_gmt(report: Report, lib: GmtLibrary, df: pd.DataFrame) -> None:
     (``--split-by-organism``).
     """
     sizes = [len(s) for s in lib.sets]
-    alias_to_figid = {a: f for f, a in zip(df["figid"], _col(df, "figid_alias"), strict=True)
-                      if a}
-    rows = df.loc[flavor_mask(df, report.flavor) & (df["gene_id"] != ""),
-                  ["figid", "taxid", "gene_id"]]
+    meta = df.drop_duplicates("figid")
+    alias_to_figid = {a: f for f, a in zip(meta["figid"].tolist(),
+                                           _col(meta, "figid_alias").tolist(), strict=True) if a}
+    figids = set(meta["figid"].tolist())
+    named: list[str] = []  # the figure each GMT set is named after ("" for none)
+    for name in lib.names:
+        figid = name if name in figids else name.removesuffix(".jpg")
+        if figid not in figids:
+            figid = alias_to_figid.get(name, "")
+        named.append(figid)
+    wanted = {f for f in named if f}
+    rows = df.loc[flavor_mask(df, report.flavor) & (df["gene_id"] != "")
+                  & df["figid"].isin(wanted), ["figid", "taxid", "gene_id"]].drop_duplicates()
     per_figure: dict[str, set[str]] = {}
     per_organism: dict[tuple[str, str], set[str]] = {}
-    for figid, taxid, gene in zip(rows["figid"], rows["taxid"], rows["gene_id"], strict=True):
+    for figid, taxid, gene in zip(rows["figid"].tolist(), rows["taxid"].tolist(),
+                                  rows["gene_id"].tolist(), strict=True):
         per_figure.setdefault(figid, set()).add(gene)
         per_organism.setdefault((figid, taxid), set()).add(gene)
-    figids = set(df["figid"])
     organism_sets: dict[str, list[set[str]]] = {}
     for (figid, _taxid), genes in per_organism.items():
         organism_sets.setdefault(figid, []).append(genes)
     matched = same = 0
-    for name, genes in zip(lib.names, lib.sets, strict=True):
-        figid = name if name in figids else name.removesuffix(".jpg")
-        if figid not in figids:
-            figid = alias_to_figid.get(name, "")
+    for figid, genes in zip(named, lib.sets, strict=True):
         if not figid:
             continue
         matched += 1
