@@ -805,3 +805,15 @@ def test_output_to_a_fifo_stays_a_fifo(tmp_path: Path) -> None:
     reader.join(timeout=60)
     assert stat.S_ISFIFO(fifo.stat().st_mode)
     assert received and received[0].startswith(b"<!DOCTYPE html>")
+
+
+def test_chromium_link_mode_loads_png_files(tmp_path: Path, chromium: str) -> None:
+    """--images link (Galaxy's extra files layout): the browser loads every NAME.png beside
+    the report."""
+    site = tmp_path / "site"
+    assert report.main(full_args(site / "report.html", site) + ["--images", "link", "-q"]) == 0
+    seen = probe_report(chromium, tmp_path, site / "report.html")
+    assert [i["id"] for i in seen["images"]] == [f"plot-{p}" for p in PLOTS]
+    for img in seen["images"]:
+        png = (site / f"{img['id'].removeprefix('plot-')}.png").read_bytes()
+        assert img["complete"] and (img["w"], img["h"]) == struct.unpack(">II", png[16:24])
