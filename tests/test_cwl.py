@@ -282,8 +282,9 @@ def cwltest_cases() -> list[Any]:
 
 
 def run_cwltest(path: Path, entry: dict[str, Any], tool: str, args: list[str],
-                workdir: Path) -> Any:
-    """Run one cwltest entry with cwltest's own runner and comparison."""
+                workdir: Path | None) -> Any:
+    """Run one cwltest entry with cwltest's own runner and comparison (its --outdir is made
+    with mkdtemp() in ``workdir``, or in the current ``tempfile.tempdir`` when None)."""
     from cwltest.utils import CWLTestConfig, run_test_plain
 
     test = dict(entry)
@@ -292,12 +293,41 @@ def run_cwltest(path: Path, entry: dict[str, Any], tool: str, args: list[str],
         test["job"] = str((path.parent / entry["job"]).resolve())
     config = CWLTestConfig(entry=str(path), entry_line="0", basedir=str(path.parent),
                            tool=tool, args=args, timeout=TIMEOUT)
+    if workdir is None:
+        return run_test_plain(config, test)
     old = tempfile.tempdir
-    tempfile.tempdir = str(workdir)  # cwltest makes its --outdir with mkdtemp()
+    tempfile.tempdir = str(workdir)
     try:
         return run_test_plain(config, test)
     finally:
         tempfile.tempdir = old
+
+
+@pytest.fixture(scope="module")
+def cwltool_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Any]:
+    """Every tool cwltest run by cwltool up front, two at a time (the tests then check)."""
+    base = tmp_path_factory.mktemp("cwltest")
+    cwltool = runner("cwltool")
+    todo = [(p.values[0], p.values[1]) for p in cwltest_cases()]
+    todo = [(path, entry) for path, entry in todo
+            if not missing_modules(path.parent / entry["tool"])]
+
+    def one(item: tuple[Path, dict[str, Any]]) -> Any:
+        path, entry = item
+        tmp = Path(tempfile.mkdtemp(prefix="run", dir=base))
+        args = ["--no-container", "--tmpdir-prefix", f"{tmp}/", "--tmp-outdir-prefix",
+                f"{tmp}/"]
+        return run_cwltest(path, entry, cwltool, args, None)
+
+    old = tempfile.tempdir
+    tempfile.tempdir = str(base)  # where cwltest makes each --outdir
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(one, todo))
+    finally:
+        tempfile.tempdir = old
+    return {(path.name, entry["id"]): result
+            for (path, entry), result in zip(todo, results, strict=True)}
 
 
 # ------------------------------------------------- the same job through the plain CLI
@@ -418,14 +448,12 @@ def basename_first_column(files: dict[str, bytes]) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize(("path", "entry"), cwltest_cases())
-def test_cwltest_cwltool(path: Path, entry: dict[str, Any], tmp_path: Path) -> None:
+def test_cwltest_cwltool(path: Path, entry: dict[str, Any], tmp_path: Path,
+                         cwltool_runs: dict[tuple[str, str], Any]) -> None:
     """The cwltest passes under cwltool, and every output equals the plain CLI's."""
     tool_path = path.parent / entry["tool"]
     skip_if_missing(tool_path)
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    args = ["--no-container", "--tmpdir-prefix", f"{tmp}/", "--tmp-outdir-prefix", f"{tmp}/"]
-    result = run_cwltest(path, entry, runner("cwltool"), args, tmp_path)
+    result = cwltool_runs[(path.name, entry["id"])]
     assert result.return_code == 0, (
         f"{entry.get('doc', '')}\n{result.message}\n--- stderr\n{result.error_output[-4000:]}"
     )
