@@ -401,3 +401,14 @@ def test_missing_input_and_unwritable_output(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "no such file" in proc.stderr.decode()
     proc = _cli(OLD_RECORDS / "PMC100003__mb2410470011.md", "-o", tmp_path / "no" / "o.tsv")
     assert proc.returncode == 1 and "does not exist" in proc.stderr.decode()
+
+
+def test_output_to_dev_null_leaves_the_device(tmp_path: Path) -> None:
+    assert run(OLD_RECORDS / "PMC100003__mb2410470011.md", "-o", os.devnull) == 0
+    assert not os.path.isfile(os.devnull)  # still a character device, not renamed over
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    assert run(OLD_RECORDS / "PMC100003__mb2410470011.md", "-o", fifo) == 0
+    out, _ = reader.communicate(timeout=30)
+    assert out.startswith(b"figid\t") and fifo.exists() and not fifo.is_file()

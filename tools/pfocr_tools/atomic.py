@@ -25,6 +25,12 @@ def atomic_open(path: str, mode: str = "w", encoding: str | None = "utf-8") -> I
             yield sys.stdout
         sys.stdout.flush()
         return
+    if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+        # a device or FIFO (/dev/null, a named pipe): write to it, never rename over it
+        kwargs = {} if "b" in mode else {"encoding": encoding, "newline": ""}
+        with open(path, mode, **kwargs) as handle:
+            yield handle
+        return
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise DataError(f"cannot write output: directory {directory} does not exist", path)
