@@ -27,8 +27,6 @@ hints:
   ResourceRequirement:
     coresMin: 1
     ramMin: 1024
-  DockerRequirement:
-    dockerPull: python:3.11-slim
 
 baseCommand: pfocr-extract
 

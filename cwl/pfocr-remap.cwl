@@ -35,8 +35,6 @@ hints:
   ResourceRequirement:
     coresMin: 1
     ramMin: 2048
-  DockerRequirement:
-    dockerPull: python:3.11-slim
 
 baseCommand: pfocr-remap
 
