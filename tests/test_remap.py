@@ -350,7 +350,7 @@ def test_metadata_only_for_the_report(tiny_index: Path, server: MyGeneServer, tm
 
 
 @pytest.mark.parametrize("case", ["unknown-species", "unknown-ortholog", "missing-column",
-                                  "empty", "header-only", "bad-taxid", "no-file", "bad-index"])
+                                  "empty", "bad-taxid", "no-file", "bad-index"])
 def test_bad_input(case: str, tiny_index: Path, tmp_path: Path) -> None:
     table = tmp_path / "in.tsv"
     extra: list[str] = []
@@ -365,8 +365,6 @@ def test_bad_input(case: str, tiny_index: Path, tmp_path: Path) -> None:
         text = "\n".join("\t".join(c for i, c in enumerate(r) if i != drop) for r in lines)
     elif case == "empty":
         text = ""
-    elif case == "header-only":
-        text = HEADER + "\n"
     elif case == "bad-taxid":
         text = text.replace("\t10116\t", "\trat\t")
     elif case == "no-file":
@@ -489,3 +487,21 @@ def test_document_shapes_and_retry_after() -> None:
     assert wait is not None and 25 <= wait <= 31
     assert client._retry_after(httpx.Response(503)) is None
     assert client._retry_after(httpx.Response(429, headers={"Retry-After": "99999"})) == 300.0
+
+
+@pytest.mark.parametrize("to", ["entrez", "entrez,ensembl,uniprot,symbol"])
+def test_header_only_table_gives_a_table_without_rows(to: str, tiny_index: Path,
+                                                      tmp_path: Path) -> None:
+    """A shard without rows of the organism flows through a workflow: header in, header out."""
+    table, out, report = tmp_path / "in.tsv", tmp_path / "out.tsv", tmp_path / "report.tsv"
+    table.write_text(HEADER + "\n", "utf-8")
+    full = tmp_path / "full.tsv"
+    args = ["--index", str(tiny_index), "--to", to]
+    done = subprocess.run([sys.executable, "-m", "pfocr_tools.remap", str(table), "-o", str(out),
+                           "--report", str(report), *args], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "header but no rows" in done.stderr
+    assert remap.main([str(QUERIES), "-o", str(full), *args]) == 0
+    # same columns as a table with rows would get
+    assert out.read_text("utf-8") == full.read_text("utf-8").splitlines()[0] + "\n"
+    assert report.read_text("utf-8").count("\n") == 1

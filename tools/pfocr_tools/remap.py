@@ -516,8 +516,9 @@ def _body(args: argparse.Namespace) -> int:
         if path and path != "-" and os.path.isdir(path):
             raise UsageError(f"{path} is a directory")
     df = read_table(args.input)
-    if df.empty:
-        raise DataError("the table has a header but no rows", args.input)
+    if df.empty:  # e.g. a shard with no rows of the chosen organism: pass it on, say so
+        log.warning("warning: %s has a header but no rows; writing a table without rows",
+                    args.input)
     if args.from_ not in df.columns:
         raise DataError(f"not a figure gene table: missing column {args.from_}", args.input, 1)
     backend = make_backend(args)
