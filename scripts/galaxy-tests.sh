@@ -44,7 +44,8 @@ elapsed() { echo "$(( $(date +%s) - T0 ))s"; }
 
 # ---------------------------------------------------------------- install (or reuse) the venv
 STAMP="galaxy-web-apps==$GALAXY_VERSION planemo==$PLANEMO_VERSION"
-if [ ! -f "$VENV/.pfocr-stamp" ] || [ "$(cat "$VENV/.pfocr-stamp")" != "$STAMP" ]; then
+if [ ! -f "$VENV/.pfocr-stamp" ] || [ "$(cat "$VENV/.pfocr-stamp")" != "$STAMP" ] \
+    || ! "$VENV/bin/python" -c "import galaxy.version, planemo" >/dev/null 2>&1; then
   say "installing $STAMP into $VENV (takes about 2 minutes)"
   rm -rf "$VENV"
   mkdir -p "$GT"
@@ -99,11 +100,17 @@ ADMIN_KEY=$("$VENV/bin/python" -c 'import secrets; print(secrets.token_hex(16))'
 ID_SECRET=$("$VENV/bin/python" -c 'import secrets; print(secrets.token_hex(16))')
 ADMIN_EMAIL=pfocr-admin@example.org
 
+# Galaxy loads a copy of the tools in which pfocr_remap's MyGene.info test points at the test
+# server's port (a free one, so that runs in other checkouts do not collide)
+MYGENE_PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$RUN/tools"
+cp "$ROOT"/galaxy/*.xml "$RUN/tools/"
+sed -i "s#http://127.0.0.1:18642/v3#http://127.0.0.1:$MYGENE_PORT/v3#g" "$RUN"/tools/*.xml
 {
   echo '<?xml version="1.0"?>'
   echo '<toolbox monitor="false">'
   echo '  <section id="pfocr" name="PFOCR">'
-  for xml in "$ROOT"/galaxy/*.xml; do
+  for xml in "$RUN"/tools/*.xml; do
     case $(basename "$xml") in macros.xml) continue ;; esac
     echo "    <tool file=\"$xml\"/>"
   done
@@ -142,7 +149,7 @@ galaxy:
     runners:
       local:
         load: galaxy.jobs.runners.local:LocalJobRunner
-        workers: 2
+        workers: 3
     execution:
       default: local
       environments:
@@ -152,6 +159,38 @@ galaxy:
             - name: GALAXY_SLOTS
               value: '1'
 EOF
+
+# a MyGene.info-compatible test server (tests/mygene_server.py, fixture genes from test-data/)
+# on $MYGENE_PORT, for pfocr_remap's MyGene.info test
+MYGENE_PID=
+start_mygene() {
+  "$VENV/bin/python" - "$ROOT/tests" "$ROOT/test-data/remap/mygene-genes.json" "$MYGENE_PORT" \
+    >"$RUN/mygene-server.log" 2>&1 <<'EOF' &
+import sys
+sys.path.insert(0, sys.argv[1])
+import mygene_server
+class FixedPort(mygene_server.MyGeneServer):
+    def server_bind(self):
+        self.server_address = ("127.0.0.1", int(sys.argv[3]))
+        super().server_bind()
+server = FixedPort.from_file(sys.argv[2]).start()
+print(server.url, flush=True)
+server.thread.join()
+EOF
+  MYGENE_PID=$!
+  for _ in $(seq 1 30); do
+    if "$VENV/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' \
+        "http://127.0.0.1:$MYGENE_PORT/v3/metadata" >/dev/null 2>&1; then return 0; fi
+    kill -0 "$MYGENE_PID" 2>/dev/null || break
+    sleep 1
+  done
+  cat "$RUN/mygene-server.log" >&2
+  say "the MyGene.info test server did not start on port $MYGENE_PORT"
+  return 1
+}
+stop_mygene() {
+  if [ -n "$MYGENE_PID" ]; then kill "$MYGENE_PID" 2>/dev/null || true; MYGENE_PID=; fi
+}
 
 GALAXY_PID=
 stop_galaxy() {
@@ -163,7 +202,7 @@ stop_galaxy() {
   fi
   GALAXY_PID=
 }
-trap stop_galaxy EXIT
+trap 'stop_galaxy; stop_mygene' EXIT
 trap 'exit 130' INT TERM
 
 say "starting Galaxy $GALAXY_VERSION on $URL (log: $RUN/galaxy.log)"
@@ -178,7 +217,8 @@ say "starting Galaxy $GALAXY_VERSION on $URL (log: $RUN/galaxy.log)"
 GALAXY_PID=$!
 
 for i in $(seq 1 240); do
-  if curl -fsS "$URL/api/version" >/dev/null 2>&1; then break; fi
+  if "$VENV/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' \
+      "$URL/api/version" >/dev/null 2>&1; then break; fi
   if ! kill -0 "$GALAXY_PID" 2>/dev/null; then
     tail -40 "$RUN/galaxy.log" >&2; say "Galaxy exited before it was ready"; exit 1
   fi
@@ -196,6 +236,10 @@ user = gi.users.create_local_user("pfocr-tester", "pfocr-tester@example.org", "p
 print(gi.users.create_user_apikey(user["id"]))
 EOF
 )
+
+if [ "$DO_TOOLS" = 1 ] || [ "$SERVE" = 1 ]; then
+  start_mygene || FAILED=1
+fi
 
 if [ "$SERVE" = 1 ]; then
   say "serving: URL=$URL ADMIN_KEY=$ADMIN_KEY USER_KEY=$USER_KEY (Ctrl-C or kill $$ to stop)"
@@ -234,6 +278,57 @@ print(passed, failed)
 EOF
 }
 
+# ---------------------------------------------------------------- workflow tests
+count_planemo_results() {  # planemo's test JSON -> "passed failed"
+  "$VENV/bin/python" - "$1" <<'EOF'
+import json, sys
+try:
+    with open(sys.argv[1]) as fh:
+        tests = json.load(fh).get("tests", [])
+except (OSError, ValueError):
+    tests = []
+passed = failed = 0
+for t in tests:
+    status = (t.get("data") or {}).get("status")
+    if status == "success":
+        passed += 1
+    else:
+        failed += 1
+        print(f"galaxy-tests: FAILED {t.get('id')}: {status}", file=sys.stderr)
+print(passed, failed)
+EOF
+}
+
+run_workflows() {  # every workflow's tests; writes "passed failed" to $RUN/results/workflows.count
+  local wf name rc p f tp=0 tf=0
+  for wf in galaxy/workflows/*.gxwf.yml; do
+    [ -e "$wf" ] || continue
+    name=$(basename "$wf" .gxwf.yml)
+    say "running workflow tests of $wf (planemo test --engine external_galaxy)"
+    rc=0
+    (cd "$RUN/results" && planemo test --engine external_galaxy --galaxy_url "$URL" \
+       --galaxy_admin_key "$ADMIN_KEY" --galaxy_user_key "$USER_KEY" \
+       --test_output_json "$RUN/results/$name.json" --test_output "$RUN/results/$name.html" \
+       --summary minimal "$ROOT/$wf") >"$RUN/results/$name.log" 2>&1 || rc=1
+    read -r p f < <(count_planemo_results "$RUN/results/$name.json")
+    if [ "$rc" != 0 ] || [ "$f" != 0 ] || [ "$p" = 0 ]; then
+      tail -60 "$RUN/results/$name.log" >&2
+      [ "$f" != 0 ] || f=$((f + 1))
+    fi
+    say "workflow $name: $p passed, $f failed ($(elapsed))"
+    tp=$((tp + p)); tf=$((tf + f))
+  done
+  echo "$tp $tf" > "$RUN/results/workflows.count"
+}
+
+# the workflow tests run beside the tool tests (their jobs fill the gaps between test jobs)
+WF_PID=
+if [ "$DO_WORKFLOW" = 1 ]; then
+  run_workflows &
+  WF_PID=$!
+fi
+
+# ---------------------------------------------------------------- tool tests
 if [ "$DO_TOOLS" = 1 ]; then
   args=()
   for t in "${TOOL_IDS[@]+"${TOOL_IDS[@]}"}"; do args+=(-t "$t"); done
@@ -263,49 +358,15 @@ if [ "$DO_TOOLS" = 1 ]; then
   TOTAL_PASSED=$((TOTAL_PASSED + p)); TOTAL_FAILED=$((TOTAL_FAILED + f))
 fi
 
-# ---------------------------------------------------------------- workflow tests
-count_planemo_results() {  # planemo's test JSON -> "passed failed"
-  "$VENV/bin/python" - "$1" <<'EOF'
-import json, sys
-try:
-    with open(sys.argv[1]) as fh:
-        tests = json.load(fh).get("tests", [])
-except (OSError, ValueError):
-    tests = []
-passed = failed = 0
-for t in tests:
-    status = (t.get("data") or {}).get("status")
-    if status == "success":
-        passed += 1
-    else:
-        failed += 1
-        print(f"galaxy-tests: FAILED {t.get('id')}: {status}", file=sys.stderr)
-print(passed, failed)
-EOF
-}
-
-if [ "$DO_WORKFLOW" = 1 ]; then
-  for wf in galaxy/workflows/*.gxwf.yml; do
-    [ -e "$wf" ] || continue
-    name=$(basename "$wf" .gxwf.yml)
-    say "running workflow tests of $wf (planemo test --engine external_galaxy)"
-    rc=0
-    (cd "$RUN/results" && planemo test --engine external_galaxy --galaxy_url "$URL" \
-       --galaxy_admin_key "$ADMIN_KEY" --galaxy_user_key "$USER_KEY" \
-       --test_output_json "$RUN/results/$name.json" --test_output "$RUN/results/$name.html" \
-       --summary minimal "$ROOT/$wf") >"$RUN/results/$name.log" 2>&1 || rc=1
-    read -r p f < <(count_planemo_results "$RUN/results/$name.json")
-    if [ "$rc" != 0 ] || [ "$f" != 0 ] || [ "$p" = 0 ]; then
-      tail -60 "$RUN/results/$name.log" >&2
-      [ "$f" != 0 ] || f=$((f + 1))
-      FAILED=1
-    fi
-    say "workflow $name: $p passed, $f failed ($(elapsed))"
-    TOTAL_PASSED=$((TOTAL_PASSED + p)); TOTAL_FAILED=$((TOTAL_FAILED + f))
-  done
+if [ -n "$WF_PID" ]; then
+  wait "$WF_PID" || true
+  read -r p f < "$RUN/results/workflows.count" || { p=0; f=1; }
+  [ "$f" = 0 ] && [ "$p" != 0 ] || FAILED=1
+  TOTAL_PASSED=$((TOTAL_PASSED + p)); TOTAL_FAILED=$((TOTAL_FAILED + f))
 fi
 
 stop_galaxy
+stop_mygene
 echo "galaxy: $TOTAL_PASSED passed, $TOTAL_FAILED failed (lint $([ "$DO_LINT" = 1 ] && echo run || echo skipped); $(elapsed))"
 if [ "$FAILED" != 0 ]; then
   say "FAILED (logs and outputs under $RUN)"
