@@ -109,7 +109,6 @@ def test_toil_two_shards_equal_cli(by_hand: Path, tmp_path: Path) -> None:
     assert report.lstrip().lower().startswith("<!doctype html")
 
 
-
 def test_shard_without_rows_of_the_organism(tmp_path: Path) -> None:
     """A shard whose only figure names yeast: its filtered table is empty, the rest goes on."""
     skip_if_missing(WORKFLOW)
