@@ -128,3 +128,34 @@ def test_shard_without_rows_of_the_organism(tmp_path: Path) -> None:
     assert "header but no rows" in done.stderr  # remap said so, and passed it on
     gmt = next((tmp_path / "out").rglob("*.gmt")).read_text("utf-8")
     assert gmt and "PMC1201514" not in gmt
+
+
+def test_mygene_example_job(tmp_path: Path) -> None:
+    """cwl/gene-sets-mygene.job.yml runs as written, pointed at the local MyGene.info test
+    server; both shards share one answer cache (cache_dir), so the second asks only for the
+    terms the first did not."""
+    skip_if_missing(WORKFLOW)
+    from tests.mygene_server import MyGeneServer
+
+    job = load(CWL / "gene-sets-mygene.job.yml")
+    assert job["backend"] == "mygene"
+    for shard in job["shards"]:
+        for item in shard:
+            item["location"] = str((CWL / item["location"]).resolve())
+    server = MyGeneServer.from_file(ROOT / "test-data" / "remap" / "mygene-genes.json").start()
+    try:
+        job.update(mygene_url=server.url, cache_dir=str(tmp_path / "cache"))
+        job_file = tmp_path / "job.json"
+        job_file.write_text(json.dumps(job), encoding="utf-8")
+        done = subprocess.run([*cwltool(tmp_path), "--outdir", str(tmp_path / "out"),
+                               str(WORKFLOW), str(job_file)],
+                              capture_output=True, text=True, timeout=TIMEOUT)
+        requests = server.requests("/v3/query")
+    finally:
+        server.stop()
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert "cache:" in done.stderr and requests >= 2
+    report = (tmp_path / "out" / "remap-report.tsv").read_text("utf-8").splitlines()
+    assert {line.split("\t")[10] for line in report[1:]} == {"mygene"}
+    assert (tmp_path / "out" / "per-species" / "pfocr-gmt-Homo_sapiens.gmt").exists()
+    assert (tmp_path / "out" / "report.html").exists()
