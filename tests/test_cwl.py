@@ -225,8 +225,17 @@ def is_boolean(cwl_type: Any) -> bool:
     return any(t in ("boolean", "boolean?") for t in types)
 
 
-def parser_options(module: str) -> dict[str, argparse.Action]:
+def subcommands(doc: dict[str, Any]) -> list[str]:
+    """The words after the console script in baseCommand (e.g. ``build`` of pfocr-index)."""
+    base = doc.get("baseCommand")
+    return list(base[1:]) if isinstance(base, list) else []
+
+
+def parser_options(module: str, words: list[str] | None = None) -> dict[str, argparse.Action]:
     parser = importlib.import_module(module).build_parser()
+    for word in words or []:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = sub.choices[word]
     return {opt: action for action in parser._actions for opt in action.option_strings}
 
 
@@ -236,8 +245,8 @@ def test_every_prefix_is_a_cli_option(path: Path) -> None:
     assert module
     if not module_available(module):
         pytest.skip(f"{module} is not there yet")
-    options = parser_options(module)
     doc = load(path)
+    options = parser_options(module, subcommands(doc))
     for name, prefix, cwl_type in bindings(doc):
         assert prefix.startswith("--"), f"{name}: use the long option, not {prefix}"
         assert prefix in options, f"{name}: {prefix} is not an option of {base_command(doc)}"
@@ -260,7 +269,7 @@ def test_every_cli_option_is_wrapped(path: Path) -> None:
     wrapped = {prefix for _, prefix, _ in bindings(doc)}
     allowed = {**UNWRAPPED["*"], **UNWRAPPED.get(base_command(doc) or "", {})}
     missing = []
-    for opt, action in parser_options(module).items():
+    for opt, action in parser_options(module, subcommands(doc)).items():
         longs = [o for o in action.option_strings if o.startswith("--")]
         if opt in longs[:1] and not (set(action.option_strings) & (wrapped | set(allowed))):
             missing.append(opt)
