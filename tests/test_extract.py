@@ -289,6 +289,22 @@ def test_parallel_path_on_many_records(tmp_path: Path) -> None:
     assert run(corpus, "-o", b, "--jobs", "2") == 0
     assert a.read_bytes() == b.read_bytes()
     assert len(rows_of(a)) == 1 + 11 * (extract.BATCH * 3 + 5)
+    # bad records and duplicate figids inside worker batches: skipped the same way
+    for i in (3, extract.BATCH + 7, 2 * extract.BATCH):
+        (corpus / f"PMC3789782__copy{i:04d}-dup.md").write_text(
+            text.replace("figid: PMC3789782__ppat.1003652.g001", f"figid: PMC3789782__copy{i:04d}"),
+            "utf-8")
+        (corpus / f"PMC3789782__copy{i:04d}-bad.md").write_text("---\nfigid: [\n---\n", "utf-8")
+    outs = {}
+    for jobs in ("1", "2"):
+        outs[jobs] = (tmp_path / f"skip{jobs}.tsv", tmp_path / f"rejects{jobs}.tsv")
+        assert run(corpus, "-o", outs[jobs][0], "--jobs", jobs, "--on-error", "skip",
+                   "--rejects", outs[jobs][1]) == 0
+    assert outs["1"][0].read_bytes() == outs["2"][0].read_bytes() == a.read_bytes()
+    assert outs["1"][1].read_bytes() == outs["2"][1].read_bytes()
+    assert len(rows_of(outs["1"][1])) == 1 + 6
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        ["corpus", "a.tsv", "b.tsv", "skip1.tsv", "skip2.tsv", "rejects1.tsv", "rejects2.tsv"])
 
 
 # ----------------------------------------------------------------------------- bad input

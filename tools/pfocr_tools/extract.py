@@ -7,6 +7,7 @@ import collections
 import contextlib
 import multiprocessing
 import os
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 
 from .atomic import atomic_open
@@ -59,7 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse_source(src: Source, flavor: str, exact: bool):
-    """Parse one source; return a result tuple (picklable, small)."""
+    """Parse one source; return a result tuple (picklable, small).
+
+    ``("ok", label, figid, schema, data, nrows, meta, warnings)`` with ``data`` the figure's
+    rows as UTF-8 TSV bytes, or ``("err", label, path, line, message)``.
+    """
     try:
         page_data, tsv_data = src.read()
         gene_rows = parse_genes_tsv(tsv_data, src.tsv_label or src.label) if tsv_data else None
@@ -71,11 +76,28 @@ def parse_source(src: Source, flavor: str, exact: bool):
             fig = build_figure(None, gene_rows or [], figid=figid, flavor=flavor)
     except DataError as exc:
         return ("err", src.label, exc.path or src.label, exc.line, exc.message)
-    return ("ok", src.label, fig.figid, fig.schema, fig.text, fig.n_rows, fig.meta, fig.warnings)
+    return ("ok", src.label, fig.figid, fig.schema, fig.text.encode("utf-8"), fig.n_rows,
+            fig.meta, fig.warnings)
 
 
-def _parse_batch(batch: list[Source], flavor: str, exact: bool) -> list:
-    return [parse_source(s, flavor, exact) for s in batch]
+def _parse_batch(batch: list[Source | BadSource], flavor: str, exact: bool,
+                 spill: str | None = None) -> list:
+    """Parse a batch. With ``spill``, the rows go to that file (in order) instead of back
+    through the pipe, and each result carries its byte count in place of the data."""
+    results = []
+    for s in batch:
+        if isinstance(s, BadSource):
+            results.append(("err", s.label, s.error.path or s.label, s.error.line,
+                            s.error.message))
+        else:
+            results.append(parse_source(s, flavor, exact))
+    if spill is not None:
+        with open(spill, "wb") as handle:
+            for i, res in enumerate(results):
+                if res[0] == "ok":
+                    handle.write(res[4])
+                    results[i] = (*res[:4], len(res[4]), *res[5:])
+    return results
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:
@@ -89,50 +111,56 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def _results(sources: Iterable[Source | BadSource], flavor: str, exact: bool, jobs: int):
-    """Parse sources in order, in ``jobs`` processes, at most a few batches in flight."""
+def _results(sources: Iterable[Source | BadSource], flavor: str, exact: bool, jobs: int,
+             spill_dir: str):
+    """Yield ``(spill file or None, results)`` per batch, in input order.
 
-    def one(batch):
-        out = []
-        for s in batch:
-            if isinstance(s, BadSource):
-                out.append(("err", s.label, s.error.path or s.label, s.error.line,
-                            s.error.message))
-            else:
-                out.append(parse_source(s, flavor, exact))
-        return out
-
+    With several jobs, batches are parsed in worker processes (at most ``2 * jobs`` batches
+    in flight, so memory stays flat) and their rows spilled to files in ``spill_dir``, which
+    the main process copies into the output in the kernel (no second pass through Python).
+    """
     batches = _batches(sources, BATCH)
-    if jobs <= 1:
-        for b in batches:
-            yield from one(b)
-        return
-    first = list(_take(batches, 2))
-    if len(first) < 2:  # small input: no worker processes
-        for b in first:
-            yield from one(b)
+    first = list(_take(batches, 2)) if jobs > 1 else []
+    if jobs <= 1 or len(first) < 2:  # one job, or a small input: no worker processes
+        for b in _chain(first, batches):
+            yield None, _parse_batch(b, flavor, exact)
         return
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
                                       else "spawn")
     with ctx.Pool(jobs) as pool:
         window: collections.deque = collections.deque()
+        counter = iter(range(1 << 62))
 
-        def submit(batch):
-            bad = [s for s in batch if isinstance(s, BadSource)]
-            if bad:  # keep order simple: parse such a batch here
-                window.append(("done", one(batch)))
-            else:
-                window.append(("async", pool.apply_async(_parse_batch, (batch, flavor, exact))))
+        def submit(batch: list) -> None:
+            spill = os.path.join(spill_dir, f"{next(counter)}.tsv")
+            window.append((spill, pool.apply_async(_parse_batch, (batch, flavor, exact, spill))))
 
         pending = _chain(first, batches)
         for batch in _take(pending, 2 * jobs):
             submit(batch)
         while window:
-            kind, value = window.popleft()
-            yield from (value if kind == "done" else value.get())
+            spill, result = window.popleft()
+            yield spill, result.get()
             nxt = next(pending, None)
             if nxt is not None:
                 submit(nxt)
+
+
+def _copy_ranges(src: str, dst_fd: int, ranges: list[tuple[int, int]]) -> None:
+    """Append byte ranges of file ``src`` to ``dst_fd`` (in the kernel where possible)."""
+    with open(src, "rb") as handle:
+        fd = handle.fileno()
+        for offset, size in ranges:
+            done = 0
+            while done < size:
+                try:
+                    n = os.copy_file_range(fd, dst_fd, size - done, offset + done)
+                except (AttributeError, OSError):
+                    handle.seek(offset + done)
+                    n = os.write(dst_fd, handle.read(size - done))
+                if n <= 0:
+                    raise OSError(f"short copy from {src}")
+                done += n
 
 
 def _take(it: Iterator, n: int) -> Iterator:
@@ -156,48 +184,68 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
             exact: bool = False) -> dict[str, int]:
     """Run the extraction; return counts. Raises DataError on the first bad input (fail)."""
     jobs = jobs or os.cpu_count() or 1
-    stats = collections.Counter()
+    stats: collections.Counter = collections.Counter()
     seen: dict[str, str] = {}
     reject_rows: list[tuple[str, str, str]] = []
     with contextlib.ExitStack() as stack:
-        out = stack.enter_context(atomic_open(output))
+        out = stack.enter_context(atomic_open(output, "wb"))
         figs = stack.enter_context(atomic_open(figures)) if figures else None
-        out.write("\t".join(COLUMNS) + "\n")
+        out.write(("\t".join(COLUMNS) + "\n").encode())
         if figs is not None:
             figs.write("\t".join(FIGURE_COLUMNS) + "\n")
-        results = _results(iter_sources(list(inputs)), flavor, exact, jobs)
+        base = os.path.dirname(os.path.abspath(output)) if output != "-" else None
+        spill_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix=".pfocr-extract-",
+                                                                    dir=base))
+        batches = _results(iter_sources(list(inputs)), flavor, exact, jobs, spill_dir)
         bar = None
         if progress_enabled():
             from tqdm import tqdm
 
-            bar = stack.enter_context(tqdm(results, unit=" records", desc=PROG, leave=False))
-            results = bar
-        for res in results:
-            if res[0] == "ok":
-                _, label, figid, schema, text, nrows, meta, warnings = res
-                if figid in seen:
-                    res = ("err", label, label, None,
-                           f"figid {figid} seen twice (first in {seen[figid]})")
-                else:
-                    seen[figid] = label
-                    out.write(text)
-                    if figs is not None:
-                        write_rows(figs, [tuple(meta[c] for c in FIGURE_COLUMNS)], header=())
-                    stats["figures"] += 1
-                    stats[f"schema_{schema}"] += 1
-                    stats["rows"] += nrows
-                    for w in warnings:
-                        stats["warnings"] += 1
-                        if stats["warnings"] <= MAX_WARNINGS:
-                            log.warning("warning: %s: %s", label, w)
-                    continue
-            _, label, path, line, message = res
-            err = DataError(message, path, line)
-            if on_error == "fail":
-                raise err
-            stats["rejects"] += 1
-            reject_rows.append((path, "" if line is None else str(line), message))
-            log.warning("skipped: %s", err)
+            bar = stack.enter_context(tqdm(unit=" records", desc=PROG, leave=False))
+        for spill, results in batches:
+            ranges: list[tuple[int, int]] = []
+            offset = 0
+            for res in results:
+                if res[0] == "ok":
+                    _, label, figid, schema, data, nrows, meta, warnings = res
+                    size = data if spill else len(data)
+                    if figid in seen:
+                        res = ("err", label, label, None,
+                               f"figid {figid} seen twice (first in {seen[figid]})")
+                    else:
+                        seen[figid] = label
+                        if spill:
+                            if ranges and ranges[-1][0] + ranges[-1][1] == offset:
+                                ranges[-1] = (ranges[-1][0], ranges[-1][1] + size)
+                            else:
+                                ranges.append((offset, size))
+                        else:
+                            out.write(data)
+                        offset += size
+                        if figs is not None:
+                            write_rows(figs, [tuple(meta[c] for c in FIGURE_COLUMNS)], header=())
+                        stats["figures"] += 1
+                        stats[f"schema_{schema}"] += 1
+                        stats["rows"] += nrows
+                        for w in warnings:
+                            stats["warnings"] += 1
+                            if stats["warnings"] <= MAX_WARNINGS:
+                                log.warning("warning: %s: %s", label, w)
+                        continue
+                    offset += size
+                _, label, path, line, message = res
+                err = DataError(message, path, line)
+                if on_error == "fail":
+                    raise err
+                stats["rejects"] += 1
+                reject_rows.append((path, "" if line is None else str(line), message))
+                log.warning("skipped: %s", err)
+            if spill:
+                out.flush()
+                _copy_ranges(spill, out.fileno(), ranges)
+                os.unlink(spill)
+            if bar is not None:
+                bar.update(len(results))
         if stats["warnings"] > MAX_WARNINGS:
             log.warning("warning: %d more warnings not shown", stats["warnings"] - MAX_WARNINGS)
         if rejects:
