@@ -67,3 +67,12 @@ def test_fallback_without_automaton_gives_the_same() -> None:
     for text in _texts():
         assert [(i, m.span()) for i, m in alt.finditer(text)] == \
             [(i, m.span()) for i, m in plain.finditer(text)]
+
+
+def test_finditer_all_equals_finditer_per_text() -> None:
+    alt = AnchoredAlternation(_alternatives(), PREFIX, SUFFIX)
+    texts = _texts()
+    for k in range(0, len(texts) - 3, 3):
+        group = [texts[k], "", texts[k + 1], texts[k + 2]]
+        assert [(i, m.span()) for i, m in alt.finditer_all(group)] == \
+            [(i, m.span()) for t in group for i, m in alt.finditer(t)]

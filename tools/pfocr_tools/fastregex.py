@@ -154,3 +154,16 @@ class AnchoredAlternation:
         indices = tuple(sorted((*present, *self.always)))
         for m in self._regex(indices).finditer(text):
             yield int(m.lastgroup[1:]), m  # type: ignore[index]
+
+    def finditer_all(self, texts: Sequence[str]) -> Iterator[tuple[int, re.Match[str]]]:
+        """``finditer`` over several texts, the anchors searched once in all of them."""
+        texts = [t for t in texts if t]
+        if not texts:
+            return
+        present = self._present("\n".join(texts).translate(_FOLD_FIX).casefold())
+        if not present and not self.always:
+            return
+        regex = self._regex(tuple(sorted((*present, *self.always))))
+        for text in texts:
+            for m in regex.finditer(text):
+                yield int(m.lastgroup[1:]), m  # type: ignore[index]

@@ -116,11 +116,8 @@ def mentioned_taxids(*texts: str) -> list[str]:
     """Taxids of the species (or groups: plants, fungi, bacteria, viruses) named in texts."""
     found: set[str] = set()
     alternation, taxids = _mention_matcher()
-    for text in texts:
-        if not text:
-            continue
-        for i, _ in alternation.finditer(text):
-            found.add(taxids[i])
+    for i, _ in alternation.finditer_all(texts):
+        found.add(taxids[i])
     return sorted(found, key=int)
 
 

@@ -30,6 +30,8 @@ except ImportError:  # pragma: no cover - yaml_rs is a declared dependency
     yaml_rs = None
 
 _BaseLoader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+# a repeated key: the last one wins, as in PyYAML
+_LAST_WINS = yaml_rs.DuplicateKeyPolicy.LastWins if yaml_rs is not None else None
 
 OLD_GENE_KEYS = ("word", "symbol", "source", "hgnc_symbol", "entrez")
 CURRENT_TSV_REQUIRED = ("organism_id", "organism_name", "word", "ncbigene_symbol",
@@ -199,7 +201,7 @@ def load_front_matter(fm: str, label: str, exact: bool = False) -> dict:
         doc = load_reference(fm, label)
     else:
         try:
-            doc = yaml_rs.loads(fm)
+            doc = yaml_rs.loads(fm, parse_datetime=False, duplicate_key_policy=_LAST_WINS)
         except Exception:  # yaml_rs raises its own error types
             doc = load_reference(fm, label)  # gives the precise error, or the exact reading
         else:
