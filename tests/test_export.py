@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from pfocr_tools import export
 
+from .clirun import Result, run_main
 from .conftest import TEST_DATA
 
 DATA = TEST_DATA / "export"
@@ -29,28 +27,9 @@ def gmt(path: Path) -> list[list[str]]:
     return [line.split("\t") for line in path.read_text("utf-8").splitlines()]
 
 
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
 def cli(*args: str | Path, stdin: str | None = None) -> Result:
     """Run the command line in this process (stdin, stdout and stderr captured)."""
-    out, err = io.StringIO(), io.StringIO()
-    saved = sys.stdin
-    if stdin is not None:
-        sys.stdin = io.StringIO(stdin)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = export.main([str(a) for a in args])
-            except SystemExit as exc:  # argparse usage errors
-                code = int(exc.code or 0)
-    finally:
-        sys.stdin = saved
-    return Result(code, out.getvalue(), err.getvalue())
+    return run_main(export.main, args, stdin)
 
 
 def subprocess_cli(*args: str | Path, stdin: str | None = None

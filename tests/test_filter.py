@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from pfocr_tools import filter as pfilter
 from pfocr_tools.table import read_table
 
+from .clirun import Result, run_main
 from .conftest import TEST_DATA
 
 DATA = TEST_DATA / "filter"
@@ -25,28 +23,9 @@ def run(*args: str | Path) -> int:
     return pfilter.main([str(a) for a in args])
 
 
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
 def cli(*args: str | Path, stdin: str | None = None) -> Result:
     """Run the command line in this process (stdin, stdout and stderr captured)."""
-    out, err = io.StringIO(), io.StringIO()
-    saved = sys.stdin
-    if stdin is not None:
-        sys.stdin = io.StringIO(stdin)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = pfilter.main([str(a) for a in args])
-            except SystemExit as exc:  # argparse usage errors
-                code = int(exc.code or 0)
-    finally:
-        sys.stdin = saved
-    return Result(code, out.getvalue(), err.getvalue())
+    return run_main(pfilter.main, args, stdin)
 
 
 def subprocess_cli(*args: str | Path, stdin: str | None = None
