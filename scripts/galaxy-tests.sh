@@ -248,7 +248,7 @@ if [ "$SERVE" = 1 ]; then
 fi
 
 # ---------------------------------------------------------------- tool tests
-count_tool_results() {  # JSON of galaxy-tool-test -> "passed failed", failures listed on stderr
+count_tool_results() {  # test JSON -> "passed failed", failures (with details) listed on stderr
   "$VENV/bin/python" - "$1" <<'EOF'
 import json, sys
 try:
@@ -279,24 +279,8 @@ EOF
 }
 
 # ---------------------------------------------------------------- workflow tests
-count_planemo_results() {  # planemo's test JSON -> "passed failed"
-  "$VENV/bin/python" - "$1" <<'EOF'
-import json, sys
-try:
-    with open(sys.argv[1]) as fh:
-        tests = json.load(fh).get("tests", [])
-except (OSError, ValueError):
-    tests = []
-passed = failed = 0
-for t in tests:
-    status = (t.get("data") or {}).get("status")
-    if status == "success":
-        passed += 1
-    else:
-        failed += 1
-        print(f"galaxy-tests: FAILED {t.get('id')}: {status}", file=sys.stderr)
-print(passed, failed)
-EOF
+count_planemo_results() {  # planemo's test JSON has the same shape as galaxy-tool-test's
+  count_tool_results "$1"
 }
 
 run_workflows() {  # every workflow's tests; writes "passed failed" to $RUN/results/workflows.count
