@@ -132,8 +132,8 @@ def test_shard_without_rows_of_the_organism(tmp_path: Path) -> None:
 
 def test_mygene_example_job(tmp_path: Path) -> None:
     """cwl/gene-sets-mygene.job.yml runs as written, pointed at the local MyGene.info test
-    server; both shards share one answer cache (cache_dir), so the second asks only for the
-    terms the first did not."""
+    server; both shards write one answer cache (cache_dir). Whether a shard finds the other's
+    answers there depends on the order cwltool --parallel runs them, so that is not asserted."""
     skip_if_missing(WORKFLOW)
     from tests.mygene_server import MyGeneServer
 
@@ -154,7 +154,8 @@ def test_mygene_example_job(tmp_path: Path) -> None:
     finally:
         server.stop()
     assert done.returncode == 0, done.stderr[-4000:]
-    assert "cache:" in done.stderr and requests >= 2
+    assert requests >= 2
+    assert (tmp_path / "cache" / "mygene-cache.sqlite").is_file()
     report = (tmp_path / "out" / "remap-report.tsv").read_text("utf-8").splitlines()
     assert {line.split("\t")[10] for line in report[1:]} == {"mygene"}
     assert (tmp_path / "out" / "per-species" / "pfocr-gmt-Homo_sapiens.gmt").exists()
