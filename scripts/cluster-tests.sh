@@ -16,6 +16,7 @@
 #      is created, `--restart` finishes it without running any extract job again, and the
 #      outputs are byte-identical to cwltool's;
 #   5. the cluster is stopped by its PID files (also on failure or interrupt: a trap).
+# The Toil runs of 1-2, 3 and 4 share the cluster at the same time, to keep this short.
 # Prints a `N passed, N failed` line; exit 1 if any check failed. Not root: skipped, with a
 # message, exit 0 (the daemons need root). KEEP=1 keeps the work folder.
 set -uo pipefail
@@ -54,11 +55,16 @@ JOBCOMP=$CLUSTER/log/jobcomp.log
 passed=0
 failed=0
 CWLTOOL_PID=""
+TOIL_PIDS=""
 
 cleanup() {
-  local rc=$?
+  local rc=$? pid
   trap - EXIT INT TERM
-  if [ -n "$CWLTOOL_PID" ]; then kill "$CWLTOOL_PID" 2>/dev/null; wait "$CWLTOOL_PID" 2>/dev/null; fi
+  # our own background runs, by PID (a toil leader cancels its Slurm jobs on TERM)
+  for pid in $CWLTOOL_PID $TOIL_PIDS; do
+    pkill -TERM -P "$pid" 2>/dev/null; kill "$pid" 2>/dev/null
+  done
+  for pid in $CWLTOOL_PID $TOIL_PIDS; do wait "$pid" 2>/dev/null; done
   if [ -e "$CLUSTER/slurm.conf" ]; then
     # cancel what is left of this cluster's jobs, then stop the daemons by PID
     scancel --quiet --user=root 2>/dev/null || true
@@ -73,9 +79,6 @@ trap 'say "interrupted"; exit 130' INT TERM
 pass() { passed=$((passed + 1)); say "PASS $*"; }
 fail() { failed=$((failed + 1)); say "FAIL $*"; }
 
-# lines of the jobcomp log written since line $1 (each finished Slurm job is one line)
-jobs_since() { tail -n +"$(($1 + 1))" "$JOBCOMP" 2>/dev/null; }
-jobcomp_lines() { if [ -f "$JOBCOMP" ]; then wc -l < "$JOBCOMP"; else echo 0; fi; }
 count() { grep -c -E "$1" || true; }
 
 show_log() {  # the tail of a log, indented, for a failed check
@@ -85,8 +88,8 @@ show_log() {  # the tail of a log, indented, for a failed check
 
 TOIL=(toil-cwl-runner --batchSystem slurm --no-container --logInfo --retryCount 0
       --workDir "$WORK/tmp" --disableProgress)
-WORKFLOW=cwl/pfocr-gene-sets.cwl
-JOB=cwl/gene-sets.job.yml
+WORKFLOW=$ROOT/cwl/pfocr-gene-sets.cwl
+JOB=$ROOT/cwl/gene-sets.job.yml
 mkdir -p "$WORK/tmp"
 
 # The reference: cwltool on the same job, in the background while the cluster starts.
@@ -105,20 +108,75 @@ else
   sed 's/^/  /' "$WORK/cluster-start.log"
   for f in "$CLUSTER"/log/*.log; do show_log "$f"; done
   fail "the cluster did not start"
-  echo "$passed passed, $failed failed"
+  echo "cluster-tests: $passed passed, $failed failed"
   exit 1
 fi
 
+# Three Toil runs share the cluster at once (Toil mostly waits): each leader runs in its own
+# folder, which Slurm logs as the job's WorkDir, so the jobcomp lines tell the runs apart.
+runs_of() { grep -F "WorkDir=$WORK/run-$1 " "$JOBCOMP" 2>/dev/null; }
+toil_in() {  # toil_in NAME ARGS...: one toil-cwl-runner in $WORK/run-NAME; exit code in rc-NAME
+  local name=$1 t rc
+  shift
+  t=$(date +%s.%N)
+  (cd "$WORK/run-$name" && exec "${TOIL[@]}" "$@") \
+    > "$WORK/toil-$name.json" 2> "$WORK/toil-$name.log"
+  rc=$?
+  echo "$rc" > "$WORK/rc-$name"
+  say "toil run '$name' done in $(since "$t") s (exit $rc)"
+}
+mkdir -p "$WORK/run-main" "$WORK/run-bad" "$WORK/run-held" "$WORK/run-restart"
+
+# 1 + 2: the workflow on Slurm.
+say "run 'main': toil-cwl-runner --batchSystem slurm on cwl/pfocr-gene-sets.cwl, 2 shards"
+toil_in main --jobStore "file:$WORK/js-main" --outdir "$WORK/out-slurm" "$WORKFLOW" "$JOB" &
+main_pid=$!
+
+# 3: a failing job fails the run: a shard with a bad record.
+printf '%s\n' "shards:" \
+  "  - - {class: Directory, location: $ROOT/test-data/records/current-schema}" \
+  "  - - {class: File, location: $ROOT/test-data/bad/broken-yaml.md}" \
+  "organisms: [human]" > "$WORK/bad.job.yml"
+say "run 'bad': a shard with a bad record (pfocr-extract --on-error fail, the default)"
+toil_in bad --jobStore "file:$WORK/js-bad" --outdir "$WORK/out-bad" "$WORKFLOW" \
+  "$WORK/bad.job.yml" &
+bad_pid=$!
+
+# 4: --restart resumes a run interrupted after the extract jobs: pfocr-filter is held back by
+# a wrapper first on PATH (the jobs inherit the leader's PATH) until a flag file exists.
+mkdir -p "$WORK/hold"
+FLAG=$WORK/hold/release
+real_filter=$(command -v pfocr-filter)
+printf '%s\n' "#!/bin/sh" \
+  "# cluster-tests: fail until $FLAG exists, then run the real pfocr-filter" \
+  "if [ ! -e '$FLAG' ]; then" \
+  "  echo 'pfocr-filter held back by scripts/cluster-tests.sh (no $FLAG yet)' >&2" \
+  "  exit 75" \
+  "fi" \
+  "exec '$real_filter' \"\$@\"" > "$WORK/hold/pfocr-filter"
+chmod +x "$WORK/hold/pfocr-filter"
+(
+  export PATH=$WORK/hold:$PATH
+  say "run 'held': the same workflow, pfocr-filter held back until a flag file exists"
+  toil_in held --jobStore "file:$WORK/js-restart" --outdir "$WORK/out-restart" "$WORKFLOW" "$JOB"
+  touch "$FLAG"
+  say "run 'restart': flag created, toil-cwl-runner --restart on the same job store"
+  toil_in restart --restart --jobStore "file:$WORK/js-restart" --outdir "$WORK/out-restart" \
+    "$WORKFLOW" "$JOB"
+) &
+restart_pid=$!
+TOIL_PIDS="$main_pid $bad_pid $restart_pid"
+
 if wait "$CWLTOOL_PID"; then
-  CWLTOOL_PID=""
-  say "cwltool reference done ($(since "$t_ref") s since its start)"
+  say "cwltool reference done in $(since "$t_ref") s"
 else
-  CWLTOOL_PID=""
   show_log "$WORK/cwltool.log"
   fail "the cwltool reference run failed"
-  echo "$passed passed, $failed failed"
-  exit 1
 fi
+CWLTOOL_PID=""
+wait $TOIL_PIDS
+TOIL_PIDS=""
+say "all Toil runs done"
 
 same_as_cwltool() {  # same_as_cwltool OUTDIR: every file byte-identical, same file list
   local out=$1
@@ -127,105 +185,66 @@ same_as_cwltool() {  # same_as_cwltool OUTDIR: every file byte-identical, same f
     head -20 "$WORK/diff.txt"; return 1; }
   echo "$(find "$out" -type f | wc -l) files byte-identical to cwltool's"
 }
+rc_of() { cat "$WORK/rc-$1" 2>/dev/null || echo "none"; }
 
-# --- 1 + 2: the workflow on Slurm --------------------------------------------------------
-say "toil-cwl-runner --batchSystem slurm on $WORKFLOW, 2 shards"
-before=$(jobcomp_lines)
-t=$(date +%s.%N)
-"${TOIL[@]}" --jobStore "file:$WORK/js-main" --outdir "$WORK/out-slurm" "$WORKFLOW" "$JOB" \
-  > "$WORK/toil-main.json" 2> "$WORK/toil-main.log"
-rc=$?
-say "toil run done in $(since "$t") s (exit $rc)"
-if [ $rc -eq 0 ] && msg=$(same_as_cwltool "$WORK/out-slurm"); then
-  pass "outputs: $msg"
+# --- 1: outputs byte-identical ---
+rc=$(rc_of main)
+msg=""
+if [ "$rc" = 0 ] && msg=$(same_as_cwltool "$WORK/out-slurm"); then
+  pass "run 'main' on Slurm: $msg"
 else
-  [ $rc -ne 0 ] && show_log "$WORK/toil-main.log" 30
-  fail "outputs of the Slurm run differ from cwltool's (exit $rc): ${msg:-}"
+  [ "$rc" != 0 ] && show_log "$WORK/toil-main.log" 30
+  fail "run 'main': exit $rc; outputs differ from cwltool's: $msg"
 fi
-new=$(jobs_since "$before")
+
+# --- 2: the jobs ran under Slurm ---
+new=$(runs_of main)
 n_toil=$(echo "$new" | count 'Name=toil_job_')
 n_done=$(echo "$new" | count 'Name=toil_job_.* JobState=COMPLETED ')
-n_steps=$(echo "$new" | grep -o 'Name=toil_job_[0-9]*_[^ ]*' | sed 's/Name=toil_job_[0-9]*_//' \
+n_steps=$(echo "$new" | grep -o 'Name=toil_job_[0-9]*_[^ ]*' | sed 's/^.*\.cwl\.//' \
   | sort | uniq -c | awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')
 # 2 shards x (extract, filter, remap) + merge + merge_reports + export + summarise = 10
 if [ "$n_toil" -eq 10 ] && [ "$n_done" -eq 10 ] \
     && [ "$(echo "$new" | count 'pfocr-extract\.cwl JobState=COMPLETED ')" -eq 2 ]; then
-  pass "10 Slurm jobs COMPLETED in the jobcomp log ($n_steps)"
+  pass "run 'main': 10 Slurm jobs COMPLETED in the jobcomp log ($n_steps)"
 else
-  fail "expected 10 COMPLETED Slurm jobs in $JOBCOMP, got $n_done of $n_toil: $n_steps"
+  fail "run 'main': want 10 COMPLETED Slurm jobs in $JOBCOMP, got $n_done of $n_toil: $n_steps"
 fi
 
-# --- 3: a failing job fails the run --------------------------------------------------------
-say "a shard with a bad record (pfocr-extract --on-error fail, the default)"
-cat > "$WORK/bad.job.yml" <<EOF
-shards:
-  - - {class: Directory, location: $ROOT/test-data/records/current-schema}
-  - - {class: File, location: $ROOT/test-data/bad/broken-yaml.md}
-organisms: [human]
-EOF
-before=$(jobcomp_lines)
-t=$(date +%s.%N)
-"${TOIL[@]}" --jobStore "file:$WORK/js-bad" --outdir "$WORK/out-bad" "$WORKFLOW" \
-  "$WORK/bad.job.yml" > "$WORK/toil-bad.json" 2> "$WORK/toil-bad.log"
-rc=$?
-say "toil run done in $(since "$t") s (exit $rc)"
-new=$(jobs_since "$before")
+# --- 3: a failing job fails the run ---
+rc=$(rc_of bad)
+new=$(runs_of bad)
 n_failed=$(echo "$new" | count 'pfocr-extract\.cwl JobState=FAILED .*ExitCode=1:0')
 outputs=$(find "$WORK/out-bad" -type f 2>/dev/null | wc -l)
-if [ $rc -ne 0 ] && [ "$n_failed" -eq 1 ] && [ "$outputs" -eq 0 ] \
+if [ "$rc" != 0 ] && [ "$rc" != none ] && [ "$n_failed" -eq 1 ] && [ "$outputs" -eq 0 ] \
     && grep -q 'broken-yaml.md' "$WORK/toil-bad.log"; then
-  pass "the run failed (exit $rc): 1 FAILED extract job in Slurm, the error names" \
+  pass "run 'bad' failed (exit $rc): 1 FAILED extract job in Slurm, the error names" \
        "broken-yaml.md, no output written"
 else
   show_log "$WORK/toil-bad.log" 30
-  fail "bad record: exit $rc, $n_failed FAILED extract jobs (want 1), $outputs outputs (want 0)"
+  fail "run 'bad': exit $rc, $n_failed FAILED extract jobs (want 1), $outputs outputs (want 0)"
 fi
 
-# --- 4: --restart resumes a run interrupted after the extract jobs -------------------------
-say "interrupted run: pfocr-filter held back until a flag file exists"
-mkdir -p "$WORK/hold"
-FLAG=$WORK/hold/release
-real_filter=$(command -v pfocr-filter)
-cat > "$WORK/hold/pfocr-filter" <<EOF
-#!/bin/sh
-# cluster-tests: fail until $FLAG exists, then run the real pfocr-filter
-if [ ! -e "$FLAG" ]; then
-  echo "pfocr-filter held back by scripts/cluster-tests.sh (no $FLAG yet)" >&2
-  exit 75
-fi
-exec "$real_filter" "\$@"
-EOF
-chmod +x "$WORK/hold/pfocr-filter"
-before=$(jobcomp_lines)
-t=$(date +%s.%N)
-PATH=$WORK/hold:$PATH "${TOIL[@]}" --jobStore "file:$WORK/js-restart" \
-  --outdir "$WORK/out-restart" "$WORKFLOW" "$JOB" \
-  > "$WORK/toil-interrupted.json" 2> "$WORK/toil-interrupted.log"
-rc1=$?
-say "interrupted run done in $(since "$t") s (exit $rc1)"
-first=$(jobs_since "$before")
+# --- 4: --restart resumes ---
+rc1=$(rc_of held)
+rc2=$(rc_of restart)
+first=$(runs_of held)
+second=$(runs_of restart)
 ex1=$(echo "$first" | count 'pfocr-extract\.cwl JobState=COMPLETED ')
 fi1=$(echo "$first" | count 'pfocr-filter\.cwl JobState=FAILED ')
-touch "$FLAG"
-before=$(jobcomp_lines)
-t=$(date +%s.%N)
-PATH=$WORK/hold:$PATH "${TOIL[@]}" --restart --jobStore "file:$WORK/js-restart" \
-  --outdir "$WORK/out-restart" "$WORKFLOW" "$JOB" \
-  > "$WORK/toil-restart.json" 2> "$WORK/toil-restart.log"
-rc2=$?
-say "--restart done in $(since "$t") s (exit $rc2)"
-second=$(jobs_since "$before")
 ex2=$(echo "$second" | count 'pfocr-extract\.cwl')
 done2=$(echo "$second" | count 'Name=toil_job_.* JobState=COMPLETED ')
 msg=""
-if [ $rc1 -ne 0 ] && [ "$ex1" -eq 2 ] && [ "$fi1" -ge 1 ] && [ $rc2 -eq 0 ] && [ "$ex2" -eq 0 ] \
-    && [ "$done2" -eq 8 ] && msg=$(same_as_cwltool "$WORK/out-restart"); then
-  pass "--restart resumed after the 2 extract jobs: 8 jobs ran, no extract again; outputs: $msg"
+if [ "$rc1" != 0 ] && [ "$rc1" != none ] && [ "$ex1" -eq 2 ] && [ "$fi1" -ge 1 ] \
+    && [ "$rc2" = 0 ] && [ "$ex2" -eq 0 ] && [ "$done2" -eq 8 ] \
+    && msg=$(same_as_cwltool "$WORK/out-restart"); then
+  pass "--restart resumed after the 2 extract jobs ($fi1 filter jobs held back): 8 jobs ran," \
+       "no extract again; $msg"
 else
-  [ $rc1 -eq 0 ] && show_log "$WORK/toil-interrupted.log" 20
-  [ $rc2 -ne 0 ] && show_log "$WORK/toil-restart.log" 30
+  [ "$rc1" = 0 ] && show_log "$WORK/toil-held.log" 20
+  [ "$rc2" != 0 ] && show_log "$WORK/toil-restart.log" 30
   fail "restart: first run exit $rc1 ($ex1 extract COMPLETED, want 2; $fi1 filter FAILED)," \
-       "restart exit $rc2 ($ex2 extract jobs, want 0; $done2 COMPLETED, want 8) ${msg:-}"
+       "restart exit $rc2 ($ex2 extract jobs, want 0; $done2 COMPLETED, want 8) $msg"
 fi
 
 # --- 5: the cluster stops by PID -----------------------------------------------------------
