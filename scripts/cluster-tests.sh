@@ -49,6 +49,16 @@ command -v toil-cwl-runner >/dev/null && command -v cwltool >/dev/null \
   echo "0 passed, 1 failed"; exit 1; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pfocr-cluster-tests.XXXXXX")
+# two free TCP ports, so a cluster left running by someone else cannot get in the way
+read -r SLURMCTLD_PORT SLURMD_PORT < <(python3 - <<'EOF'
+import socket
+socks = [socket.socket() for _ in range(2)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in socks))
+EOF
+)
+export SLURMCTLD_PORT SLURMD_PORT
 CLUSTER=$WORK/slurm
 export SLURM_CONF=$CLUSTER/slurm.conf
 JOBCOMP=$CLUSTER/log/jobcomp.log
