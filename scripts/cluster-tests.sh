@@ -70,11 +70,21 @@ TOIL_PIDS=""
 cleanup() {
   local rc=$? pid
   trap - EXIT INT TERM
-  # our own background runs, by PID (a toil leader cancels its Slurm jobs on TERM)
-  for pid in $CWLTOOL_PID $TOIL_PIDS; do
-    pkill -TERM -P "$pid" 2>/dev/null; kill "$pid" 2>/dev/null
-  done
-  for pid in $CWLTOOL_PID $TOIL_PIDS; do wait "$pid" 2>/dev/null; done
+  # our own background runs, by PID: TERM (a toil leader then cancels its Slurm jobs), and
+  # KILL what is still there after 10 s
+  if [ -n "$CWLTOOL_PID$TOIL_PIDS" ]; then
+    local kids="" i
+    for pid in $CWLTOOL_PID $TOIL_PIDS; do kids="$kids $(pgrep -P "$pid" | tr '\n' ' ')"; done
+    for pid in $kids $CWLTOOL_PID $TOIL_PIDS; do kill -TERM "$pid" 2>/dev/null; done
+    for i in $(seq 1 50); do
+      local alive=0
+      for pid in $kids $CWLTOOL_PID $TOIL_PIDS; do kill -0 "$pid" 2>/dev/null && alive=1; done
+      [ $alive -eq 0 ] && break
+      sleep 0.2
+    done
+    for pid in $kids $CWLTOOL_PID $TOIL_PIDS; do kill -KILL "$pid" 2>/dev/null; done
+    for pid in $CWLTOOL_PID $TOIL_PIDS; do wait "$pid" 2>/dev/null; done
+  fi
   if [ -e "$CLUSTER/slurm.conf" ]; then
     # cancel what is left of this cluster's jobs, then stop the daemons by PID
     scancel --quiet --user=root 2>/dev/null || true
