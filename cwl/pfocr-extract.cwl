@@ -26,7 +26,7 @@ hints:
         specs: [https://pypi.org/project/pfocr-tools/]
   ResourceRequirement:
     coresMin: 1
-    ramMin: 1024
+    ramMin: 512  # measured peak 105 MiB (2 workers, 11,500 records) + Toil worker
 
 baseCommand: pfocr-extract
 
