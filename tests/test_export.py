@@ -54,7 +54,7 @@ def test_golden_split_gmt(tmp_path: Path) -> None:
     out = tmp_path / "libs"
     assert run(TABLE, "--split-by-organism", out) == 0
     golden = DATA / "golden-split"
-    assert sorted(os.listdir(out)) == sorted(os.listdir(golden))
+    assert sorted(os.listdir(out)) == sorted([*os.listdir(golden), "pfocr-gmt.manifest.json"])
     for name in os.listdir(golden):
         assert (out / name).read_bytes() == (golden / name).read_bytes(), name
 
@@ -154,19 +154,22 @@ def test_split_names_and_prefix(tmp_path: Path) -> None:
     assert run(EDGE, "--split-by-organism", out, "--prefix", "pfocr-20260215") == 0
     assert sorted(os.listdir(out)) == ["pfocr-20260215-gmt-Homo_sapiens.gmt",
                                        "pfocr-20260215-gmt-Mus_musculus.gmt",
-                                       "pfocr-20260215-gmt-taxid99999.gmt"]
+                                       "pfocr-20260215-gmt-taxid99999.gmt",
+                                       "pfocr-20260215-gmt.manifest.json"]
     assert gmt(out / "pfocr-20260215-gmt-Mus_musculus.gmt") == [
         ["PMC2__b", "Paper two title.", "15", "16", "17"]]
     # per-species sizes: PMC2__b has 4 human genes, so --min-size 4 keeps it for human only
     out2 = tmp_path / "libs2"
     assert run(EDGE, "--split-by-organism", out2, "--format", "json", "--min-size", "4") == 0
-    assert os.listdir(out2) == ["pfocr-json-Homo_sapiens.json"]
+    assert sorted(os.listdir(out2)) == ["pfocr-json-Homo_sapiens.json",
+                                        "pfocr-json.manifest.json"]
 
 
 def test_split_and_output_together(tmp_path: Path) -> None:
     out = tmp_path / "all.gmt"
     assert run(EDGE, "--split-by-organism", tmp_path / "d", "-o", out) == 0
-    assert out.exists() and len(os.listdir(tmp_path / "d")) == 3
+    assert out.exists() and len(os.listdir(tmp_path / "d")) == 4  # 3 libraries, 1 manifest
+    assert (tmp_path / "all.gmt.manifest.json").exists()
 
 
 def test_species_file_name() -> None:

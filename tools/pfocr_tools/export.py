@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import organisms
+from . import gmtsafe, manifest, organisms
 from .atomic import atomic_open
 from .cli import log, make_parser, run
 from .errors import DataError, UsageError
@@ -69,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prefix", default="pfocr", metavar="TEXT",
                    help="file name prefix for --split-by-organism (default: pfocr; e.g. "
                         "pfocr-20260215 gives the release names)")
+    gmtsafe.add_arguments(p)
+    manifest.add_arguments(p)
     return p
 
 
@@ -228,6 +230,10 @@ def body(args: argparse.Namespace) -> int:
         raise UsageError("--prefix must be a file name part without '/'")
     if args.output not in (None, "-"):
         check_writable(args.output)
+    gmtsafe.check_arguments(args)
+    for report in args.remap_report:
+        if not os.path.isfile(report):
+            raise DataError("no such file (--remap-report)", report)
     outdir = args.split_by_organism
     if outdir is not None and os.path.exists(outdir) and not os.path.isdir(outdir):
         raise DataError("--split-by-organism: not a directory", outdir)
@@ -245,8 +251,13 @@ def body(args: argparse.Namespace) -> int:
             log.warning("warning: the table holds gene rows of %d organisms, so sets mix "
                         "their gene IDs; use pfocr-filter --organism or --split-by-organism",
                         n_taxa)
-        _dupes(kept)
+        kept = gmtsafe.finish(kept, args, args.output)
         _write(args.output, render(kept, args.format, args.id_column))
+        stats = manifest.LibraryStats(args.output)
+        for s in kept:
+            stats.add(s.ids, s.taxid)
+        manifest.for_export(args, args.argv, list(df.columns), df["figid"].nunique(), [stats],
+                            _manifest_path(args.output))
         where = "standard output" if args.output == "-" else args.output
         n_figs = df["figid"].nunique()
         log.info("%s to %s", _describe(n_figs, len(kept), args), where)
@@ -265,16 +276,11 @@ def check_writable(path: str) -> None:
         raise DataError("cannot write output: is a directory", path)
 
 
-def _dupes(sets: Sequence[GeneSet]) -> None:
-    seen: set[str] = set()
-    dupes: list[str] = []
-    for s in sets:
-        if s.name in seen:
-            dupes.append(s.name)
-        seen.add(s.name)
-    if dupes:
-        log.warning("warning: %d set names are used by more than one set (first: %s)",
-                    len(dupes), dupes[0])
+def _manifest_path(output: str) -> str | None:
+    """``<output>.manifest.json`` for a library file (none for stdout or a device)."""
+    if output == "-" or (os.path.exists(output) and not os.path.isfile(output)):
+        return None
+    return manifest.manifest_path(output)
 
 
 def _split(df: pd.DataFrame, args: argparse.Namespace) -> None:
@@ -287,22 +293,30 @@ def _split(df: pd.DataFrame, args: argparse.Namespace) -> None:
     by_taxon: dict[str, list[GeneSet]] = {}
     for s in sets:
         by_taxon.setdefault(s.taxid, []).append(s)
-    files: list[tuple[str, str, int, int]] = []
+    files: list[tuple[str, str, int, list[GeneSet]]] = []
     names: dict[str, str] = {}
     for taxid, group in by_taxon.items():
         kept = size_filter(group, args.min_size, args.max_size)
         if not kept:
             continue
         name = species_file_name(args.prefix, args.format, group[0].organism, taxid)
+        kept = gmtsafe.finish(kept, args, os.path.join(outdir, name))
         if name in names and names[name] != taxid:
             stem, ext = name.rsplit(".", 1)
             name = f"{stem}_{taxid}.{ext}"
         names[name] = taxid
-        files.append((name, render(kept, args.format, args.id_column), len(group), len(kept)))
-    for name, text, n_in, n_kept in sorted(files):
+        files.append((name, render(kept, args.format, args.id_column), len(group), kept))
+    libraries = []
+    for name, text, n_in, kept in sorted(files, key=lambda f: f[0]):
         path = os.path.join(outdir, name)
         _write(path, text)
-        log.info("%s: %s", path, _describe(n_in, n_kept, args))
+        log.info("%s: %s", path, _describe(n_in, len(kept), args))
+        stats = manifest.LibraryStats(path)
+        for s in kept:
+            stats.add(s.ids, s.taxid)
+        libraries.append(stats)
+    manifest.for_export(args, args.argv, list(df.columns), df["figid"].nunique(), libraries,
+                        manifest.manifest_path(None, outdir, args.prefix, args.format))
     if not files:
         log.warning("warning: no organism has a gene set left; nothing written to %s", outdir)
     else:
@@ -310,7 +324,11 @@ def _split(df: pd.DataFrame, args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run(PROG, body, build_parser(), argv)
+    import sys
+
+    parser = build_parser()
+    parser.set_defaults(argv=list(sys.argv[1:] if argv is None else argv))
+    return run(PROG, body, parser, argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,6 +10,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 
+from . import releases
 from .atomic import atomic_open
 from .cli import log, make_parser, progress_enabled, run
 from .errors import DataError, UsageError
@@ -28,6 +29,10 @@ word, gene and source; identical rows collapsed and counted).
 INPUT may be a record page (.md; its <figid>-genes.tsv is found beside it or in ../_data/),
 a genes TSV alone, a directory (searched recursively), a .zip / .tar / .tar.gz archive (read
 in place), or - for one record page on standard input.
+
+INPUT may also be official release GMTs (pfocr-<YYYYMMDD>-gmt-<Genus_species>.gmt, recognised
+by their content): each line becomes one figure's rows (source pfocr_release, the species
+from the file name or --organism, an alias set name kept in figid_alias).
 """
 
 
@@ -53,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exact-yaml", action="store_true",
                    help="parse every page with the reference YAML reader only (slower; the "
                         "default fast path gives the same result)")
+    p.add_argument("--organism", metavar="NAME",
+                   help="release GMT inputs only: their species (default: from the file "
+                        "name, pfocr-<YYYYMMDD>-gmt-<Genus_species>.gmt)")
     return p
 
 
@@ -262,6 +270,11 @@ def _body(args: argparse.Namespace) -> int:
         raise UsageError("--jobs must be 0 (one per core) or more")
     if args.inputs.count("-") > 1:
         raise UsageError("standard input (-) can be given once")
+    gmts = [p for p in args.inputs if releases.is_release_gmt(p)]
+    if gmts:
+        return _releases(args, gmts)
+    if args.organism:
+        raise UsageError("--organism applies to release GMT inputs only")
     stats = extract(args.inputs, args.output, args.flavor, args.figures, args.on_error,
                     args.rejects, args.jobs, args.exact_yaml)
     log.info(
@@ -273,6 +286,18 @@ def _body(args: argparse.Namespace) -> int:
     )
     if stats.get("figures", 0) == 0:
         log.warning("warning: no records found in the input")
+    return 0
+
+
+def _releases(args: argparse.Namespace, gmts: list[str]) -> int:
+    others = [p for p in args.inputs if p not in gmts]
+    if others:
+        raise UsageError(f"{others[0]}: release GMTs and records go in separate runs "
+                         "(extract each, then concatenate the tables)")
+    stats = releases.extract_releases(gmts, args.output, args.figures, args.organism)
+    log.info("%d figures read from %d release GMT(s), %d rows written to %s",
+             stats["figures"], stats["releases"], stats["rows"],
+             "standard output" if args.output == "-" else args.output)
     return 0
 
 

@@ -42,7 +42,8 @@ COLUMNS: tuple[str, ...] = (
 #: Columns every tool needs at the least; extra columns (e.g. added by remap) are kept.
 REQUIRED: tuple[str, ...] = ("figid", "taxid", "organism", "word", "symbol", "source", "gene_id")
 
-STRICT_SOURCES = frozenset({"hgnc_symbol", "ncbigene_symbol"})
+# pfocr_release: rows read from an official release GMT (official symbols only)
+STRICT_SOURCES = frozenset({"hgnc_symbol", "ncbigene_symbol", "pfocr_release"})
 SYNONYM_SOURCES = frozenset({"hgnc_alias_symbol", "hgnc_prev_symbol", "ncbigene_synonym"})
 FAMILY_SOURCES = frozenset({"bioentities_symbol", "famplex_relations"})
 FLAVORS = ("all", "synonyms", "strict")
