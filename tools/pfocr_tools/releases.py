@@ -63,11 +63,13 @@ def looks_like_gmt(data: bytes, numeric_ids: bool = True) -> bool:
 
 
 def is_release_gmt(path: str) -> bool:
-    """A file given to pfocr-extract that is a release GMT, recognised by its content (any
-    name; a ``.gmt`` name also allows non-numeric IDs)."""
+    """A file given to pfocr-extract that is a release GMT: a ``.gmt`` name, or GMT lines of
+    NCBI Gene IDs under any other name (recognised by content)."""
     if path == "-" or not os.path.isfile(path):
         return False
     lower = path.lower()
+    if lower.endswith(".gmt"):
+        return True  # the release reader names a bad line
     if lower.endswith(_RECORD_SUFFIXES):
         return False
     try:
@@ -75,7 +77,7 @@ def is_release_gmt(path: str) -> bool:
             head = handle.read(_SNIFF_BYTES)
     except OSError:
         return False
-    return looks_like_gmt(head, numeric_ids=not lower.endswith(".gmt"))
+    return looks_like_gmt(head)
 
 
 def species_from_name(path: str) -> tuple[str, str] | None:
