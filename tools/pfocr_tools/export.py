@@ -231,6 +231,7 @@ def body(args: argparse.Namespace) -> int:
     if args.output not in (None, "-"):
         check_writable(args.output)
     gmtsafe.check_arguments(args)
+    manifest.check_arguments(args)
     for report in args.remap_report:
         if not os.path.isfile(report):
             raise DataError("no such file (--remap-report)", report)

@@ -255,3 +255,12 @@ def for_export(args, argv: Sequence[str], columns: Sequence[str], figures: int, 
               "format": args.format},
         figures=figures, libraries=libraries, timestamp=timestamp)
     write(path, doc)
+
+
+def check_arguments(args) -> None:  # noqa: ANN001 - an argparse namespace
+    from .errors import UsageError
+
+    if args.manifest and args.no_manifest:
+        raise UsageError("--manifest and --no-manifest exclude each other")
+    if args.manifest and args.manifest in (args.output, args.input, *args.remap_report):
+        raise UsageError(f"--manifest {args.manifest} is also an input or the library")
