@@ -109,6 +109,51 @@ inputs:
     type: string?
     inputBinding:
       prefix: --prefix
+  description:
+    label: GMT description column
+    doc: title = the figure title (default, as the releases); url = the figure's PFOCR page
+      URL, no spaces (as MSigDB; safe for readers that split lines on any white space, e.g.
+      decoupler); figid = the figid.
+    type:
+      - "null"
+      - type: enum
+        name: description
+        symbols: [title, url, figid]
+    inputBinding:
+      prefix: --description
+  max_title:
+    label: Longest title
+    doc: Truncate titles to this many characters, ending in ... (default no limit). Titles are
+      always made safe for GMT readers (no tab, line break or %).
+    type: int?
+    inputBinding:
+      prefix: --max-title
+  dedupe:
+    label: Make set names unique
+    doc: When two sets get one name, drop an identical copy and rename a different set
+      <name>_2, ... (default an error naming the set).
+    type: boolean?
+    inputBinding:
+      prefix: --dedupe
+  remap_reports:
+    label: pfocr-remap reports
+    doc: The --report files of pfocr-remap for this table; the manifest records their gene
+      index checksum or MyGene.info build.
+    type:
+      - "null"
+      - type: array
+        items: File
+        inputBinding:
+          prefix: --remap-report
+    inputBinding:
+      position: 5
+  manifest_timestamp:
+    label: Time in the manifest
+    doc: Add the time of writing to the manifest (default none, so the same input gives the
+      same manifest).
+    type: boolean?
+    inputBinding:
+      prefix: --manifest-timestamp
   quiet:
     label: Quiet
     doc: Print only warnings and errors on stderr.
@@ -124,9 +169,18 @@ outputs:
     format: edam:format_2330
     outputBinding:
       glob: $(inputs.output_name)
+  manifest:
+    label: Library manifest
+    doc: JSON beside the library (<output_name>.manifest.json) - tool version, command line
+      and options, inputs and outputs with SHA-256, gene data, rule and counts.
+    type: File?
+    format: edam:format_3464
+    outputBinding:
+      glob: $(inputs.output_name).manifest.json
   per_species:
     label: Per-species libraries
-    doc: One library per species (when per_species_dir is set).
+    doc: One library per species (when per_species_dir is set), and their manifest
+      <prefix>-<format>.manifest.json.
     type: Directory?
     outputBinding:
       glob: $(inputs.per_species_dir)

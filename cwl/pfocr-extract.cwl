@@ -38,7 +38,8 @@ inputs:
     label: PFOCR records
     doc: |
       Record pages, genes TSVs, archives (.zip, .tar, .tar.gz) and Directories of records, read
-      in the order given. A page whose genes TSV sits in a sibling `_data/` folder must be given
+      in the order given; or official release GMTs (recognised by content, in a run of their
+      own). A page whose genes TSV sits in a sibling `_data/` folder must be given
       through its Directory (or an archive) so that both are found.
     type:
       type: array
@@ -95,6 +96,13 @@ inputs:
     type: boolean?
     inputBinding:
       prefix: --exact-yaml
+  organism:
+    label: Species of release GMTs
+    doc: Release GMT inputs only (pfocr-<YYYYMMDD>-gmt-<Genus_species>.gmt, read back into a
+      figure gene table); their species, when the file name does not give it.
+    type: string?
+    inputBinding:
+      prefix: --organism
   quiet:
     label: Quiet
     doc: Print only warnings and errors on stderr.

@@ -39,7 +39,8 @@ def test_manifest_beside_the_library(tmp_path: Path) -> None:
                                    "50", "--description", "url"]
     assert doc["options"]["description"] == "url" and doc["options"]["max_size"] == 50
     assert doc["options"]["input"] == str(TABLE) and "argv" not in doc["options"]
-    assert doc["inputs"] == [{"name": str(TABLE), "size": TABLE.stat().st_size,
+    assert doc["inputs"] == [{"name": TABLE.name, "path": str(TABLE),
+                              "size": TABLE.stat().st_size,
                               "sha256": sha(TABLE)}]
     assert doc["rule"] == {"flavor": "strict", "min_size": 3, "max_size": 50,
                            "id_column": "gene_id", "set_name": "figid", "description": "url",
@@ -48,7 +49,7 @@ def test_manifest_beside_the_library(tmp_path: Path) -> None:
     ids = {gid for line in lines for gid in line.split("\t")[2:]}
     assert doc["counts"] == {"figures_in_table": 5, "sets": len(lines),
                              "distinct_ids": len(ids), "files": 1}
-    assert doc["outputs"] == [{"name": str(lib), "size": lib.stat().st_size,
+    assert doc["outputs"] == [{"name": "lib.gmt", "path": str(lib), "size": lib.stat().st_size,
                                "sha256": sha(lib), "sets": len(lines),
                                "distinct_ids": len(ids), "taxids": ["9606", "10090"]}]
     assert doc["gene_data"]["remapped"] is False
@@ -71,9 +72,9 @@ def test_one_manifest_per_split_folder(tmp_path: Path) -> None:
     run(TABLE, "--split-by-organism", out, "--prefix", "pfocr-test")
     doc = json.loads((out / "pfocr-test-gmt.manifest.json").read_text("utf-8"))
     names = sorted(p.name for p in out.glob("*.gmt"))
-    assert [os.path.basename(o["name"]) for o in doc["outputs"]] == names
+    assert [o["name"] for o in doc["outputs"]] == names
     for entry in doc["outputs"]:
-        assert entry["sha256"] == sha(Path(entry["name"]))
+        assert entry["sha256"] == sha(out / entry["name"])
     assert doc["counts"]["files"] == 2
     assert doc["counts"]["sets"] == sum(o["sets"] for o in doc["outputs"])
     assert [o["taxids"] for o in doc["outputs"]] == [["9606"], ["10090"]]
@@ -106,7 +107,7 @@ def test_gene_data_from_remap_reports(tmp_path: Path) -> None:
     assert len(gene["data_versions"]) == 1
     assert gene["data_versions"][0]["backend"] == "local"
     assert gene["data_versions"][0]["data_version"].startswith("gene-index:")
-    assert [i["name"] for i in doc["inputs"]] == [str(remapped), str(both)]
+    assert [i["name"] for i in doc["inputs"]] == ["remapped.tsv", "both.tsv"]
     # remapped, but no report given: said so
     run(remapped, "-o", tmp_path / "lib2.gmt", "--id-column", "symbol")
     doc = json.loads((tmp_path / "lib2.gmt.manifest.json").read_text("utf-8"))

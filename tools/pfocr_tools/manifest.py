@@ -37,10 +37,12 @@ def sha256_file(path: str) -> str:
 
 
 def file_entry(path: str) -> dict[str, Any]:
-    """Name (as given), size and SHA-256 of a file; standard input is named, not hashed."""
+    """Name, path (as given), size and SHA-256 of a file; standard input is not hashed."""
+    name = "-" if path == "-" else os.path.basename(path)
     if path == "-" or not os.path.isfile(path):
-        return {"name": "-" if path == "-" else path, "size": None, "sha256": None}
-    return {"name": path, "size": os.path.getsize(path), "sha256": sha256_file(path)}
+        return {"name": name, "path": path, "size": None, "sha256": None}
+    return {"name": name, "path": path, "size": os.path.getsize(path),
+            "sha256": sha256_file(path)}
 
 
 def manifest_path(output: str | None, split_dir: str | None = None, prefix: str = "pfocr",
@@ -185,7 +187,7 @@ def find_for(library: str) -> str | None:
             doc = load(os.path.join(folder, name))
         except DataError:
             continue
-        if any(os.path.basename(o.get("name") or "") == base for o in doc.get("outputs", [])):
+        if any(o.get("name") == base for o in doc.get("outputs", [])):
             return os.path.join(folder, name)
     return None
 
@@ -199,7 +201,7 @@ def summary_rows(doc: dict[str, Any]) -> list[tuple[str, str]]:
                          for v in gene.get("data_versions", [])) or gene.get("note", "")
     size = f"{rule.get('min_size')}..{'' if rule.get('max_size') is None else rule['max_size']}"
     inputs = ", ".join(
-        f"{os.path.basename(i['name'])} ({i['size']} bytes, sha256 {i['sha256'][:12]})"
+        f"{i['name']} ({i['size']} bytes, sha256 {i['sha256'][:12]})"
         if i.get("sha256") else str(i.get("name")) for i in doc.get("inputs", []))
     tool = doc.get("tool", {})
     return [
