@@ -27,11 +27,14 @@ TOOLS = ["extract", "filter", "remap", "export", "report"]
 # parser options a wrapper deliberately does not offer (set by the wrapper, or no use in Galaxy)
 NOT_EXPOSED = {
     "common": {"-h", "--version", "-q", "-o"},
-    "extract": {"--jobs"},  # set from GALAXY_SLOTS
+    # --jobs: set from GALAXY_SLOTS; --organism: release GMT input, not wrapped yet
+    "extract": {"--jobs", "--organism"},
     "filter": set(),
     # the shipped index, unpacked into a job-local cache
     "remap": {"--index", "--cache-dir", "--no-cache", "--backoff"},
-    "export": {"--split-by-organism"},  # a select in the wrapper (one library / one per organism)
+    # a select in the wrapper (one library / one per organism); the manifest is an output
+    # (Galaxy records its own job times)
+    "export": {"--split-by-organism", "--manifest", "--no-manifest", "--manifest-timestamp"},
     "report": set(),
 }
 # options whose CLI default is None and whose wrapper default is the value the CLI then uses
