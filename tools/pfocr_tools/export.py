@@ -248,10 +248,7 @@ def body(args: argparse.Namespace) -> int:
         sets = build_sets(df, args.flavor, args.id_column, args.set_name)
         kept = size_filter(sets, args.min_size, args.max_size)
         n_taxa = df.loc[flavor_mask(df, args.flavor), "taxid"].nunique()
-        if n_taxa > 1 and args.format != "json":
-            log.warning("warning: the table holds gene rows of %d organisms, so sets mix "
-                        "their gene IDs; use pfocr-filter --organism or --split-by-organism",
-                        n_taxa)
+        _warn_taxa(n_taxa, args)
         kept = gmtsafe.finish(kept, args, args.output)
         _write(args.output, render(kept, args.format, args.id_column))
         stats = manifest.LibraryStats(args.output)
@@ -266,6 +263,21 @@ def body(args: argparse.Namespace) -> int:
             log.warning("warning: no gene set left (%d figures in the table); wrote an empty "
                         "%s", n_figs, args.format.upper())
     return 0
+
+
+def _warn_taxa(n_taxa: int, args: argparse.Namespace) -> None:
+    """A library mixing several organisms' gene IDs: a warning, unless the per-species
+    libraries are written beside it (then it is the all-species library asked for)."""
+    if n_taxa <= 1 or args.format == "json":
+        return
+    if args.split_by_organism is not None:
+        log.info("%s holds the sets of all %d organisms (for an overview; their gene IDs "
+                 "differ): use the per-species libraries in %s for enrichment",
+                 "standard output" if args.output == "-" else args.output, n_taxa,
+                 args.split_by_organism)
+        return
+    log.warning("warning: the table holds gene rows of %d organisms, so sets mix their gene "
+                "IDs; use pfocr-filter --organism or --split-by-organism", n_taxa)
 
 
 def check_writable(path: str) -> None:
