@@ -3,7 +3,9 @@
 # cwltool on the bundled example records (cwl/gene-sets.job.yml: two shards, human, mouse and
 # rat, the offline gene index shipped in the package, no network). Results land in out/:
 #   out/per-species/pfocr-gmt-<Genus_species>.gmt   one GMT library per species
-#   out/pfocr.gmt                                   all chosen species in one GMT
+#   out/per-species/pfocr-gmt.manifest.json         their manifest (versions, inputs, SHA-256)
+#   out/pfocr.gmt                                   all chosen species in one GMT (an overview:
+#                                                   use the per-species ones for enrichment)
 #   out/figure-genes.tsv, out/remap-report.tsv      the merged table and remap report
 #   out/report.html                                 offline HTML summary
 set -euo pipefail
