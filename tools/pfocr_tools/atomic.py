@@ -97,3 +97,22 @@ def atomic_open(path: str, mode: str = "w", encoding: str | None = "utf-8") -> I
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def made_dir(path: str) -> Iterator[str]:
+    """Create folder ``path`` (and its parents) if needed; remove those it created if the block
+    raises and they are still empty, so a failed run leaves nothing behind."""
+    created: list[str] = []
+    here = os.path.abspath(path)
+    while not os.path.exists(here):
+        created.append(here)
+        here = os.path.dirname(here)
+    os.makedirs(path, exist_ok=True)
+    try:
+        yield path
+    except BaseException:
+        for folder in created:  # deepest first
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+        raise

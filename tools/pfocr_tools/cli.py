@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 
 from . import __version__
-from .errors import PfocrError, UsageError
+from .errors import DataError, PfocrError, UsageError
 
 log = logging.getLogger("pfocr_tools")
 
@@ -102,7 +102,7 @@ def _same_file(a: str, b: str) -> bool:
 def check_outputs(inputs: Iterable[str | None], outputs: Iterable[tuple[str, str | None]]
                   ) -> None:
     """Usage error (exit 2), before any work, when an output would replace an input or two
-    outputs share one path. ``outputs`` holds (option name, path) pairs; ``-``, None and
+    outputs share one path (an output that is a folder: a data error, exit 1, as before). ``outputs`` holds (option name, path) pairs; ``-``, None and
     devices such as /dev/null are never in conflict."""
     def real(path: str | None) -> bool:
         if not path or path == "-":
@@ -114,7 +114,7 @@ def check_outputs(inputs: Iterable[str | None], outputs: Iterable[tuple[str, str
     for opt, path in outs:
         assert path is not None
         if os.path.isdir(path):
-            raise UsageError(f"{opt} {path} is a directory")
+            raise DataError("cannot write output: is a directory", path)
     ins = [p for p in inputs if real(p)]
     for opt, path in outs:
         assert path is not None
