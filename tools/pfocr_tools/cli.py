@@ -84,12 +84,31 @@ def _stop_signals_raise():
             signal.signal(s, handler)
 
 
+@contextlib.contextmanager
+def signals_deferred():
+    """Hold SIGTERM, SIGHUP and SIGINT back while the block runs (they are delivered when it
+    ends). Used around starting worker processes: an exception raised inside ``fork()``'s
+    at-fork callbacks would be printed and swallowed, and the run would go on."""
+    held = {*STOP_SIGNALS, signal.SIGINT}
+    if threading.current_thread() is not threading.main_thread() or \
+            not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def worker_signals() -> None:
     """In a worker process: die on SIGTERM/SIGHUP, leave SIGINT to the main process (which
     stops the workers while it cleans up)."""
     for s in STOP_SIGNALS:
         signal.signal(s, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # forked while the parent held them back
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -102,8 +121,9 @@ def _same_file(a: str, b: str) -> bool:
 def check_outputs(inputs: Iterable[str | None], outputs: Iterable[tuple[str, str | None]]
                   ) -> None:
     """Usage error (exit 2), before any work, when an output would replace an input or two
-    outputs share one path (an output that is a folder: a data error, exit 1, as before). ``outputs`` holds (option name, path) pairs; ``-``, None and
-    devices such as /dev/null are never in conflict."""
+    outputs share one path (an output that is a folder: a data error, exit 1, as before).
+    ``outputs`` holds (option name, path) pairs; ``-``, None and devices such as /dev/null
+    are never in conflict."""
     def real(path: str | None) -> bool:
         if not path or path == "-":
             return False
@@ -111,7 +131,7 @@ def check_outputs(inputs: Iterable[str | None], outputs: Iterable[tuple[str, str
                     and not os.path.isdir(path))  # /dev/null, a FIFO: written, never replaced
 
     outs = [(opt, path) for opt, path in outputs if real(path)]
-    for opt, path in outs:
+    for _, path in outs:
         assert path is not None
         if os.path.isdir(path):
             raise DataError("cannot write output: is a directory", path)

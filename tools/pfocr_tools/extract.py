@@ -13,7 +13,15 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from .atomic import atomic_open, spill_dir_base
-from .cli import check_outputs, log, make_parser, progress_enabled, run, worker_signals
+from .cli import (
+    check_outputs,
+    log,
+    make_parser,
+    progress_enabled,
+    run,
+    signals_deferred,
+    worker_signals,
+)
 from .errors import DataError, UsageError
 from .records import (
     DEFAULT_LIMITS,
@@ -195,20 +203,32 @@ def _died(exc: BaseException) -> str:
     return f"a worker process died while parsing it ({type(exc).__name__}: {exc})"
 
 
+def _in_own_process(batch: list, flavor: str, exact: bool, spill: str | None, limits: Limits,
+                    require_genes: bool) -> list:
+    """Parse a batch in a fresh process of its own; BrokenProcessPool if that process dies."""
+    with _executor(1) as pool:
+        with signals_deferred():  # forks the worker
+            future = pool.submit(_parse_batch, batch, flavor, exact, spill, limits,
+                                 require_genes)
+        return future.result()
+
+
 def _isolated(batch: list, flavor: str, exact: bool, spill: str, limits: Limits,
               require_genes: bool) -> list:
-    """After a worker died: parse a batch again one record per fresh process, so the record
-    that kills its process is the one reported, and the others are kept."""
+    """After a worker died: parse a batch again in a process of its own; if that dies too,
+    one record per process, so the record that kills its process is the one reported and
+    the others are kept."""
+    try:
+        return _in_own_process(batch, flavor, exact, spill, limits, require_genes)
+    except BrokenProcessPool:
+        pass
     results = []
     with open(spill, "wb") as out:
         for item in batch:
             try:
-                with _executor(1) as pool:
-                    res = pool.submit(_parse_batch, [item], flavor, exact, None, limits,
-                                      require_genes).result()[0]
+                res = _in_own_process([item], flavor, exact, None, limits, require_genes)[0]
             except BrokenProcessPool as exc:
-                label = item.label
-                res = ("err", label, label, None, _died(exc))
+                res = ("err", item.label, item.label, None, _died(exc))
             if res[0] == "ok":
                 out.write(res[4])
                 res = (*res[:4], len(res[4]), *res[5:])
@@ -240,8 +260,10 @@ def _results(sources: Iterable[Source | BadSource], flavor: str, exact: bool, jo
 
             def submit(batch: list) -> None:
                 spill = os.path.join(spill_dir, f"{next(counter)}.tsv")
-                window.append((spill, batch, pool.submit(
-                    _parse_batch, batch, flavor, exact, spill, limits, require_genes)))
+                with signals_deferred():  # may fork workers
+                    future = pool.submit(_parse_batch, batch, flavor, exact, spill, limits,
+                                         require_genes)
+                window.append((spill, batch, future))
 
             for batch in _take(pending, 2 * jobs - len(window)):
                 submit(batch)
