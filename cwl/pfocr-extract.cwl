@@ -103,7 +103,7 @@ inputs:
       prefix: --require-genes
   max_record_bytes:
     label: Bytes per record page and genes TSV
-    doc: A whole number, optionally with K, M or G (default 8M).
+    doc: A whole number, optionally with K, M or G (default 4M).
     type: string?
     inputBinding:
       prefix: --max-record-bytes

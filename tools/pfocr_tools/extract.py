@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
                                "--on-error skip)")
     lim.add_argument("--max-record-bytes", type=_size, default=DEFAULT_LIMITS.record_bytes,
                      metavar="N", help="bytes per record page and per genes TSV, on disk or in "
-                     "an archive; a figure may write 4 x N bytes of rows (default: 8M)")
+                     "an archive; a figure may write 4 x N bytes of rows (default: 4M)")
     lim.add_argument("--max-field-chars", type=_size, default=DEFAULT_LIMITS.field_chars,
                      metavar="N", help="characters per field value (default: 64K)")
     lim.add_argument("--max-archive-bytes", type=_size, default=DEFAULT_LIMITS.archive_bytes,

@@ -59,7 +59,7 @@ _FLOW_OPEN = re.compile(r"(?:^|[\[{,:?-])[ \t]*(?:[&!][^ \t\n]*[ \t]+)*[\[{]", r
 class Limits:
     """Size limits for one record (see README, "Limits and hardening")."""
 
-    record_bytes: int = 8 << 20  # per page and per genes TSV
+    record_bytes: int = 4 << 20  # per page and per genes TSV
     field_chars: int = 65536  # per field value
     archive_bytes: int = 4 << 30  # decompressed bytes read from one archive
     depth: int = MAX_DEPTH
