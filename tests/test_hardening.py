@@ -360,6 +360,7 @@ def test_a_killed_worker_neither_hangs_nor_loses_records(tmp_path: Path) -> None
             killed = True
         time.sleep(0.02)
     _, err = proc.communicate(timeout=120)
+    assert killed, "the run ended before its workers were seen"
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     assert out.read_bytes() == one.read_bytes()  # records in flight were parsed again
