@@ -8,7 +8,7 @@ records with the same options: pfocr-extract -> pfocr-filter -> pfocr-remap -> p
 ``test-data/records`` sorts as current-schema, then old-schema, so the two shards hold the same
 rows in the same order as the one directory.
 
-The three cwltest runs start together (``workflow_runs``): Toil spends most of its time waiting
+Every workflow run starts at once (``workflow_runs``): Toil spends most of its time waiting
 on its own polling, so it overlaps the cwltool runs instead of adding a minute of its own.
 """
 
@@ -94,7 +94,8 @@ RUNS: dict[str, tuple[str, Callable[[Path], list[str]]]] = {
 
 @pytest.fixture(scope="module")
 def workflow_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Future]]:
-    """Every run of RUNS, through cwltest's runner and comparison, started together."""
+    """Every run of RUNS (through cwltest's runner and comparison), the shard without rows and
+    the MyGene.info example job, started together; each test waits for its own."""
     skip_if_missing(WORKFLOW)
     base = tmp_path_factory.mktemp("workflow-runs")
     commands = {}
@@ -106,11 +107,21 @@ def workflow_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
         command = commands[name]
         return run_cwltest(TESTS, ENTRIES[RUNS[name][0]], command[0], command[1:], None)
 
+    def plain(function: Callable[[Path], Any], tmp: Path) -> tuple[Any, ...]:
+        found = function(tmp)
+        return (*found, tmp) if isinstance(found, tuple) else (found, tmp)
+
+    others = {"shard_without_rows": shard_without_rows, "mygene": mygene_example_job}
+    for name in others:
+        (base / name).mkdir()
     old = tempfile.tempdir
     tempfile.tempdir = str(base)  # where cwltest makes each --outdir (one setting for all)
-    pool = ThreadPoolExecutor(len(RUNS))
+    pool = ThreadPoolExecutor(len(RUNS) + len(others))
     try:
-        yield {name: pool.submit(one, name) for name in RUNS}
+        futures = {name: pool.submit(one, name) for name in RUNS}
+        futures.update({name: pool.submit(plain, function, base / name)
+                        for name, function in others.items()})
+        yield futures
     finally:
         pool.shutdown(wait=True)
         tempfile.tempdir = old
@@ -150,9 +161,8 @@ def test_toil_two_shards_equal_cli(by_hand: Path, workflow_runs) -> None:
     assert report.lstrip().lower().startswith("<!doctype html")
 
 
-def test_shard_without_rows_of_the_organism(tmp_path: Path) -> None:
-    """A shard whose only figure names yeast: its filtered table is empty, the rest goes on."""
-    skip_if_missing(WORKFLOW)
+def shard_without_rows(tmp_path: Path) -> subprocess.CompletedProcess:
+    """A shard whose only figure names yeast, run by cwltool (outputs in tmp_path/out)."""
     job = tmp_path / "job.json"
     job.write_text(json.dumps({
         "shards": [[{"class": "Directory", "path": str(RECORDS / "current-schema")}],
@@ -162,20 +172,23 @@ def test_shard_without_rows_of_the_organism(tmp_path: Path) -> None:
         "organisms": ["human"],
         "exclude_mentions": True,
     }), encoding="utf-8")
-    done = subprocess.run([*cwltool(tmp_path), "--quiet", "--outdir", str(tmp_path / "out"),
+    return subprocess.run([*cwltool(tmp_path), "--quiet", "--outdir", str(tmp_path / "out"),
                            str(WORKFLOW), str(job)],
                           capture_output=True, text=True, timeout=TIMEOUT)
+
+
+def test_shard_without_rows_of_the_organism(workflow_runs) -> None:
+    """A shard whose only figure names yeast: its filtered table is empty, the rest goes on."""
+    done, tmp_path = workflow_runs["shard_without_rows"].result()
     assert done.returncode == 0, done.stderr[-3000:]
     assert "header but no rows" in done.stderr  # remap said so, and passed it on
     gmt = next((tmp_path / "out").rglob("*.gmt")).read_text("utf-8")
     assert gmt and "PMC1201514" not in gmt
 
 
-def test_mygene_example_job(tmp_path: Path) -> None:
-    """cwl/gene-sets-mygene.job.yml runs as written, pointed at the local MyGene.info test
-    server; both shards write one answer cache (cache_dir). Whether a shard finds the other's
-    answers there depends on the order cwltool --parallel runs them, so that is not asserted."""
-    skip_if_missing(WORKFLOW)
+def mygene_example_job(tmp_path: Path) -> tuple[subprocess.CompletedProcess, int]:
+    """cwl/gene-sets-mygene.job.yml as written, pointed at a local MyGene.info test server:
+    cwltool's result and the number of queries the server answered."""
     from tests.mygene_server import MyGeneServer
 
     job = load(CWL / "gene-sets-mygene.job.yml")
@@ -191,9 +204,16 @@ def test_mygene_example_job(tmp_path: Path) -> None:
         done = subprocess.run([*cwltool(tmp_path), "--outdir", str(tmp_path / "out"),
                                str(WORKFLOW), str(job_file)],
                               capture_output=True, text=True, timeout=TIMEOUT)
-        requests = server.requests("/v3/query")
+        return done, server.requests("/v3/query")
     finally:
         server.stop()
+
+
+def test_mygene_example_job(workflow_runs) -> None:
+    """cwl/gene-sets-mygene.job.yml runs as written, pointed at the local MyGene.info test
+    server; both shards write one answer cache (cache_dir). Whether a shard finds the other's
+    answers there depends on the order cwltool --parallel runs them, so that is not asserted."""
+    done, requests, tmp_path = workflow_runs["mygene"].result()
     assert done.returncode == 0, done.stderr[-4000:]
     assert requests >= 2
     assert (tmp_path / "cache" / "mygene-cache.sqlite").is_file()
