@@ -71,19 +71,22 @@ TOTAL_PASSED=0
 TOTAL_FAILED=0
 
 # ---------------------------------------------------------------- lint
-if [ "$DO_LINT" = 1 ] && [ "$SERVE" = 0 ]; then
+# (run beside Galaxy's start-up, which it would otherwise wait for: four planemo runs take
+# 1-2 minutes on 2 busy cores); writes 0 or 1 to $GT/lint.status
+run_lint() {
+  local failed=0 wf ga
   say "planemo lint -r --fail_level warn galaxy/"
   if ! planemo lint -r --fail_level warn galaxy/ >"$GT/lint.log" 2>&1; then
     grep -E '^(\.\.|Linting|Applying|Failed)|WARNING|ERROR' "$GT/lint.log" | grep -vE 'CHECK|INFO' >&2 || true
     say "planemo lint FAILED (full log: $GT/lint.log)"
-    FAILED=1
+    failed=1
   fi
   # the Tool Shed metadata (.shed.yml); version_bumped asks the main Tool Shed (offline here)
   say "planemo shed_lint --skip version_bumped --fail_level warn galaxy/"
   if ! planemo shed_lint --skip version_bumped --fail_level warn galaxy/ >"$GT/shed-lint.log" 2>&1; then
     grep -E 'WARNING|ERROR|Traceback' "$GT/shed-lint.log" >&2 || tail -20 "$GT/shed-lint.log" >&2
     say "planemo shed_lint FAILED (full log: $GT/shed-lint.log)"
-    FAILED=1
+    failed=1
   fi
   # the workflow folder as IWC wants it (README.md, CHANGELOG.md, .dockstore.yml, release,
   # tests found for the .ga and the Format2 source)
@@ -92,7 +95,7 @@ if [ "$DO_LINT" = 1 ] && [ "$SERVE" = 0 ]; then
     if ! planemo workflow_lint --iwc --fail_level warn galaxy/workflows/ >"$GT/workflow-lint.log" 2>&1; then
       grep -vE 'CHECK|INFO' "$GT/workflow-lint.log" >&2 || true
       say "planemo workflow_lint FAILED (full log: $GT/workflow-lint.log)"
-      FAILED=1
+      failed=1
     fi
   fi
   for wf in galaxy/workflows/*.gxwf.yml; do
@@ -101,10 +104,20 @@ if [ "$DO_LINT" = 1 ] && [ "$SERVE" = 0 ]; then
     ga=${wf%.gxwf.yml}.ga
     if ! gxwf-to-native "$wf" "$GT/check.ga" >/dev/null 2>&1 || ! cmp -s "$GT/check.ga" "$ga"; then
       say "$ga is not up to date: run  gxwf-to-native $wf $ga  (in $VENV)"
-      FAILED=1
+      failed=1
     fi
   done
-fi
+  echo "$failed" > "$GT/lint.status"
+}
+LINT_PID=
+stop_lint() {
+  if [ -n "$LINT_PID" ]; then
+    pkill -P "$LINT_PID" 2>/dev/null || true
+    kill "$LINT_PID" 2>/dev/null || true
+    wait "$LINT_PID" 2>/dev/null || true
+    LINT_PID=
+  fi
+}
 
 # ---------------------------------------------------------------- configure and start Galaxy
 rm -rf "$RUN"
@@ -241,10 +254,10 @@ stop_galaxy() {
   fi
   GALAXY_PID=
 }
-trap 'stop_progress; stop_galaxy; stop_celery; stop_mygene' EXIT
+trap 'stop_lint; stop_progress; stop_galaxy; stop_celery; stop_mygene' EXIT
 trap 'exit 130' INT TERM
 
-say "starting Galaxy $GALAXY_VERSION on $URL (log: $RUN/galaxy.log; $(elapsed) of install and lint before)"
+say "starting Galaxy $GALAXY_VERSION on $URL (log: $RUN/galaxy.log; $(elapsed) of install before)"
 G0=$(date +%s)
 (
   cd "$RUN"
@@ -265,6 +278,12 @@ GALAXY_PID=$!
 ) >"$RUN/celery.log" 2>&1 &
 CELERY_PID=$!
 
+if [ "$DO_LINT" = 1 ] && [ "$SERVE" = 0 ]; then
+  rm -f "$GT/lint.status"
+  run_lint &
+  LINT_PID=$!
+fi
+
 for i in $(seq 1 240); do
   if "$VENV/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' \
       "$URL/api/version" >/dev/null 2>&1; then break; fi
@@ -275,6 +294,7 @@ for i in $(seq 1 240); do
     tail -40 "$RUN/celery.log" >&2; say "the Celery worker exited (log: $RUN/celery.log)"; exit 1
   fi
   if [ "$i" = 240 ]; then tail -40 "$RUN/galaxy.log" >&2; say "Galaxy not ready after 240 s"; exit 1; fi
+  if [ $((i % 60)) = 0 ]; then say "Galaxy still starting ($(( $(date +%s) - G0 ))s)"; fi
   sleep 1
 done
 say "Galaxy ready after $(( $(date +%s) - G0 ))s (from its start; $(elapsed) in all)"
@@ -437,6 +457,11 @@ stop_progress
 stop_galaxy
 stop_celery
 stop_mygene
+if [ -n "$LINT_PID" ]; then
+  wait "$LINT_PID" || true
+  LINT_PID=
+  [ "$(cat "$GT/lint.status" 2>/dev/null)" = 0 ] || { say "lint FAILED"; FAILED=1; }
+fi
 echo "galaxy: $TOTAL_PASSED passed, $TOTAL_FAILED failed (lint $([ "$DO_LINT" = 1 ] && echo run || echo skipped); $(elapsed))"
 if [ "$FAILED" != 0 ]; then
   say "FAILED (logs and outputs under $RUN)"
