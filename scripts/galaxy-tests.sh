@@ -7,6 +7,8 @@
 #   bash scripts/galaxy-tests.sh --no-workflow / --no-tools / --no-lint
 #   bash scripts/galaxy-tests.sh --serve      start Galaxy and keep it up until interrupted
 #                                             (prints its URL and keys, for manual testing)
+#   bash scripts/galaxy-tests.sh --install-only   install (or check) the venv below and exit
+#                                             (so a caller can overlap it with other tests)
 #
 # Galaxy (galaxy-web-apps) and planemo are pinned and installed into their own venv under
 # .galaxy-test/venv (reused when present), with this package installed (editable) into the same
@@ -28,7 +30,7 @@ RUN=${GALAXY_TEST_RUN:-$GT/run}  # (another folder lets two runs of one checkout
 PY=${PYTHON:-python3}
 PARALLEL_TESTS=${PARALLEL_TESTS:-3}  # tool tests at a time (they mostly wait on Galaxy's polling)
 
-DO_LINT=1 DO_TOOLS=1 DO_WORKFLOW=1 SERVE=0
+DO_LINT=1 DO_TOOLS=1 DO_WORKFLOW=1 SERVE=0 INSTALL_ONLY=0
 TOOL_IDS=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -37,7 +39,8 @@ while [ $# -gt 0 ]; do
     --no-tools) DO_TOOLS=0; shift ;;
     --no-workflow) DO_WORKFLOW=0; shift ;;
     --serve) SERVE=1; shift ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --install-only) INSTALL_ONLY=1; shift ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "galaxy-tests: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -65,6 +68,7 @@ say "installing pfocr-tools into the Galaxy venv"
 "$VENV/bin/python" -c "import pfocr_tools" || { say "pfocr-tools install failed"; exit 1; }
 export PATH="$VENV/bin:$PATH"
 export VIRTUAL_ENV=$VENV
+if [ "$INSTALL_ONLY" = 1 ]; then say "installed ($(elapsed))"; exit 0; fi
 
 FAILED=0
 TOTAL_PASSED=0
