@@ -10,12 +10,13 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 
+from . import entities
 from .atomic import atomic_open
 from .cli import log, make_parser, progress_enabled, run
 from .errors import DataError, UsageError
 from .records import FIGURE_COLUMNS, build_figure, figid_from_tsv_name, parse_genes_tsv, parse_page
 from .sources import BadSource, Source, iter_sources
-from .table import COLUMNS, FLAVORS, write_rows
+from .table import CHEMICAL_COLUMNS, COLUMNS, DISEASE_COLUMNS, FLAVORS, write_rows
 
 PROG = "pfocr-extract"
 BATCH = 128
@@ -43,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "expansions (default: all, lossless)")
     p.add_argument("--figures", metavar="FIGS.tsv",
                    help="also write a per-figure metadata table")
+    p.add_argument("--chemicals", metavar="CHEMICALS.tsv",
+                   help="also write the figure chemical table (old-schema front matter "
+                        "chemicals; current-schema <figid>-chemicals.tsv)")
+    p.add_argument("--diseases", metavar="DISEASES.tsv",
+                   help="also write the figure disease table (old-schema front matter "
+                        "diseases; current-schema <figid>-diseases.tsv)")
     p.add_argument("--on-error", choices=("fail", "skip"), default="fail",
                    help="on a bad record: fail (exit 1, write nothing) or skip it and go on "
                         "(default: fail)")
@@ -59,29 +66,59 @@ def build_parser() -> argparse.ArgumentParser:
 # ------------------------------------------------------------------------- worker side
 
 
-def parse_source(src: Source, flavor: str, exact: bool):
+def parse_source(src: Source, flavor: str, exact: bool, kinds: Sequence[str] = ()):
     """Parse one source; return a result tuple (picklable, small).
 
-    ``("ok", label, figid, schema, data, nrows, meta, warnings)`` with ``data`` the figure's
-    rows as UTF-8 TSV bytes, or ``("err", label, path, line, message)``.
+    ``("ok", label, figid, schema, data, nrows, meta, warnings, extra)`` with ``data`` the
+    figure's rows as UTF-8 TSV bytes and ``extra`` the rows of the entity ``kinds`` asked for
+    (``{kind: (text, nrows)}``), or ``("err", label, path, line, message)``.
     """
     try:
         page_data, tsv_data = src.read()
         gene_rows = parse_genes_tsv(tsv_data, src.tsv_label or src.label) if tsv_data else None
+        page = None
         if page_data is not None:
             page = parse_page(page_data, src.label, exact)
             fig = build_figure(page, gene_rows, flavor=flavor)
         else:
             figid = figid_from_tsv_name(src.tsv_label or src.label)
             fig = build_figure(None, gene_rows or [], figid=figid, flavor=flavor)
+        extra = (source_entities(src, page, page_data, gene_rows, fig.figid, exact, kinds,
+                                 fig.warnings) if kinds else {})
     except DataError as exc:
         return ("err", src.label, exc.path or src.label, exc.line, exc.message)
     return ("ok", src.label, fig.figid, fig.schema, fig.text.encode("utf-8"), fig.n_rows,
-            fig.meta, fig.warnings)
+            fig.meta, fig.warnings, extra)
+
+
+def source_entities(src: Source, page, page_data: bytes | None, gene_rows, figid: str,
+                    exact: bool, kinds: Sequence[str], warnings: list[str]
+                    ) -> dict[str, tuple[str, int]]:
+    """The chemical / disease rows of one source: the page's front matter lists when it has
+    them (old schema), else the ``<figid>-<kind>.tsv`` beside the genes TSV or the page."""
+    listed = entities.page_entities(page_data, src.label, exact) if page_data else {}
+    attached = getattr(src, "entity_data", None) or {}
+    organism = entities.figure_organisms(page, gene_rows)
+    out: dict[str, tuple[str, int]] = {}
+    for kind in kinds:
+        ent = listed.get(kind)
+        if ent is None:
+            if kind in attached:
+                label, data = attached[kind]
+                ent = entities.parse_entity_tsv(data, label, kind)
+            elif src.page_path is not None or src.tsv_path is not None:
+                path = entities.find_tsv(src.page_path, src.tsv_path, kind)
+                if path is not None:
+                    with open(path, "rb") as handle:
+                        ent = entities.parse_entity_tsv(handle.read(), path, kind)
+        if ent is not None:
+            warnings.extend(ent.warnings)
+        out[kind] = entities.entity_text(page, figid, organism, ent)
+    return out
 
 
 def _parse_batch(batch: list[Source | BadSource], flavor: str, exact: bool,
-                 spill: str | None = None) -> list:
+                 spill: str | None = None, kinds: Sequence[str] = ()) -> list:
     """Parse a batch. With ``spill``, the rows go to that file (in order) instead of back
     through the pipe, and each result carries its byte count in place of the data."""
     results = []
@@ -90,7 +127,7 @@ def _parse_batch(batch: list[Source | BadSource], flavor: str, exact: bool,
             results.append(("err", s.label, s.error.path or s.label, s.error.line,
                             s.error.message))
         else:
-            results.append(parse_source(s, flavor, exact))
+            results.append(parse_source(s, flavor, exact, kinds))
     if spill is not None:
         with open(spill, "wb") as handle:
             for i, res in enumerate(results):
@@ -112,7 +149,7 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
 
 
 def _results(sources: Iterable[Source | BadSource], flavor: str, exact: bool, jobs: int,
-             spill_dir: str):
+             spill_dir: str, kinds: Sequence[str] = ()):
     """Yield ``(spill file or None, results)`` per batch, in input order.
 
     With several jobs, batches are parsed in worker processes (at most ``2 * jobs`` batches
@@ -123,7 +160,7 @@ def _results(sources: Iterable[Source | BadSource], flavor: str, exact: bool, jo
     first = list(_take(batches, 2)) if jobs > 1 else []
     if jobs <= 1 or len(first) < 2:  # one job, or a small input: no worker processes
         for b in _chain(first, batches):
-            yield None, _parse_batch(b, flavor, exact)
+            yield None, _parse_batch(b, flavor, exact, None, kinds)
         return
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
                                       else "spawn")
@@ -133,7 +170,8 @@ def _results(sources: Iterable[Source | BadSource], flavor: str, exact: bool, jo
 
         def submit(batch: list) -> None:
             spill = os.path.join(spill_dir, f"{next(counter)}.tsv")
-            window.append((spill, pool.apply_async(_parse_batch, (batch, flavor, exact, spill))))
+            window.append((spill, pool.apply_async(_parse_batch, (batch, flavor, exact, spill,
+                                                                      kinds))))
 
         pending = _chain(first, batches)
         for batch in _take(pending, 2 * jobs):
@@ -181,7 +219,8 @@ def _chain(first: list, rest: Iterator) -> Iterator:
 
 def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: str | None = None,
             on_error: str = "fail", rejects: str | None = None, jobs: int = 0,
-            exact: bool = False) -> dict[str, int]:
+            exact: bool = False, chemicals: str | None = None,
+            diseases: str | None = None) -> dict[str, int]:
     """Run the extraction; return counts. Raises DataError on the first bad input (fail)."""
     jobs = jobs or os.cpu_count() or 1
     stats: collections.Counter = collections.Counter()
@@ -193,10 +232,17 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
         out.write(("\t".join(COLUMNS) + "\n").encode())
         if figs is not None:
             figs.write("\t".join(FIGURE_COLUMNS) + "\n")
+        entity_outs = {}
+        for kind, path, columns in (("chemicals", chemicals, CHEMICAL_COLUMNS),
+                                    ("diseases", diseases, DISEASE_COLUMNS)):
+            if path:
+                entity_outs[kind] = stack.enter_context(atomic_open(path))
+                entity_outs[kind].write("\t".join(columns) + "\n")
+        kinds = tuple(entity_outs)
         base = os.path.dirname(os.path.abspath(output)) if output != "-" else None
         spill_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix=".pfocr-extract-",
                                                                     dir=base))
-        batches = _results(iter_sources(list(inputs)), flavor, exact, jobs, spill_dir)
+        batches = _results(iter_sources(list(inputs)), flavor, exact, jobs, spill_dir, kinds)
         bar = None
         if progress_enabled():
             from tqdm import tqdm
@@ -207,7 +253,7 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
             offset = 0
             for res in results:
                 if res[0] == "ok":
-                    _, label, figid, schema, data, nrows, meta, warnings = res
+                    _, label, figid, schema, data, nrows, meta, warnings, extra = res
                     size = data if spill else len(data)
                     if figid in seen:
                         res = ("err", label, label, None,
@@ -227,6 +273,10 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
                         stats["figures"] += 1
                         stats[f"schema_{schema}"] += 1
                         stats["rows"] += nrows
+                        for kind, (text, n) in extra.items():
+                            entity_outs[kind].write(text)
+                            stats[f"{kind}_rows"] += n
+                            stats[f"{kind}_figures"] += n > 0
                         for w in warnings:
                             stats["warnings"] += 1
                             if stats["warnings"] <= MAX_WARNINGS:
@@ -262,8 +312,13 @@ def _body(args: argparse.Namespace) -> int:
         raise UsageError("--jobs must be 0 (one per core) or more")
     if args.inputs.count("-") > 1:
         raise UsageError("standard input (-) can be given once")
+    outs = [p for p in (args.output, args.figures, args.chemicals, args.diseases,
+                        args.rejects) if p not in (None, "-")]
+    if len(set(map(os.path.abspath, outs))) < len(outs):
+        raise UsageError("the output files (-o, --figures, --chemicals, --diseases, "
+                         "--rejects) must be different files")
     stats = extract(args.inputs, args.output, args.flavor, args.figures, args.on_error,
-                    args.rejects, args.jobs, args.exact_yaml)
+                    args.rejects, args.jobs, args.exact_yaml, args.chemicals, args.diseases)
     log.info(
         "%d figures read (%d old schema, %d current schema, %d genes TSV only), "
         "%d rows written to %s, %d rejected",
@@ -271,6 +326,11 @@ def _body(args: argparse.Namespace) -> int:
         stats.get("schema_genes-tsv", 0), stats.get("rows", 0),
         "standard output" if args.output == "-" else args.output, stats.get("rejects", 0),
     )
+    for kind in ("chemicals", "diseases"):
+        if getattr(args, kind):
+            log.info("%s: %d rows of %d figures written to %s", kind,
+                     stats.get(f"{kind}_rows", 0), stats.get(f"{kind}_figures", 0),
+                     getattr(args, kind))
     if stats.get("figures", 0) == 0:
         log.warning("warning: no records found in the input")
     return 0

@@ -20,6 +20,26 @@ from .errors import DataError
 PAGE_SUFFIXES = (".md", ".markdown")
 TSV_SUFFIX = "-genes.tsv"
 TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
+ENTITY_SUFFIXES = {"chemicals": "-chemicals.tsv", "diseases": "-diseases.tsv"}
+
+
+def _entity_candidates(page: str | None, tsv: str | None, kind: str) -> list[str]:
+    """Archive member names where a figure's chemicals / diseases TSV can sit."""
+    from .entities import tsv_paths
+
+    return tsv_paths(page, tsv, kind, "/")
+
+
+def _entity_members(page: str | None, tsv: str | None, lookup) -> dict[str, tuple[str, bytes]]:
+    """``{kind: (name, data)}`` of the entity TSVs ``lookup(name)`` finds (data or None)."""
+    found: dict[str, tuple[str, bytes]] = {}
+    for kind in ENTITY_SUFFIXES:
+        for name in _entity_candidates(page, tsv, kind):
+            data = lookup(name)
+            if data is not None:
+                found[kind] = (name, data)
+                break
+    return found
 
 
 @dataclass
@@ -30,6 +50,8 @@ class Source:
     page_data: bytes | None = None
     tsv_data: bytes | None = None
     tsv_label: str | None = None
+    #: archive members holding the figure's chemicals / diseases TSV: kind -> (label, data)
+    entity_data: dict[str, tuple[str, bytes]] | None = None
 
     def read(self) -> tuple[bytes | None, bytes | None]:
         page = self.page_data
@@ -151,23 +173,39 @@ def _from_zip(path: str) -> Iterator[Source]:
             if tsv:
                 claimed.add(tsv)
             pairs.append((page, tsv))
+        def member(name: str) -> bytes | None:
+            return zf.read(names[name]) if name in names else None
+
+        def extras(page: str | None, tsv: str | None) -> dict[str, tuple[str, bytes]]:
+            return {k: (f"{path}:{n}", d)
+                    for k, (n, d) in _entity_members(page, tsv, member).items()}
+
         for page, tsv in pairs:
             yield Source(
                 label=f"{path}:{page}",
                 page_data=zf.read(names[page]),
                 tsv_data=zf.read(names[tsv]) if tsv else None,
                 tsv_label=f"{path}:{tsv}" if tsv else None,
+                entity_data=extras(page, tsv),
             )
         for name in names:
             if is_tsv(name) and name not in claimed:
                 yield Source(label=f"{path}:{name}", tsv_data=zf.read(names[name]),
-                             tsv_label=f"{path}:{name}")
+                             tsv_label=f"{path}:{name}", entity_data=extras(None, name))
 
 
 def _from_tar(path: str) -> Iterator[Source]:
     """One streaming pass; a page waits for its genes TSV (or the TSV for its page)."""
     pending_pages: dict[str, tuple[str, bytes]] = {}  # wanted TSV name -> (page, data)
     pending_tsvs: dict[str, bytes] = {}
+    # chemicals / diseases TSVs (small) met so far: a page takes those that came before it
+    # (the pfocr-database layout puts _data/ before _figures/)
+    entity_seen: dict[str, bytes] = {}
+
+    def extras(page: str | None, tsv: str | None) -> dict[str, tuple[str, bytes]]:
+        found = _entity_members(page, tsv, entity_seen.get)
+        return {k: (f"{path}:{n}", d) for k, (n, d) in found.items()}
+
     with tarfile.open(path, mode="r|*") as tf:
         for member in tf:
             name = _safe_member(path, member.name)
@@ -176,6 +214,10 @@ def _from_tar(path: str) -> Iterator[Source]:
                 if target.startswith("/") or ".." in target.split("/"):
                     raise DataError(f"archive member {member.name!r} links outside the archive",
                                     path)
+                continue
+            if member.isfile() and name.endswith(tuple(ENTITY_SUFFIXES.values())):
+                handle = tf.extractfile(member)
+                entity_seen[name] = handle.read() if handle else b""
                 continue
             if not member.isfile() or not (is_page(name) or is_tsv(name)):
                 continue
@@ -186,9 +228,11 @@ def _from_tar(path: str) -> Iterator[Source]:
                 found = next((w for w in wanted if w in pending_tsvs), None)
                 if found is not None:
                     yield Source(label=f"{path}:{name}", page_data=data,
-                                 tsv_data=pending_tsvs.pop(found), tsv_label=f"{path}:{found}")
+                                 tsv_data=pending_tsvs.pop(found), tsv_label=f"{path}:{found}",
+                                 entity_data=extras(name, found))
                 elif b"\ngenes:" in data:
-                    yield Source(label=f"{path}:{name}", page_data=data)
+                    yield Source(label=f"{path}:{name}", page_data=data,
+                                 entity_data=extras(name, None))
                 else:
                     for w in wanted:
                         pending_pages[w] = (name, data)
@@ -199,13 +243,16 @@ def _from_tar(path: str) -> Iterator[Source]:
                     for w in tsv_candidates(page):
                         pending_pages.pop(posixpath.normpath(w), None)
                     yield Source(label=f"{path}:{page}", page_data=pdata, tsv_data=data,
-                                 tsv_label=f"{path}:{name}")
+                                 tsv_label=f"{path}:{name}", entity_data=extras(page, name))
                 else:
                     pending_tsvs[name] = data
     seen: set[str] = set()
     for page, pdata in pending_pages.values():
         if page not in seen:
             seen.add(page)
-            yield Source(label=f"{path}:{page}", page_data=pdata)
+            yield Source(label=f"{path}:{page}", page_data=pdata,
+                         entity_data=extras(page, None))
     for name, data in pending_tsvs.items():
-        yield Source(label=f"{path}:{name}", tsv_data=data, tsv_label=f"{path}:{name}")
+        yield Source(label=f"{path}:{name}", tsv_data=data, tsv_label=f"{path}:{name}",
+                     entity_data=extras(None, name))
+
