@@ -1,0 +1,91 @@
+"""pfocr-filter --figures-from: apply one figure decision to any figure table.
+
+Filter the gene table by organism, then keep the chemical and disease rows of the same
+figures with ``--figures-from`` the filtered gene table (or any other figure table).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from .atomic import atomic_open
+from .cli import log
+from .errors import UsageError
+from .export import check_writable
+from .table import (
+    KIND_NAMES,
+    kind_of,
+    read_header,
+    read_kind_table,
+    read_table,
+    table_kind,
+    write_rows,
+)
+
+
+def check_gene_table(path: str) -> None:
+    """--organism filters a gene table: say what to do with a chemical or disease table."""
+    kind = kind_of(read_header(path))
+    if kind in ("chemicals", "diseases"):
+        raise UsageError(f"{path} is a {KIND_NAMES[kind]}: --organism filters the gene "
+                         "table; keep the same figures here with --figures-from the filtered "
+                         "gene table")
+
+
+def figures_from_body(args: argparse.Namespace) -> int:
+    """Keep the rows of IN.tsv whose figure FIGS.tsv holds; log one line per figure."""
+    from .filter import LOG_COLUMNS
+
+    if args.figures_from is None:
+        raise UsageError("give --organism (one or more) or --figures-from FIGS.tsv")
+    if args.organism:
+        raise UsageError("--figures-from and --organism do not go together: filter the gene "
+                         "table by organism, then the others --figures-from it")
+    for flag, bad in (("--by record", args.by != "genes"),
+                      ("--exclude-mentions", args.exclude_mentions),
+                      ("--allow-mention", bool(args.allow_mention))):
+        if bad:
+            raise UsageError(f"{flag} goes with --organism, not with --figures-from")
+    if args.figures_from == "-":
+        raise UsageError("--figures-from needs a file (standard input is for IN.tsv)")
+    for path in (args.output, args.log):
+        if path not in (None, "-"):
+            check_writable(path)
+    keep = set(read_table(args.figures_from, ("figid",))["figid"].tolist())
+    kind = table_kind(args.input) if args.input != "-" else None
+    if kind is None:
+        df = read_table(args.input, ("figid",))
+    else:
+        df = read_kind_table(args.input, kind)
+    mask = df["figid"].isin(keep)
+    out = df[mask]
+    with atomic_open(args.output) as handle:
+        write_rows(handle, out.to_numpy().tolist(), list(df.columns))
+    n_in = df.groupby("figid", sort=False).size()
+    n_kept = out.groupby("figid", sort=False).size()
+    genes = (out[out["gene_id"] != ""].groupby("figid", sort=False)["gene_id"].nunique()
+             if "gene_id" in out.columns and kind == "genes" else None)
+    alias = (df.drop_duplicates("figid").set_index("figid")["figid_alias"]
+             if "figid_alias" in df.columns else None)
+    mentioned = (df.drop_duplicates("figid").set_index("figid")["mentioned_taxids"]
+                 if "mentioned_taxids" in df.columns else None)
+    if args.log:
+        with atomic_open(args.log) as handle:
+            rows = []
+            for fid, rows_in in n_in.items():
+                kept = fid in keep
+                rows.append((
+                    fid, alias[fid] if alias is not None else "",
+                    "kept" if kept else "dropped",
+                    "kept" if kept else f"not in {args.figures_from}",
+                    str(rows_in), str(int(n_kept.get(fid, 0))),
+                    str(int(genes.get(fid, 0))) if genes is not None else "0",
+                    mentioned[fid] if mentioned is not None else "", ""))
+            write_rows(handle, rows, LOG_COLUMNS)
+    what = KIND_NAMES.get(kind or "", "table")
+    log.info("%s: %d figures: %d kept, %d dropped (not in %s); %d of %d rows written to %s",
+             what, len(n_in), len(n_kept), len(n_in) - len(n_kept), args.figures_from,
+             len(out), len(df), "standard output" if args.output == "-" else args.output)
+    if len(out) == 0:
+        log.warning("warning: no rows left; wrote a table with the header only")
+    return 0
