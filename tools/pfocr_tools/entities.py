@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from . import organisms
 from .errors import DataError
 from .records import (
     HUMAN,
@@ -127,11 +128,10 @@ def parse_entity_tsv(data: bytes, label: str, kind: str) -> Entities:
     header = lines[0].split("\t")
     col = {name.strip().lower(): i for i, name in enumerate(header)}
     ent = Entities(kind)
-    if "word" not in col:
-        raise DataError(f"{kind} TSV lacks column(s) word", label, 1)
     generic = "identifier" in col and "mesh" not in col and other not in col
-    if not generic and "mesh" not in col and other not in col:
-        raise DataError(f"{kind} TSV lacks column(s) mesh, {other}", label, 1)
+    if "word" not in col or (not generic and "mesh" not in col and other not in col):
+        missing = [c for c in ("word", "mesh", other) if c not in col]
+        raise DataError(f"{kind} TSV lacks column(s) " + ", ".join(missing), label, 1)
     width = len(header)
     typecol = col.get("type", col.get("source"))
     for n, line in enumerate(lines[1:], 2):
@@ -226,13 +226,20 @@ def figure_organisms(page: Page | None, gene_rows: Sequence[tuple[str, ...]] | N
     """The figure's organism(s) for its chemical / disease rows: ``(taxids, names)``.
 
     The distinct organisms of its gene rows in first-seen order, ``|``-joined (an old-schema
-    figure: Homo sapiens, as its gene rows); empty for a figure without gene rows.
+    figure: Homo sapiens, as its gene rows). A figure without gene rows takes the species its
+    record lists (``organisms``) that resolve to an NCBI taxid; else it has none.
     """
     if page is not None and page.genes is not None:
         return HUMAN
     seen: dict[str, str] = {}
     for row in gene_rows or ():
         seen.setdefault(row[0], row[1])
+    if not seen and page is not None:
+        for name in page.organisms:
+            taxid = organisms.name_to_taxid(name.strip())
+            if taxid is not None:
+                org = organisms.by_taxid(taxid)
+                seen.setdefault(taxid, org.scientific_name if org is not None else name.strip())
     return "|".join(seen), "|".join(seen.values())
 
 
