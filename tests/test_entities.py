@@ -377,3 +377,68 @@ def test_filter_usage_errors(tables: tuple[Path, Path, Path], args: list[str], m
     res = run_main(pfilter.main, [tables[1], *args])
     assert res.returncode == 2
     assert message in res.stderr
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def test_report_chemicals_and_diseases(tmp_path: Path, tables: tuple[Path, Path, Path]) -> None:
+    from pfocr_tools import report
+
+    from .test_report import Page
+
+    genes, chem, dis = tables
+    plain, full = tmp_path / "plain.html", tmp_path / "full.html"
+    assert report.main([str(genes), "-o", str(plain), "-q"]) == 0
+    assert report.main([str(genes), "-o", str(full), "--chemicals", str(chem), "--diseases",
+                        str(dis), "-q"]) == 0
+    page = Page(full.read_text("utf-8"))
+    numbers = {r[0]: r[1] for r in page.tables["chemicals-numbers"]}
+    chem_rows = rows(chem)
+    assert numbers["figures"] == str(len({r["figid"] for r in chem_rows}))
+    assert numbers["distinct ChEBI IDs"] == str(len({r["chebi"] for r in chem_rows
+                                                      if r["chebi"]}))
+    dnum = {r[0]: r[1] for r in page.tables["diseases-numbers"]}
+    assert dnum["distinct DOID IDs"] == "3"
+    # the chemical library equals what pfocr-export writes with the same cut-offs
+    res = run_main(export.main, [chem])
+    lib = {r[0]: r[1] for r in page.tables["chemicals-library"]}
+    assert lib["sets in the library"] == str(len(res.stdout.splitlines()))
+    top = page.tables["chemicals-top"]
+    assert top[0][0] == "rank" and len(top) == 16
+    # figures per chemical counted from the table
+    calcium = [r for r in top if r[3] == "22984"]
+    assert calcium and calcium[0][4] == str(len({r["figid"] for r in chem_rows
+                                                 if r["chebi"] == "22984"}))
+    # the gene part of the page does not change
+    before = plain.read_text("utf-8")
+    after = full.read_text("utf-8")
+    cut = after.index('<h2 id="entities">')
+    assert after[:cut] == before[: before.index('<p class="small">Gene sets:')]
+
+
+def test_report_entities_survive_galaxy_sanitiser(tmp_path: Path,
+                                                  tables: tuple[Path, Path, Path]) -> None:
+    sanitize = pytest.importorskip("galaxy.util.sanitize_html").sanitize_html
+    from pfocr_tools import report
+
+    from .test_report import Page
+
+    out = tmp_path / "r.html"
+    assert report.main([str(tables[0]), "-o", str(out), "--chemicals", str(tables[1]),
+                        "--diseases", str(tables[2]), "-q"]) == 0
+    original = Page(out.read_text("utf-8"))
+    clean = Page(sanitize(out.read_text("utf-8")))
+    for tid in ("chemicals-numbers", "chemicals-library", "chemicals-top", "diseases-numbers",
+                "diseases-library", "diseases-top"):
+        assert clean.tables[tid] == original.tables[tid], tid
+
+
+def test_report_wrong_kind(tmp_path: Path, tables: tuple[Path, Path, Path]) -> None:
+    from pfocr_tools import report
+
+    res = run_main(report.main, [tables[0], "-o", tmp_path / "r.html", "--chemicals",
+                                 tables[2]])
+    assert res.returncode == 1
+    assert "--chemicals expects a figure chemical table" in res.stderr
+    assert not (tmp_path / "r.html").exists()

@@ -77,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "files folder)")
     p.add_argument("--title", default="PFOCR gene-set library report", metavar="TEXT",
                    help="heading of the report")
+    p.add_argument("--chemicals", metavar="CHEMICALS.tsv",
+                   help="the figure chemical table (pfocr-extract --chemicals): counts, top "
+                        "chemicals and ChEBI set sizes")
+    p.add_argument("--diseases", metavar="DISEASES.tsv",
+                   help="the figure disease table (pfocr-extract --diseases): counts, top "
+                        "diseases and MeSH set sizes")
     return p
 
 
@@ -720,7 +726,14 @@ def body(args: argparse.Namespace) -> int:
     if args.remap_report:
         add_remap(report, read_remap_report(args.remap_report), args.remap_report)
     plots = make_plots(report)
-    text = render_html(report, plots, args.images, args.title)
+    extra = None
+    if args.chemicals or args.diseases:
+        from .report_entities import entity_sections
+
+        extra = {"entities": entity_sections([("chemicals", args.chemicals),
+                                              ("diseases", args.diseases)],
+                                             args.min_size, args.max_size)}
+    text = render_html(report, plots, args.images, args.title, extra)
 
     if args.png_dir:
         if os.path.exists(args.png_dir) and not os.path.isdir(args.png_dir):
