@@ -366,9 +366,9 @@ def test_filter_figures_from(tmp_path: Path, tables: tuple[Path, Path, Path]) ->
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    ([], "give --organism (one or more) or --figures-from FIGS.tsv"),
+    ([], "one of the arguments --organism --figures-from is required"),
     (["--organism", "human"], "is a figure chemical table: --organism filters the gene table"),
-    (["--figures-from", "GENES", "--organism", "human"], "do not go together"),
+    (["--figures-from", "GENES", "--organism", "human"], "not allowed with argument"),
     (["--figures-from", "GENES", "--exclude-mentions"], "--exclude-mentions goes with"),
 ])
 def test_filter_usage_errors(tables: tuple[Path, Path, Path], args: list[str], message: str
@@ -442,3 +442,15 @@ def test_report_wrong_kind(tmp_path: Path, tables: tuple[Path, Path, Path]) -> N
     assert res.returncode == 1
     assert "--chemicals expects a figure chemical table" in res.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+def test_strict_gene_table_gives_the_same_ndjson(tmp_path: Path,
+                                                 tables: tuple[Path, Path, Path]) -> None:
+    """bte-genes.tsv (the Galaxy test's input) is the strict extraction of the same records."""
+    strict = tmp_path / "strict.tsv"
+    assert run_main(extract.main, [*INPUTS, "--flavor", "strict", "-o", strict, "-j",
+                                   "1"]).returncode == 0
+    assert strict.read_bytes() == (DATA / "bte-genes.tsv").read_bytes()
+    res = run_main(export.main, [strict, "--chemicals", tables[1], "--diseases", tables[2],
+                                 "--format", "ndjson"])
+    assert res.stdout.encode() == (DATA / "golden-bte-strict.ndjson").read_bytes()

@@ -10,6 +10,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pfocr-extract -q -j 1 "${inputs[@]}" -o "$tmp/genes.tsv" --chemicals golden-chemicals.tsv \
   --diseases golden-diseases.tsv
+# the strict gene table gives the same NDJSON (--flavor strict) and feeds the Galaxy test
+pfocr-extract -q -j 1 "${inputs[@]}" --flavor strict -o bte-genes.tsv 2>/dev/null
 pfocr-export -q "$tmp/genes.tsv" --chemicals golden-chemicals.tsv \
   --diseases golden-diseases.tsv --format ndjson --flavor strict -o golden-bte-strict.ndjson
 rm -rf golden-chemical-split

@@ -36,11 +36,6 @@ def figures_from_body(args: argparse.Namespace) -> int:
     """Keep the rows of IN.tsv whose figure FIGS.tsv holds; log one line per figure."""
     from .filter import LOG_COLUMNS
 
-    if args.figures_from is None:
-        raise UsageError("give --organism (one or more) or --figures-from FIGS.tsv")
-    if args.organism:
-        raise UsageError("--figures-from and --organism do not go together: filter the gene "
-                         "table by organism, then the others --figures-from it")
     for flag, bad in (("--by record", args.by != "genes"),
                       ("--exclude-mentions", args.exclude_mentions),
                       ("--allow-mention", bool(args.allow_mention))):

@@ -59,11 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="figure gene table (from pfocr-extract), or - for standard input")
     p.add_argument("-o", "--output", default="-", metavar="OUT.tsv",
                    help="filtered figure gene table (default: standard output)")
-    p.add_argument("--organism", action="append", metavar="NAME",
+    which = p.add_mutually_exclusive_group(required=True)  # one decision: by organism, or
+    which.add_argument("--organism", action="append", metavar="NAME",  # that of another table
                    help="organism to keep: scientific name, common name or NCBI taxid "
-                        "(repeatable; or comma-separated: human,mouse); this or "
-                        "--figures-from is required")
-    p.add_argument("--figures-from", metavar="FIGS.tsv",
+                        "(repeatable; or comma-separated: human,mouse)")
+    which.add_argument("--figures-from", metavar="FIGS.tsv",
                    help="instead of --organism: keep the rows of the figures FIGS.tsv holds "
                         "(any figure table, e.g. the gene table pfocr-filter wrote), so one "
                         "decision serves the gene, chemical and disease tables")
@@ -278,7 +278,7 @@ def summarize(decisions: Sequence[Decision]) -> str:
 
 
 def body(args: argparse.Namespace) -> int:
-    if args.figures_from is not None or not args.organism:
+    if args.figures_from is not None:
         from .entity_filter import figures_from_body
 
         return figures_from_body(args)
