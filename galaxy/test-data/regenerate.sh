@@ -70,3 +70,18 @@ done
   && pfocr-export -q remapped.tsv -o "$TD/workflow/mouse.gmt" --format gmt --flavor strict \
        --min-size 3 --set-name figid --id-column gene_id \
   && cp remapped.tsv "$TD/workflow/mouse-remapped.tsv")
+
+# pfocr_extract test 8: a current-schema page with its genes, chemicals and diseases TSVs
+E=$P/entities/records/current-schema
+mkdir -p "$W/t8/records"
+f=PMC10036441__fpls-14-1142753-g003
+ln -s "$TD/$E/_figures/$f.md" "$W/t8/records/$f.md"
+for k in genes chemicals diseases; do ln -s "$TD/$E/_data/$f-$k.tsv" "$W/t8/records/$f-$k.tsv"; done
+(cd "$W/t8" && pfocr-extract -q records -o /dev/null --chemicals "$TD/extract/PMC10036441-chemicals.tsv" \
+  --diseases "$TD/extract/PMC10036441-diseases.tsv" --jobs 1)
+
+# pfocr_filter test 5: the chemicals of the figures the mouse gene table kept
+pfocr-filter -q $P/entities/bte-genes.tsv -o filter/entities-mouse-genes.tsv --organism mouse
+pfocr-filter -q $P/entities/golden-chemicals.tsv -o filter/entities-mouse-chemicals.tsv \
+  --figures-from filter/entities-mouse-genes.tsv
+# pfocr_export tests 6, 7 use test-data/entities (test-data/entities/regenerate.sh)
