@@ -72,7 +72,7 @@ def figures_from_body(args: argparse.Namespace) -> int:
                 rows.append((
                     fid, alias[fid] if alias is not None else "",
                     "kept" if kept else "dropped",
-                    "kept" if kept else f"not in {args.figures_from}",
+                    "kept" if kept else "not in the --figures-from table",
                     str(rows_in), str(int(n_kept.get(fid, 0))),
                     str(int(genes.get(fid, 0))) if genes is not None else "0",
                     mentioned[fid] if mentioned is not None else "", ""))
