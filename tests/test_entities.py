@@ -360,6 +360,9 @@ def test_filter_figures_from(tmp_path: Path, tables: tuple[Path, Path, Path]) ->
         assert got and {r["figid"] for r in got} <= keep
         assert len(got) == sum(r["figid"] in keep for r in rows(table))
         assert out.read_text().splitlines()[0] == table.read_text().splitlines()[0]
+        # the rows' organisms become those the filtered gene table kept: mouse only
+        assert {r["taxid"] for r in got} == {"10090"}
+        assert {r["organism"] for r in got} == {"Mus musculus"}
         decisions = rows(log)
         assert {d["figid"] for d in decisions} == {r["figid"] for r in rows(table)}
         assert all((d["decision"] == "kept") == (d["figid"] in keep) for d in decisions)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+import pandas as pd
+
 from .atomic import atomic_open
 from .cli import log
 from .errors import UsageError
@@ -32,6 +34,21 @@ def check_gene_table(path: str) -> None:
                          "gene table")
 
 
+def narrow_organisms(out: pd.DataFrame, genes: pd.DataFrame) -> pd.DataFrame:
+    """A chemical / disease row's organisms become those of its figure's rows in the (filtered)
+    gene table, so the species libraries follow the gene filter's choice."""
+    orgs: dict[str, dict[str, str]] = {}
+    for figid, taxid, organism in zip(genes["figid"].tolist(), genes["taxid"].tolist(),
+                                      genes["organism"].tolist(), strict=True):
+        if taxid:
+            orgs.setdefault(figid, {}).setdefault(taxid, organism)
+    out = out.copy()
+    figids = out["figid"].tolist()
+    out["taxid"] = ["|".join(orgs.get(f, {})) for f in figids]
+    out["organism"] = ["|".join(orgs.get(f, {}).values()) for f in figids]
+    return out
+
+
 def figures_from_body(args: argparse.Namespace) -> int:
     """Keep the rows of IN.tsv whose figure FIGS.tsv holds; log one line per figure."""
     from .filter import LOG_COLUMNS
@@ -46,7 +63,8 @@ def figures_from_body(args: argparse.Namespace) -> int:
     for path in (args.output, args.log):
         if path not in (None, "-"):
             check_writable(path)
-    keep = set(read_table(args.figures_from, ("figid",))["figid"].tolist())
+    figs = read_table(args.figures_from, ("figid",))
+    keep = set(figs["figid"].tolist())
     kind = table_kind(args.input) if args.input != "-" else None
     if kind is None:
         df = read_table(args.input, ("figid",))
@@ -54,6 +72,8 @@ def figures_from_body(args: argparse.Namespace) -> int:
         df = read_kind_table(args.input, kind)
     mask = df["figid"].isin(keep)
     out = df[mask]
+    if kind in ("chemicals", "diseases") and kind_of(list(figs.columns)) == "genes":
+        out = narrow_organisms(out, figs)
     with atomic_open(args.output) as handle:
         write_rows(handle, out.to_numpy().tolist(), list(df.columns))
     n_in = df.groupby("figid", sort=False).size()
