@@ -85,3 +85,23 @@ pfocr-filter -q $P/entities/bte-genes.tsv -o filter/entities-mouse-genes.tsv --o
 pfocr-filter -q $P/entities/golden-chemicals.tsv -o filter/entities-mouse-chemicals.tsv \
   --figures-from filter/entities-mouse-genes.tsv
 # pfocr_export tests 6, 7 use test-data/entities (test-data/entities/regenerate.sh)
+
+# workflow pfocr-chemicals-diseases (galaxy/workflows/pfocr-chemicals-diseases.gxwf-tests.yml):
+# two current-schema records with genes, chemicals and diseases tables, human
+mkdir -p "$W/wfe/records"
+for f in PMC10033682__41598_2023_31924_Fig4_HTML PMC10017456__fpls-14-1084358-g002; do
+  ln -s "$TD/$E/_figures/$f.md" "$W/wfe/records/$f.md"
+  for k in genes chemicals diseases; do
+    [ -f "$TD/$E/_data/$f-$k.tsv" ] && ln -s "$TD/$E/_data/$f-$k.tsv" "$W/wfe/records/$f-$k.tsv"
+  done
+done
+(cd "$W/wfe" && pfocr-extract -q records -o x.tsv --flavor all --on-error fail --chemicals xc.tsv \
+    --diseases xd.tsv --jobs 1 \
+  && pfocr-filter -q x.tsv -o k.tsv --organism human --by genes \
+  && pfocr-filter -q xc.tsv -o kc.tsv --figures-from k.tsv \
+  && pfocr-filter -q xd.tsv -o kd.tsv --figures-from k.tsv \
+  && pfocr-export -q k.tsv --chemicals kc.tsv --diseases kd.tsv --format ndjson --flavor strict \
+       --min-size 3 --set-name figid --id-column gene_id -o "$TD/workflow/entities-human.ndjson" \
+  && pfocr-export -q kc.tsv --split-by-organism split --prefix pfocr --format gmt --flavor strict \
+       --min-size 3 --set-name figid --id-column gene_id \
+  && cp split/pfocr-chemical-gmt-Homo_sapiens.gmt "$TD/workflow/entities-chemical-gmt-Homo_sapiens.gmt")
