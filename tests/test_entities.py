@@ -175,6 +175,17 @@ def test_same_output_twice_is_a_usage_error(tmp_path: Path) -> None:
     out = tmp_path / "x.tsv"
     res = run_main(extract.main, [ODD, "-o", out, "--chemicals", out])
     assert res.returncode == 2
+    assert "must be different files" in res.stderr
+    res = run_main(extract.main, [ODD, "--chemicals", "-"])  # -o is standard output too
+    assert res.returncode == 2
+    assert "only one output can go to standard output" in res.stderr
+
+
+def test_chemicals_to_standard_output(tmp_path: Path) -> None:
+    res = run_main(extract.main, [ODD, "-o", tmp_path / "g.tsv", "--chemicals", "-"])
+    assert res.returncode == 0
+    assert res.stdout.splitlines()[0].split("\t") == list(CHEMICAL_COLUMNS)
+    assert len(res.stdout.splitlines()) == 6
 
 
 def _archive_inputs(tmp_path: Path) -> Path:

@@ -312,6 +312,8 @@ def _body(args: argparse.Namespace) -> int:
         raise UsageError("--jobs must be 0 (one per core) or more")
     if args.inputs.count("-") > 1:
         raise UsageError("standard input (-) can be given once")
+    if [args.output, args.figures, args.chemicals, args.diseases, args.rejects].count("-") > 1:
+        raise UsageError("only one output can go to standard output (-)")
     outs = [p for p in (args.output, args.figures, args.chemicals, args.diseases,
                         args.rejects) if p not in (None, "-")]
     if len(set(map(os.path.abspath, outs))) < len(outs):
