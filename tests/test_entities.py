@@ -468,3 +468,12 @@ def test_strict_gene_table_gives_the_same_ndjson(tmp_path: Path,
     res = run_main(export.main, [strict, "--chemicals", tables[1], "--diseases", tables[2],
                                  "--format", "ndjson"])
     assert res.stdout.encode() == (DATA / "golden-bte-strict.ndjson").read_bytes()
+
+
+def test_exact_yaml_gives_the_same_tables(tmp_path: Path, tables: tuple[Path, Path, Path]
+                                          ) -> None:
+    """The fast path parses only the chemicals / diseases entries of a front matter; the
+    reference reading of the whole page gives the same rows (shared records included)."""
+    _, chem, dis = extract_all(tmp_path, "-j", "1", "--exact-yaml")
+    assert chem.read_bytes() == tables[1].read_bytes()
+    assert dis.read_bytes() == tables[2].read_bytes()

@@ -180,11 +180,40 @@ def _generic_ids(identifier: str, source: str, other: str, warnings: list[str],
 # --------------------------------------------------------------------------- front matter
 
 
+_TOP_KEY = re.compile(r"^(chemicals|diseases):", re.MULTILINE)
+_NEXT_KEY = re.compile(r"^[^\s#-]", re.MULTILINE)
+
+
+def _fragment(fm: str) -> str | None:
+    """Only the top-level ``chemicals:`` / ``diseases:`` entries of a front matter (they end
+    at the next line that starts in column 0 with anything but ``-``, a space or ``#``), or
+    None when a key is there twice. Parsing them alone spares a second parse of the page."""
+    starts = [m for m in _TOP_KEY.finditer(fm)]
+    if len({m.group(1) for m in starts}) != len(starts):
+        return None
+    parts = []
+    for m in starts:
+        nxt = _NEXT_KEY.search(fm, m.end())
+        parts.append(fm[m.start(): nxt.start() if nxt else len(fm)].rstrip("\n") + "\n")
+    return "".join(parts)
+
+
 def page_entities(data: bytes, label: str, exact: bool = False
                   ) -> dict[str, Entities | None]:
     """The ``chemicals`` / ``diseases`` lists of a page's front matter (None if absent)."""
     fm = split_front_matter(decode(data, label), label)
+    part = None if exact else _fragment(fm)
+    if part is not None:
+        try:
+            doc = load_front_matter(part, label) if part else {}
+            return _lists(doc, part, label)
+        except DataError:
+            pass  # read the whole front matter: the error then names the right line
     doc = load_front_matter(fm, label, exact)
+    return _lists(doc, fm, label)
+
+
+def _lists(doc: dict, fm: str, label: str) -> dict[str, Entities | None]:
     if not all(_all_text(doc.get(k, "")) for k in ENTITY_KINDS):
         doc = load_reference(fm, label)  # a typed scalar: read every value as text
     out: dict[str, Entities | None] = {}
