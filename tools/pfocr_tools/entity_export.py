@@ -33,6 +33,8 @@ from .table import (
     KIND_NAMES,
     REQUIRED,
     flavor_mask,
+    kind_of,
+    read_header,
     read_kind_table,
     read_table,
     table_kind,
@@ -252,7 +254,12 @@ def entity_body(args: argparse.Namespace) -> int | None:
     cases, which the gene code path handles as before."""
     extra = [("chemicals", args.chemicals), ("diseases", args.diseases)]
     extra = [(k, p) for k, p in extra if p]
-    kind = table_kind(args.input) if args.input != "-" else "genes"
+    kind = "genes"
+    if args.input != "-":
+        try:
+            kind = kind_of(read_header(args.input)) or "genes"
+        except DataError:  # the gene table reader gives its own error
+            kind = "genes"
     if args.format != "ndjson" and not extra and kind == "genes":
         return None
     if args.format != "ndjson":
