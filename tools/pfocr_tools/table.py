@@ -368,7 +368,7 @@ class TableReader:
         carry: list[str] = []
         carry_first = 0
         carry_numbers: list[int] | None = None
-        closed: set[str] = set()
+        closed = _Closed() if grouped and key is not None else None
         for lines, first, numbers in self._chunks():
             if carry:
                 if numbers is not None or carry_numbers is not None:
@@ -392,13 +392,13 @@ class TableReader:
             if j >= 0:
                 block = self._block(lines[:j + 1], first,
                                     numbers[:j + 1] if numbers is not None else None)
-                if grouped:
-                    _check_grouped(block, by, closed)  # type: ignore[arg-type]
+                if closed is not None:
+                    closed.check(block, by)  # type: ignore[arg-type]
                 yield block
         if carry:
             block = self._block(carry, carry_first, carry_numbers)
-            if grouped and by is not None:
-                _check_grouped(block, by, closed)
+            if closed is not None:
+                closed.check(block, by)  # type: ignore[arg-type]
             yield block
 
 
@@ -406,20 +406,42 @@ def _field(line: str, i: int) -> str:
     return line.split("\t", i + 1)[i] if i else line.split("\t", 1)[0]
 
 
-def _check_grouped(block: Block, by: str, closed: set[str]) -> None:
-    import itertools
+class _Closed:
+    """The values of ``by`` seen in earlier blocks, kept as a sorted array of their hashes.
 
-    runs = [k for k, _ in itertools.groupby(block.column(by))]
-    if len(set(runs)) != len(runs) or not closed.isdisjoint(runs):
+    Hashes, not the strings: a string kept from every block would pin the memory arenas of
+    all blocks (CPython's small-object allocator), so memory would grow with the table. A
+    hash collision only makes a tool fall back to reading the table whole (never a wrong
+    result)."""
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self.np = np
+        self.hashes = np.empty(0, dtype=np.int64)
+
+    def check(self, block: Block, by: str) -> None:
+        import itertools
+
+        np = self.np
         values = block.column(by)
-        seen: set[str] = set()
-        prev = None
-        for i, v in enumerate(values):
-            if v != prev and (v in seen or v in closed):
-                raise NotGrouped(v, block.line_number(i))
-            seen.add(v)
-            prev = v
-    closed.update(runs)
+        runs = [k for k, _ in itertools.groupby(values)]
+        hashes = np.fromiter(map(hash, runs), dtype=np.int64, count=len(runs))
+        dupes = len(set(runs)) != len(runs)
+        old_hit = False
+        if self.hashes.size:
+            at = np.minimum(np.searchsorted(self.hashes, hashes), self.hashes.size - 1)
+            old_hit = bool((self.hashes[at] == hashes).any())
+        if dupes or old_hit:
+            seen: set[str] = set()
+            prev = None
+            old = set(self.hashes.tolist())
+            for i, v in enumerate(values):
+                if v != prev and (v in seen or hash(v) in old):
+                    raise NotGrouped(v, block.line_number(i))
+                seen.add(v)
+                prev = v
+        self.hashes = np.sort(np.concatenate((self.hashes, hashes)))
 
 
 @contextlib.contextmanager
