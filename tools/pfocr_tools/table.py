@@ -120,24 +120,30 @@ def read_table(path: str, required: Sequence[str] = REQUIRED, name: str | None =
 
 
 def write_table(df: pd.DataFrame, path: str, chunk: int = 100_000) -> None:
-    """Write a DataFrame as a figure gene table, atomically (``-`` is standard output).
+    """Write a DataFrame as a figure gene table, atomically (``-`` is standard output; a
+    ``.gz`` name is gzip-compressed)."""
+    with open_output(path) as handle:
+        handle.write("\t".join(str(c) for c in df.columns) + "\n")
+        write_frame(handle, df, chunk)
+
+
+def write_frame(handle: IO[str], df: pd.DataFrame, chunk: int = 100_000) -> None:
+    """Write the rows of a DataFrame (no header) as TSV.
 
     Column-wise, in chunks: values are joined per column, and cleaned only in a column
     that holds a tab or line break.
     """
-    with open_output(path) as handle:
-        handle.write("\t".join(str(c) for c in df.columns) + "\n")
-        for start in range(0, len(df), chunk):
-            part = df.iloc[start:start + chunk]
-            columns = []
-            for name in part.columns:
-                values = [v if isinstance(v, str) else str(v) for v in part[name].tolist()]
-                blob = "".join(values)
-                if "\t" in blob or "\n" in blob or "\r" in blob:
-                    values = [clean(v) for v in values]
-                columns.append(values)
-            if columns and columns[0]:
-                handle.write("\n".join(map("\t".join, zip(*columns, strict=True))) + "\n")
+    for start in range(0, len(df), chunk):
+        part = df.iloc[start:start + chunk]
+        columns = []
+        for name in part.columns:
+            values = [v if isinstance(v, str) else str(v) for v in part[name].tolist()]
+            blob = "".join(values)
+            if "\t" in blob or "\n" in blob or "\r" in blob:
+                values = [clean(v) for v in values]
+            columns.append(values)
+        if columns and columns[0]:
+            handle.write("\n".join(map("\t".join, zip(*columns, strict=True))) + "\n")
 
 
 # --------------------------------------------------------------------------- streaming
