@@ -178,7 +178,7 @@ def _open_input(path: str) -> IO[bytes]:
     """A binary handle on a table file, standard input (``-``) or a gzip file (by name or by
     its magic bytes; a Galaxy dataset has no extension)."""
     if path == "-":
-        raw: IO[bytes] = sys.stdin.buffer
+        raw: IO[bytes] = _stdin_bytes()
     else:
         if not os.path.exists(path):
             raise DataError("no such file", path)
@@ -193,6 +193,14 @@ def _open_input(path: str) -> IO[bytes]:
     if head == _GZIP_MAGIC or (is_gzip_name(path) and not head):
         return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
     return raw
+
+
+def _stdin_bytes() -> IO[bytes]:
+    """Standard input as bytes (a text stream without a buffer, as in tests, is encoded)."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is not None:
+        return buffer
+    return io.BufferedReader(io.BytesIO(sys.stdin.read().encode("utf-8")))  # type: ignore[arg-type]
 
 
 def sniff(first_line: str) -> str | None:
@@ -263,10 +271,10 @@ class TableReader:
     """
 
     def __init__(self, path: str, required: Sequence[str] = REQUIRED, name: str | None = None,
-                 block_bytes: int = BLOCK_BYTES):
+                 block_bytes: int | None = None):
         self.path = path
         self.name = name or path
-        self.block_bytes = block_bytes
+        self.block_bytes = block_bytes or BLOCK_BYTES
         self._fh = _open_input(path)
         self.line = 0
         try:
@@ -313,12 +321,13 @@ class TableReader:
             raise DataError(f"damaged gzip data: {exc}", self.name) from None
 
     def close(self) -> None:
-        if self._fh is not sys.stdin.buffer:
-            with contextlib.suppress(Exception):
-                self._fh.close()
-                inner = getattr(self._fh, "fileobj", None)
-                if inner is not None and inner is not sys.stdin.buffer:
-                    inner.close()
+        if self.path == "-":  # standard input stays open
+            return
+        with contextlib.suppress(Exception):
+            self._fh.close()
+            inner = getattr(self._fh, "fileobj", None)
+            if inner is not None:
+                inner.close()
 
     def __enter__(self) -> TableReader:
         return self
@@ -460,7 +469,7 @@ def rereadable(path: str) -> Iterator[str]:
     fd, tmp = tempfile.mkstemp(prefix=".pfocr-stdin-", suffix=".tsv")
     try:
         with os.fdopen(fd, "wb") as out:
-            shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+            shutil.copyfileobj(_stdin_bytes(), out, 1 << 20)
         yield tmp
     finally:
         with contextlib.suppress(OSError):
@@ -486,20 +495,3 @@ def open_output(path: str) -> Iterator[IO[str]]:
 
 #: gzip level for ``.gz`` outputs (6, gzip's default: 1 is about 3x faster and 15 % larger).
 GZIP_LEVEL = 6
-
-
-def read_text(path: str, name: str | None = None) -> str:
-    """The whole text of a (small) input file, gzip-transparent (``-`` is standard input)."""
-    fh = _open_input(path)
-    try:
-        data = fh.read()
-    except (gzip.BadGzipFile, EOFError) as exc:
-        raise DataError(f"damaged gzip data: {exc}", name or path) from None
-    finally:
-        if fh is not sys.stdin.buffer:
-            fh.close()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = 1 + data.count(b"\n", 0, exc.start)
-        raise DataError(f"not UTF-8 text ({exc.reason})", name or path, line) from None
