@@ -238,3 +238,12 @@ def test_tools_read_standard_input_and_gzip(records_table: Path, tmp_path: Path)
     assert a.returncode == b.returncode == 0, a.stderr + b.stderr
     assert (tmp_path / "a.gmt").read_bytes() == (tmp_path / "b.gmt").read_bytes()
     assert (tmp_path / "a.gmt").stat().st_size > 1000
+
+
+def test_extract_writes_gzip_by_name(records_table: Path, tmp_path: Path) -> None:
+    out = tmp_path / "t.tsv.gz"
+    proc = subprocess.run([sys.executable, "-m", "pfocr_tools.extract", str(RECORDS),
+                           "-o", str(out), "--jobs", "2"], capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert out.read_bytes()[:2] == b"\x1f\x8b"
+    assert gzip.decompress(out.read_bytes()) == records_table.read_bytes()
