@@ -597,8 +597,9 @@ def _body(args: argparse.Namespace) -> int:
                 if opts.species:
                     codes = [key_code[(t, sp_all)] for t in terms]
                 else:
-                    codes = [key_code[k] for k in zip(terms, block.column("taxid"), strict=True)]
-                frame = apply(block.frame(), np.asarray(codes, dtype=np.int64), p)
+                    codes = list(map(key_code.__getitem__,
+                                     zip(terms, block.column("taxid"), strict=True)))
+                frame = apply(block.frame(object), np.asarray(codes, dtype=np.int64), p)
                 n_out += len(frame)
                 write_frame(out, frame)
     _log_done(p.report, n_out, backend)
@@ -645,12 +646,12 @@ def _collect_keys(src: str, name: str, opts: Options
                                         block.line_number(i))
                     good_taxids.add(t)
                 keys = list(zip(terms, taxids, strict=True))
-            for k in keys:
+            for k, n in Counter(keys).items():  # Counter keeps first-seen order
                 code = key_code.get(k)
                 if code is None:
                     code = key_code[k] = len(counts)
                     counts.append(0)
-                counts[code] += 1
+                counts[code] += n
             n_rows += len(block)
     return key_code, list(key_code), dict(enumerate(counts)), n_rows
 

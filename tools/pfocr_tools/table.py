@@ -137,7 +137,7 @@ def write_frame(handle: IO[str], df: pd.DataFrame, chunk: int = 100_000) -> None
         part = df.iloc[start:start + chunk]
         columns = []
         for name in part.columns:
-            values = [v if isinstance(v, str) else str(v) for v in part[name].tolist()]
+            values = list(map(str, part[name].tolist()))
             blob = "".join(values)
             if "\t" in blob or "\n" in blob or "\r" in blob:
                 values = [clean(v) for v in values]
@@ -252,13 +252,14 @@ class Block:
             return [""] * len(self.lines)
         return self._flat[i::len(self.header)]
 
-    def frame(self) -> pd.DataFrame:
-        """The block as a DataFrame of text columns (index 0..n-1)."""
+    def frame(self, dtype: object = str) -> pd.DataFrame:
+        """The block as a DataFrame of text columns (index 0..n-1); ``dtype=object`` is
+        faster to build (plain Python strings)."""
         import pandas as pd
 
         n = len(self.header)
         return pd.DataFrame({name: self._flat[i::n] for i, name in enumerate(self.header)},
-                            columns=list(self.header), dtype=str)
+                            columns=list(self.header), dtype=dtype)
 
 
 class TableReader:
