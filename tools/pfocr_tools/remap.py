@@ -18,8 +18,10 @@ from .cli import log, make_parser, run
 from .errors import DataError, UsageError
 from .organisms import by_taxid, resolve
 from .table import (
+    Block,
     NotGrouped,
     TableReader,
+    clean,
     open_output,
     read_table,
     rereadable,
@@ -421,6 +423,77 @@ def plan(pairs: Sequence[tuple[str, str]], counts: dict[int, int], backend,  # n
     return Plan(opts, entry_rows, report, per_key, first, key_mapped, values, target_name)
 
 
+class LineWriter:
+    """apply() for the text rows of a block, without pandas (every --from but word): each
+    output row is the input row's fields and its key's result entry, picked by one
+    itemgetter per kind of entry (mapped or not)."""
+
+    def __init__(self, header_in: Sequence[str], header_out: Sequence[str], p: Plan):
+        from operator import itemgetter
+
+        opts = p.opts
+        n = len(header_in)
+        pos = {c: i for i, c in enumerate(header_in)}
+        replace_ids = "entrez" in opts.to or bool(opts.ortholog_to)
+        replace_symbols = "symbol" in opts.to or bool(opts.ortholog_to)
+        # the entry values are appended to the row's fields at n + 0..8
+        new = {"ensembl": n + 4, "uniprot": n + 5, "remap_status": n + 6, "remap_match": n + 7,
+               "remap_family": n + 8}
+
+        def getter(mapped: bool):  # noqa: ANN202
+            picks = []
+            for c in header_out:
+                if c in new:
+                    picks.append(new[c])
+                elif c == "source_gene_id" and c not in pos:
+                    picks.append(pos["gene_id"])
+                elif c == "source_symbol" and c not in pos:
+                    picks.append(pos["symbol"])
+                elif c == "gene_id" and mapped and replace_ids:
+                    picks.append(n)
+                elif c == "symbol" and mapped and replace_symbols:
+                    picks.append(n + 1)
+                elif c == "taxid" and mapped and opts.ortholog_to:
+                    picks.append(n + 2)
+                elif c == "organism" and mapped and opts.ortholog_to:
+                    picks.append(n + 3)
+                else:
+                    picks.append(pos[c])
+            return itemgetter(*picks) if len(picks) > 1 else (lambda row: (row[picks[0]],))
+
+        get_mapped, get_unmapped = getter(True), getter(False)
+        drop = opts.unmapped == "drop"
+        self.entries = []
+        for _, gene, symbol, _taxid, ens, uni, status, match, family in p.entry_rows:
+            values = [gene, clean(symbol), opts.ortholog_to, p.target_name, ens, uni, status,
+                      match, family]
+            if gene:
+                self.entries.append((values, get_mapped, True))
+            else:
+                self.entries.append((values, get_unmapped, not drop))
+        self.first = p.first.tolist()
+        self.per_key = p.per_key.tolist()
+        self.n = n
+
+    def lines(self, block: Block, codes: Sequence[int]) -> list[str]:
+        out: list[str] = []
+        entries, first, per_key = self.entries, self.first, self.per_key
+        join = "\t".join
+        for i, row in enumerate(block.rows()):
+            c = codes[i]
+            s = first[c]
+            if per_key[c] == 1:
+                values, get, keep = entries[s]
+                if keep:
+                    out.append(join(get(row + values)))
+                continue
+            for j in range(s, s + per_key[c]):
+                values, get, keep = entries[j]
+                if keep:
+                    out.append(join(get(row + values)))
+        return out
+
+
 def apply(df: pd.DataFrame, codes: np.ndarray, p: Plan) -> pd.DataFrame:
     """The remapped rows of (a block of whole figures of) a table; ``codes``: the key code
     of every row."""
@@ -592,6 +665,7 @@ def _body(args: argparse.Namespace) -> int:
             out.write("\t".join(header) + "\n")
             n_out = 0
             sp_all = "|".join(opts.species)
+            lines = LineWriter(reader.header, header, p) if opts.from_ != "word" else None
             for block in reader.blocks("figid", grouped=False):
                 terms = block.column(opts.from_)
                 if opts.species:
@@ -599,6 +673,12 @@ def _body(args: argparse.Namespace) -> int:
                 else:
                     codes = list(map(key_code.__getitem__,
                                      zip(terms, block.column("taxid"), strict=True)))
+                if lines is not None:
+                    rows = lines.lines(block, codes)
+                    n_out += len(rows)
+                    if rows:
+                        out.write("\n".join(rows) + "\n")
+                    continue
                 frame = apply(block.frame(object), np.asarray(codes, dtype=np.int64), p)
                 n_out += len(frame)
                 write_frame(out, frame)

@@ -252,6 +252,11 @@ class Block:
             return [""] * len(self.lines)
         return self._flat[i::len(self.header)]
 
+    def rows(self) -> list[list[str]]:
+        """The rows as lists of fields."""
+        flat, n = self._flat, len(self.header)
+        return [flat[i:i + n] for i in range(0, len(flat), n)]
+
     def frame(self, dtype: object = str) -> pd.DataFrame:
         """The block as a DataFrame of text columns (index 0..n-1); ``dtype=object`` is
         faster to build (plain Python strings)."""
