@@ -155,7 +155,7 @@ def write_frame(handle: IO[str], df: pd.DataFrame, chunk: int = 100_000) -> None
 # scattered is detected (NotGrouped) and the tools fall back to reading it whole.
 
 #: Bytes read per block (a block is cut at a figure boundary, so it may hold more).
-BLOCK_BYTES = 8 << 20
+BLOCK_BYTES = 2 << 20
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
