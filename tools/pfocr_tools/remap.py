@@ -319,7 +319,7 @@ class Plan:
     per_key: np.ndarray
     first: np.ndarray
     key_mapped: np.ndarray
-    values: dict[str, np.ndarray]
+    values: dict[str, np.ndarray] | None
     target_name: str
 
 
@@ -416,11 +416,19 @@ def plan(pairs: Sequence[tuple[str, str]], counts: dict[int, int], backend,  # n
     for e in entry_rows:
         if e[1]:
             key_mapped[e[0]] = True
-    names = ("_key", "_gene", "_symbol", "_taxid", "ensembl", "uniprot", "remap_status",
-             "remap_match", "remap_family")
-    values = {name: np.array([e[i] for e in entry_rows], dtype=object)
-              for i, name in enumerate(names)}
-    return Plan(opts, entry_rows, report, per_key, first, key_mapped, values, target_name)
+    return Plan(opts, entry_rows, report, per_key, first, key_mapped, None, target_name)
+
+
+ENTRY_NAMES = ("_key", "_gene", "_symbol", "_taxid", "ensembl", "uniprot", "remap_status",
+               "remap_match", "remap_family")
+
+
+def _entry_values(p: Plan) -> dict[str, np.ndarray]:
+    """The entries as columns (made on first use: the text path does not need them)."""
+    if p.values is None:
+        p.values = {name: np.array([e[i] for e in p.entry_rows], dtype=object)
+                    for i, name in enumerate(ENTRY_NAMES)}
+    return p.values
 
 
 class LineWriter:
@@ -525,7 +533,7 @@ def apply(df: pd.DataFrame, codes: np.ndarray, p: Plan) -> pd.DataFrame:
         starts = np.repeat(np.cumsum(counts_rows) - counts_rows, counts_rows)
         entry_idx = np.repeat(first[codes_arr], counts_rows) + (np.arange(len(row_idx)) - starts)
         out_df = base.take(row_idx).reset_index(drop=True)
-    for name, values in p.values.items():
+    for name, values in _entry_values(p).items():
         out_df[name] = values[entry_idx]
     mapped = out_df["_gene"] != ""
     if opts.unmapped == "drop":
@@ -659,6 +667,9 @@ def _body(args: argparse.Namespace) -> int:
             if args.report:
                 with_report = stack.enter_context(open_output(args.report))
                 write_rows(with_report, p.report, REPORT_COLUMNS)
+            statuses = Counter(r[2] for r in p.report)
+            n_terms = len(p.report)
+            p.report = []  # one row per distinct key: not needed any more
             reader = stack.enter_context(TableReader(src, name=args.input))
             out = stack.enter_context(open_output(args.output))
             header = apply(_empty(reader.header), np.zeros(0, dtype=np.int64), p).columns
@@ -682,7 +693,7 @@ def _body(args: argparse.Namespace) -> int:
                 frame = apply(block.frame(object), np.asarray(codes, dtype=np.int64), p)
                 n_out += len(frame)
                 write_frame(out, frame)
-    _log_done(p.report, n_out, backend)
+    _log_done(statuses, n_terms, n_out, backend)
     return 0
 
 
@@ -749,7 +760,7 @@ def _whole(src: str, args: argparse.Namespace, opts: Options) -> int:
         if exc.path is None:
             exc.path = args.input
         raise DataError(exc.message, exc.path, exc.line) from None
-    _log_done(report, len(out), backend)
+    _log_done(Counter(r[2] for r in report), len(report), len(out), backend)
     if not args.report:
         write_table(out, args.output)
         return 0
@@ -759,11 +770,11 @@ def _whole(src: str, args: argparse.Namespace, opts: Options) -> int:
     return 0
 
 
-def _log_done(report: list[list[str]], n_out: int, backend) -> None:  # noqa: ANN001
-    statuses = Counter(r[2] for r in report)
+def _log_done(statuses: Counter[str], n_terms: int, n_out: int,
+              backend) -> None:  # noqa: ANN001
     log.info("%d distinct terms: %s; %d rows written; %d MyGene.info requests" if
              backend.name == "mygene" else "%d distinct terms: %s; %d rows written%s",
-             len(report), ", ".join(f"{v} {k}" for k, v in sorted(statuses.items())),
+             n_terms, ", ".join(f"{v} {k}" for k, v in sorted(statuses.items())),
              n_out, backend.requests if backend.name == "mygene" else "")
 
 
