@@ -394,6 +394,7 @@ class _Rule:
 
 
 def body(args: argparse.Namespace) -> int:
+    check_outputs([args.input, args.figures_from], [("-o", args.output), ("--log", args.log)])
     if args.figures_from is not None:
         from .entity_filter import figures_from_body
 
@@ -406,7 +407,6 @@ def body(args: argparse.Namespace) -> int:
     allowed = [t for t, _ in resolve_all(args.allow_mention, "--allow-mention")]
     if allowed and not args.exclude_mentions:
         raise UsageError("--allow-mention only makes sense with --exclude-mentions")
-    check_outputs([args.input], [("-o", args.output), ("--log", args.log)])
     for path in (args.output, args.log):
         if path not in (None, "-"):
             check_writable(path)
