@@ -56,7 +56,7 @@ cp "$W"/split/pfocr-test-gmt-*.gmt export/
 (cd "$W" && pfocr-remap -q "$TD/$P/remap/PMC7048131-fig1.tsv" -o "$TD/remap/word.tsv" \
   --backend local --cache-dir pfocr-cache --from word --to entrez,symbol --unmapped keep)
 
-# workflow pfocr-gene-sets (galaxy/workflows/pfocr-gene-sets.gxwf-tests.yml): two current-schema
+# workflow pfocr-gene-sets (galaxy/workflows/pfocr-gene-sets-tests.yml): two current-schema
 # records, mouse
 mkdir -p "$W/wf/records"
 for f in PMC4134342__prio-7-378-g2 PMC6092617__EMBJ-37-e99429-g013; do
@@ -86,7 +86,7 @@ pfocr-filter -q $P/entities/golden-chemicals.tsv -o filter/entities-mouse-chemic
   --figures-from filter/entities-mouse-genes.tsv
 # pfocr_export tests 6, 7 use test-data/entities (test-data/entities/regenerate.sh)
 
-# workflow pfocr-chemicals-diseases (galaxy/workflows/pfocr-chemicals-diseases.gxwf-tests.yml):
+# workflow pfocr-chemicals-diseases (galaxy/workflows/pfocr-chemicals-diseases-tests.yml):
 # two current-schema records with genes, chemicals and diseases tables, human
 mkdir -p "$W/wfe/records"
 for f in PMC10033682__41598_2023_31924_Fig4_HTML PMC10017456__fpls-14-1084358-g002; do
