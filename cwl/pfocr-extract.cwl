@@ -7,7 +7,7 @@ doc: |
   Read Pathway Figure OCR (PFOCR) records of either published schema and write the figure
   gene table: one row per figure, organism, OCR word, gene and match source (identical rows
   collapsed and counted). Records may be given as record pages (`<figid>.md`; a current-schema
-  page's `<figid>-genes.tsv` beside it is staged with it), genes TSVs alone, Directories
+  page's `<figid>-genes.tsv`, `-chemicals.tsv` and `-diseases.tsv` beside it are staged with it), genes TSVs alone, Directories
   (searched recursively; the pfocr-database layout `_figures/` + `_data/` works), or
   .zip / .tar / .tar.gz archives (read in place, never extracted).
   Row order is record order, so the same input always gives a byte-identical table.
@@ -47,6 +47,10 @@ inputs:
     secondaryFiles:
       - pattern: ^-genes.tsv
         required: false
+      - pattern: ^-chemicals.tsv
+        required: false
+      - pattern: ^-diseases.tsv
+        required: false
     inputBinding:
       position: 10
   output_name:
@@ -74,6 +78,24 @@ inputs:
     type: string?
     inputBinding:
       prefix: --figures
+  chemicals_name:
+    label: Figure chemical table file name
+    doc: |
+      If set, also write the figure chemical table (one row per figure, word and identifier:
+      the figure columns, then word, match, name, mesh, chebi, occurrences), from old-schema
+      front matter `chemicals` and current-schema `<figid>-chemicals.tsv`.
+    type: string?
+    inputBinding:
+      prefix: --chemicals
+  diseases_name:
+    label: Figure disease table file name
+    doc: |
+      If set, also write the figure disease table (the figure columns, then word, match, name,
+      mesh, doid, occurrences), from old-schema front matter `diseases` and current-schema
+      `<figid>-diseases.tsv`.
+    type: string?
+    inputBinding:
+      prefix: --diseases
   on_error:
     label: On a bad record
     doc: fail (exit 1, write nothing; the default) or skip the record and go on.
@@ -96,6 +118,30 @@ inputs:
     type: boolean?
     inputBinding:
       prefix: --exact-yaml
+  require_genes:
+    label: Require genes TSVs
+    doc: A current-schema page whose genes TSV is not found is an error (default a warning).
+    type: boolean?
+    inputBinding:
+      prefix: --require-genes
+  max_record_bytes:
+    label: Bytes per record page and genes TSV
+    doc: A whole number, optionally with K, M or G (default 4M).
+    type: string?
+    inputBinding:
+      prefix: --max-record-bytes
+  max_field_chars:
+    label: Characters per field value
+    doc: A whole number, optionally with K, M or G (default 64K).
+    type: string?
+    inputBinding:
+      prefix: --max-field-chars
+  max_archive_bytes:
+    label: Decompressed bytes per archive
+    doc: A whole number, optionally with K, M or G (default 4G).
+    type: string?
+    inputBinding:
+      prefix: --max-archive-bytes
   organism:
     label: Species of release GMTs
     doc: Release GMT inputs only (pfocr-<YYYYMMDD>-gmt-<Genus_species>.gmt, read back into a
@@ -125,6 +171,20 @@ outputs:
     format: edam:format_3475
     outputBinding:
       glob: $(inputs.figures_name)
+  chemical_table:
+    label: Figure chemical table
+    doc: One row per figure, word and identifier (written when chemicals_name is set).
+    type: File?
+    format: edam:format_3475
+    outputBinding:
+      glob: $(inputs.chemicals_name)
+  disease_table:
+    label: Figure disease table
+    doc: One row per figure, word and identifier (written when diseases_name is set).
+    type: File?
+    format: edam:format_3475
+    outputBinding:
+      glob: $(inputs.diseases_name)
   rejects:
     label: Rejected records
     doc: file, line, reason of every record skipped (written when rejects_name is set).

@@ -51,7 +51,7 @@ def test_manifest_beside_the_library(tmp_path: Path) -> None:
                              "distinct_ids": len(ids), "files": 1}
     assert doc["outputs"] == [{"name": "lib.gmt", "path": str(lib), "size": lib.stat().st_size,
                                "sha256": sha(lib), "sets": len(lines),
-                               "distinct_ids": len(ids), "taxids": ["9606", "10090"]}]
+                               "distinct_ids": len(ids)}]
     assert doc["gene_data"]["remapped"] is False
     assert "created" not in doc
 
@@ -77,7 +77,6 @@ def test_one_manifest_per_split_folder(tmp_path: Path) -> None:
         assert entry["sha256"] == sha(out / entry["name"])
     assert doc["counts"]["files"] == 2
     assert doc["counts"]["sets"] == sum(o["sets"] for o in doc["outputs"])
-    assert [o["taxids"] for o in doc["outputs"]] == [["9606"], ["10090"]]
 
 
 def test_no_manifest_for_stdout_unless_asked(tmp_path: Path) -> None:

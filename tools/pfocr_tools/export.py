@@ -3,22 +3,37 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
-from collections.abc import Sequence
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported only for a table read whole
+    import pandas as pd
 
 from . import gmtsafe, manifest, organisms
-from .atomic import atomic_open
-from .cli import log, make_parser, run
+from .cli import check_outputs, log, make_parser, run
 from .errors import DataError, UsageError
-from .table import FLAVORS, REQUIRED, flavor_mask, read_table
+from .table import (
+    FLAVORS,
+    REQUIRED,
+    STRICT_SOURCES,
+    SYNONYM_SOURCES,
+    NotGrouped,
+    TableReader,
+    flavor_mask,
+    open_output,
+    read_table,
+    rereadable,
+)
 
 PROG = "pfocr-export"
-FORMATS = ("gmt", "tsv", "json")
+FORMATS = ("gmt", "tsv", "json", "ndjson")
 PFOCR_URL = "https://pfocr.wikipathways.org/figures/{figid}.html"
 FIGURE_URL = "https://www.ncbi.nlm.nih.gov/pmc/articles/{pmcid}/bin/{filename}"
 
@@ -34,15 +49,22 @@ or the paper title when it is empty, or the figid.
 
 Formats: gmt; tsv (long table set_name, title, <id column>, symbol: one line per distinct
 gene of a set); json (a JSON array, one document per set in the BioThings PFOCR API shape:
-_id, associatedWith.title, pfocrUrl, figureUrl, pmc, mentions.genes.ncbigene).
+_id, associatedWith.title, pfocrUrl, figureUrl, pmc, mentions.genes.ncbigene); ndjson (the
+BioThings PFOCR plugin's input: one document per line and per figure of IN.tsv, --chemicals
+and --diseases, with mentions.chemicals.{mesh,chebi}, mentions.diseases.{mesh,doid} and
+mentions.genes.ncbigene; --flavor filters the genes only; no size rule).
+
+IN.tsv may also be a figure chemical or disease table (from pfocr-extract --chemicals /
+--diseases; the kind is read from its header): one set of ChEBI (default), MeSH or DOID IDs
+per figure, split by the figure's organisms into <prefix>-chemical-<format>-<Genus_species>.
 """
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = make_parser(PROG, DESCRIPTION)
     p.add_argument("input", metavar="IN.tsv",
-                   help="figure gene table (from pfocr-extract / pfocr-filter), or - for "
-                        "standard input")
+                   help="figure gene, chemical or disease table (from pfocr-extract / "
+                        "pfocr-filter), or - for standard input (a gene table)")
     p.add_argument("-o", "--output", metavar="OUT",
                    help="library to write, - for standard output (default: standard output "
                         "unless --split-by-organism is given)")
@@ -62,13 +84,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--id-column", default="gene_id", metavar="COLUMN",
                    help="table column holding the identifiers to write (default: gene_id, "
                         "NCBI Gene; e.g. symbol, or ensembl / uniprot added by pfocr-remap; "
-                        "|-joined IDs in a cell count one by one)")
+                        "|-joined IDs in a cell count one by one); for a chemical table "
+                        "chebi (default) or mesh, for a disease table mesh (default) or doid")
     p.add_argument("--split-by-organism", metavar="DIR",
                    help="write one library per species into DIR, named "
                         "<prefix>-<format>-<Genus_species>.<format>")
     p.add_argument("--prefix", default="pfocr", metavar="TEXT",
                    help="file name prefix for --split-by-organism (default: pfocr; e.g. "
                         "pfocr-20260215 gives the release names)")
+    p.add_argument("--chemicals", metavar="CHEMICALS.tsv",
+                   help="with --format ndjson: the figure chemical table whose ChEBI and MeSH "
+                        "IDs go into mentions.chemicals")
+    p.add_argument("--diseases", metavar="DISEASES.tsv",
+                   help="with --format ndjson: the figure disease table whose MeSH and DOID "
+                        "IDs go into mentions.diseases")
     gmtsafe.add_arguments(p)
     manifest.add_arguments(p)
     return p
@@ -207,9 +236,14 @@ def species_file_name(prefix: str, fmt: str, organism: str, taxid: str) -> str:
 # --------------------------------------------------------------------------- CLI
 
 
+#: what this run wrote (library paths, in order) and the figures it read, for the manifest
+_RUN: dict = {"written": [], "figures": None, "columns": ()}
+
+
 def _write(path: str, text: str) -> None:
-    with atomic_open(path) as handle:
+    with open_output(path) as handle:
         handle.write(text)
+    _RUN["written"].append(path)
 
 
 def _describe(n_figs: int, kept: int, args: argparse.Namespace) -> str:
@@ -228,20 +262,67 @@ def body(args: argparse.Namespace) -> int:
         args.output = "-"
     if "/" in args.prefix or not args.prefix.strip():
         raise UsageError("--prefix must be a file name part without '/'")
+    check_outputs([args.input], [("-o", args.output), ("--manifest", args.manifest)])
     if args.output not in (None, "-"):
         check_writable(args.output)
     gmtsafe.check_arguments(args)
     manifest.check_arguments(args)
-    for report in args.remap_report:
-        if not os.path.isfile(report):
-            raise DataError("no such file (--remap-report)", report)
+    _RUN.update(written=[], figures=None, columns=())
     outdir = args.split_by_organism
     if outdir is not None and os.path.exists(outdir) and not os.path.isdir(outdir):
         raise DataError("--split-by-organism: not a directory", outdir)
+    from .entity_export import entity_body
+
+    done = entity_body(args)  # chemical / disease tables and NDJSON; None for gene sets
+    if done is not None:
+        if args.format == "ndjson":
+            _RUN["written"].append(args.output)
+        _manifests(args, ())
+        return done
     required = list(dict.fromkeys((*REQUIRED, args.id_column)))
     if args.set_name == "alias":
         required.append("figid_alias")
-    df = read_table(args.input, required)
+    with rereadable(args.input) as src:
+        try:
+            _stream(src, args, required)
+        except NotGrouped as exc:
+            log.info("the rows of figure %s are not together (line %d): reading the whole "
+                     "table", exc.figid, exc.line)
+            _whole(src, args, required)
+        _manifests(args, _RUN["columns"])
+    return 0
+
+
+def _manifests(args: argparse.Namespace, columns: Sequence[str]) -> None:
+    """The manifest(s) of what this run wrote: beside -o OUT, and in the --split-by-organism
+    folder (one listing everything with --manifest PATH)."""
+    argv = getattr(args, "argv", [])
+    written = _RUN["written"]
+    single = [p for p in written if p == args.output]
+    split = [p for p in written if p != args.output]
+    if args.manifest:
+        manifest.for_export(args, argv, columns, _RUN["figures"], written, None)
+        return
+    if args.output is not None:
+        manifest.for_export(args, argv, columns, _RUN["figures"], single,
+                            _manifest_path(args.output))
+    if args.split_by_organism is not None:
+        manifest.for_export(args, argv, columns, _RUN["figures"], split,
+                            manifest.manifest_path(None, args.split_by_organism, args.prefix,
+                                                   args.format))
+
+
+def _manifest_path(output: str) -> str | None:
+    """``<output>.manifest.json`` for a library file (none for stdout or a device)."""
+    if output == "-" or (os.path.exists(output) and not os.path.isfile(output)):
+        return None
+    return manifest.manifest_path(output)
+
+
+def _whole(src: str, args: argparse.Namespace, required: Sequence[str]) -> None:
+    """Export a table read whole (its figures' rows are scattered)."""
+    df = read_table(src, required, name=args.input)
+    _RUN.update(figures=df["figid"].nunique(), columns=tuple(df.columns))
     if args.split_by_organism is not None:
         _split(df, args)
     if args.output is not None:
@@ -251,18 +332,7 @@ def body(args: argparse.Namespace) -> int:
         _warn_taxa(n_taxa, args)
         kept = gmtsafe.finish(kept, args, args.output)
         _write(args.output, render(kept, args.format, args.id_column))
-        stats = manifest.LibraryStats(args.output)
-        for s in kept:
-            stats.add(s.ids, s.taxid)
-        manifest.for_export(args, args.argv, list(df.columns), df["figid"].nunique(), [stats],
-                            _manifest_path(args.output))
-        where = "standard output" if args.output == "-" else args.output
-        n_figs = df["figid"].nunique()
-        log.info("%s to %s", _describe(n_figs, len(kept), args), where)
-        if not kept:
-            log.warning("warning: no gene set left (%d figures in the table); wrote an empty "
-                        "%s", n_figs, args.format.upper())
-    return 0
+        _report(df["figid"].nunique(), len(kept), args)
 
 
 def _warn_taxa(n_taxa: int, args: argparse.Namespace) -> None:
@@ -280,6 +350,188 @@ def _warn_taxa(n_taxa: int, args: argparse.Namespace) -> None:
                 "IDs; use pfocr-filter --organism or --split-by-organism", n_taxa)
 
 
+def _report(n_figs: int, n_kept: int, args: argparse.Namespace) -> None:
+    where = "standard output" if args.output == "-" else args.output
+    log.info("%s to %s", _describe(n_figs, n_kept, args), where)
+    if not n_kept:
+        log.warning("warning: no gene set left (%d figures in the table); wrote an empty "
+                    "%s", n_figs, args.format.upper())
+
+
+class _Library:
+    """One library written set by set (GMT lines, TSV lines or JSON documents)."""
+
+    def __init__(self, handle: IO[str], fmt: str, id_column: str):
+        self.handle = handle
+        self.fmt = fmt
+        self.id_column = id_column
+        self.n = 0
+        if fmt == "tsv":
+            handle.write("\t".join(("set_name", "title", id_column, "symbol")) + "\n")
+
+    def add(self, s: GeneSet) -> None:
+        if self.fmt == "gmt":
+            self.handle.write(render_gmt([s]))
+        elif self.fmt == "tsv":
+            self.handle.write(render_tsv([s], self.id_column).split("\n", 1)[1])
+        else:
+            doc = json.dumps(json_document(s, self.id_column), ensure_ascii=False,
+                             sort_keys=False)
+            self.handle.write(("[\n" if not self.n else ",\n") + doc)
+        self.n += 1
+
+    def close(self) -> None:
+        if self.fmt == "json":
+            self.handle.write("\n]\n" if self.n else "[]\n")
+
+
+def _figure_sets(cols: tuple[list[str], ...], rows: Iterable[int], set_name: str,
+                 by_organism: bool) -> list[GeneSet]:
+    """The gene sets of one figure's rows (build_sets on a part of a table)."""
+    figid_c, alias_c, title_c, ptitle_c, pmcid_c, taxid_c, org_c, gid_c, symbol_c = cols
+    sets: dict[str, GeneSet] = {}
+    for i in rows:
+        key = taxid_c[i] if by_organism else ""
+        gs = sets.get(key)
+        if gs is None:
+            figid = figid_c[i]
+            alias = alias_c[i]
+            name = alias if set_name == "alias" and alias else figid
+            gs = sets[key] = GeneSet(
+                figid=figid,
+                name=clean_title(name),
+                title=clean_title(title_c[i]) or clean_title(ptitle_c[i]) or figid,
+                pmcid=pmcid_c[i] or figid.split("__", 1)[0],
+                taxid=taxid_c[i],
+                organism=org_c[i],
+            )
+        gid = gid_c[i]
+        if "|" in gid:
+            for one in gid.split("|"):
+                if one and one not in gs.ids:
+                    gs.ids[one] = symbol_c[i]
+        elif gid and gid not in gs.ids:
+            gs.ids[gid] = symbol_c[i]
+    return list(sets.values())
+
+
+class _Taxon:
+    """A species library of --split-by-organism, spooled to a temporary file until the end."""
+
+    def __init__(self, taxid: str, organism: str, fmt: str, id_column: str, outdir: str,
+                 dedupe: bool = False):
+        self.taxid = taxid
+        self.organism = organism
+        self.n_sets = 0
+        self.spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="", dir=outdir,
+                                            prefix=".pfocr-export-")
+        self.library = _Library(self.spool, fmt, id_column)
+        self.guard = gmtsafe.NameGuard(dedupe=dedupe, where=organism or f"taxid {taxid}")
+
+
+def _stream(src: str, args: argparse.Namespace, required: Sequence[str]) -> None:
+    """Export block by block: only the sets of the figures of one block are in memory."""
+    allowed = None if args.flavor == "all" else (
+        STRICT_SOURCES | SYNONYM_SOURCES if args.flavor == "synonyms" else STRICT_SOURCES)
+    outdir = args.split_by_organism
+    if outdir is not None:
+        try:
+            os.makedirs(outdir, exist_ok=True)
+        except OSError as exc:
+            raise DataError(f"cannot create output directory: {exc.strerror}", outdir) from None
+    rng = (args.min_size, args.max_size)
+    taxa: dict[str, _Taxon] = {}
+    guard = gmtsafe.NameGuard(dedupe=args.dedupe, where=args.output)
+    finish = (args.format, args.description, args.max_title)
+    flavor_taxa: set[str] = set()
+    n_figs = 0
+    with contextlib.ExitStack() as stack:
+        reader = stack.enter_context(TableReader(src, required, name=args.input))
+        _RUN["columns"] = reader.header
+        library = None
+        if args.output is not None:
+            library = _Library(stack.enter_context(open_output(args.output)), args.format,
+                               args.id_column)
+        for block in reader.blocks("figid", grouped=True):
+            figs = block.column("figid")
+            source = block.column("source")
+            cols = (figs, block.column("figid_alias"), block.column("figtitle"),
+                    block.column("papertitle"), block.column("pmcid"), block.column("taxid"),
+                    block.column("organism"), block.column(args.id_column),
+                    block.column("symbol"))
+            n = len(figs)
+            starts = [0]
+            starts += [i for i in range(1, n) if figs[i] != figs[i - 1]]
+            n_figs += len(starts)
+            starts.append(n)
+            taxid_c = cols[5]
+            for s, e in zip(starts, starts[1:], strict=False):
+                rows = range(s, e) if allowed is None else \
+                    [i for i in range(s, e) if source[i] in allowed]
+                if not rows:
+                    continue
+                flavor_taxa.update(taxid_c[i] for i in rows)
+                if library is not None:
+                    for gs in _figure_sets(cols, rows, args.set_name, False):
+                        if _in_range(gs, *rng) and gmtsafe.finish_one(gs, guard, *finish):
+                            library.add(gs)
+                if outdir is not None:
+                    for gs in _figure_sets(cols, rows, args.set_name, True):
+                        taxon = taxa.get(gs.taxid)
+                        if taxon is None:
+                            taxon = taxa[gs.taxid] = _Taxon(gs.taxid, gs.organism,
+                                                            args.format, args.id_column,
+                                                            outdir, args.dedupe)
+                            stack.callback(taxon.spool.close)
+                        taxon.n_sets += 1
+                        if _in_range(gs, *rng) and \
+                                gmtsafe.finish_one(gs, taxon.guard, *finish):
+                            taxon.library.add(gs)
+        if outdir is not None:
+            _write_taxa(taxa, args)
+        if library is not None:
+            _warn_taxa(len(flavor_taxa), args)
+            gmtsafe.log_renamed(guard)
+            library.close()
+    _RUN["figures"] = n_figs
+    if args.output is not None:
+        _RUN["written"].append(args.output)
+        _report(n_figs, library.n if library is not None else 0, args)
+
+
+def _in_range(gs: GeneSet, min_size: int, max_size: int | None) -> bool:
+    return len(gs.ids) >= min_size and (max_size is None or len(gs.ids) <= max_size)
+
+
+def _write_taxa(taxa: dict[str, _Taxon], args: argparse.Namespace) -> None:
+    outdir = args.split_by_organism
+    files: list[tuple[str, _Taxon]] = []
+    names: dict[str, str] = {}
+    for taxid, taxon in taxa.items():
+        if not taxon.library.n:
+            continue
+        name = species_file_name(args.prefix, args.format, taxon.organism, taxid)
+        if name in names and names[name] != taxid:
+            stem, ext = name.rsplit(".", 1)
+            name = f"{stem}_{taxid}.{ext}"
+        names[name] = taxid
+        files.append((name, taxon))
+    for name, taxon in sorted(files, key=lambda f: f[0]):
+        path = os.path.join(outdir, name)
+        taxon.library.close()
+        taxon.spool.flush()
+        taxon.spool.seek(0)
+        with open_output(path) as handle:
+            shutil.copyfileobj(taxon.spool, handle, 1 << 20)
+        _RUN["written"].append(path)
+        gmtsafe.log_renamed(taxon.guard)
+        log.info("%s: %s", path, _describe(taxon.n_sets, taxon.library.n, args))
+    if not files:
+        log.warning("warning: no organism has a gene set left; nothing written to %s", outdir)
+    else:
+        log.info("%d species libraries written to %s", len(files), outdir)
+
+
 def check_writable(path: str) -> None:
     """Fail before any work when the output cannot be written where asked."""
     directory = os.path.dirname(os.path.abspath(path))
@@ -287,13 +539,6 @@ def check_writable(path: str) -> None:
         raise DataError(f"cannot write output: directory {directory} does not exist", path)
     if os.path.isdir(path):
         raise DataError("cannot write output: is a directory", path)
-
-
-def _manifest_path(output: str) -> str | None:
-    """``<output>.manifest.json`` for a library file (none for stdout or a device)."""
-    if output == "-" or (os.path.exists(output) and not os.path.isfile(output)):
-        return None
-    return manifest.manifest_path(output)
 
 
 def _split(df: pd.DataFrame, args: argparse.Namespace) -> None:
@@ -306,7 +551,7 @@ def _split(df: pd.DataFrame, args: argparse.Namespace) -> None:
     by_taxon: dict[str, list[GeneSet]] = {}
     for s in sets:
         by_taxon.setdefault(s.taxid, []).append(s)
-    files: list[tuple[str, str, int, list[GeneSet]]] = []
+    files: list[tuple[str, str, int, int]] = []
     names: dict[str, str] = {}
     for taxid, group in by_taxon.items():
         kept = size_filter(group, args.min_size, args.max_size)
@@ -318,18 +563,11 @@ def _split(df: pd.DataFrame, args: argparse.Namespace) -> None:
             stem, ext = name.rsplit(".", 1)
             name = f"{stem}_{taxid}.{ext}"
         names[name] = taxid
-        files.append((name, render(kept, args.format, args.id_column), len(group), kept))
-    libraries = []
-    for name, text, n_in, kept in sorted(files, key=lambda f: f[0]):
+        files.append((name, render(kept, args.format, args.id_column), len(group), len(kept)))
+    for name, text, n_in, n_kept in sorted(files):
         path = os.path.join(outdir, name)
         _write(path, text)
-        log.info("%s: %s", path, _describe(n_in, len(kept), args))
-        stats = manifest.LibraryStats(path)
-        for s in kept:
-            stats.add(s.ids, s.taxid)
-        libraries.append(stats)
-    manifest.for_export(args, args.argv, list(df.columns), df["figid"].nunique(), libraries,
-                        manifest.manifest_path(None, outdir, args.prefix, args.format))
+        log.info("%s: %s", path, _describe(n_in, n_kept, args))
     if not files:
         log.warning("warning: no organism has a gene set left; nothing written to %s", outdir)
     else:

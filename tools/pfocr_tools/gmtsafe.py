@@ -157,10 +157,16 @@ def finish(sets, args, where: str | None = None) -> list:  # noqa: ANN001
     guard = NameGuard(dedupe=args.dedupe, where=where)
     kept = [s for s in sets
             if finish_one(s, guard, args.format, args.description, args.max_title)]
+    log_renamed(guard)
+    return kept
+
+
+def log_renamed(guard: NameGuard) -> None:
+    """A warning counting what --dedupe changed (nothing when it changed nothing)."""
     if guard.renamed or guard.dropped:
         from .cli import log
 
+        where = guard.where
         log.warning("warning: %s%d set(s) renamed and %d identical copies dropped for "
                     "unique set names", f"{where}: " if where else "", guard.renamed,
                     guard.dropped)
-    return kept

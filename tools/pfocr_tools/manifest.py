@@ -84,23 +84,52 @@ def read_remap_versions(paths: Iterable[str]) -> list[dict[str, str]]:
 
 @dataclass
 class LibraryStats:
-    """Counts of one library file, fed set by set."""
+    """Counts of one library file, read back from the file once written."""
 
     path: str
-    sets: int = 0
+    sets: int | None = None
     genes: set[str] = field(default_factory=set)
-    taxa: set[str] = field(default_factory=set)
 
-    def add(self, ids: Iterable[str], taxid: str = "") -> None:
-        self.sets += 1
-        self.genes.update(ids)
-        if taxid:
-            self.taxa.add(taxid)
+    @classmethod
+    def of_file(cls, path: str, fmt: str) -> LibraryStats:
+        """Count the sets and distinct IDs of a written library (gmt, tsv, json, ndjson);
+        standard output is not read back (counts None)."""
+        stats = cls(path)
+        if path == "-" or not os.path.isfile(path):
+            return stats
+        import gzip
+
+        opener = gzip.open if path.lower().endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8", newline="") as handle:  # type: ignore[operator]
+            if fmt == "gmt":
+                stats.sets = 0
+                for line in handle:
+                    fields = line.rstrip("\r\n").split("\t")
+                    stats.sets += 1
+                    stats.genes.update(f for f in fields[2:] if f)
+            elif fmt == "tsv":
+                names: set[str] = set()
+                next(handle, None)
+                for line in handle:
+                    fields = line.rstrip("\r\n").split("\t")
+                    names.add(fields[0])
+                    if len(fields) > 2 and fields[2]:
+                        stats.genes.add(fields[2])
+                stats.sets = len(names)
+            else:
+                docs = json.load(handle) if fmt == "json" else \
+                    [json.loads(line) for line in handle if line.strip()]
+                stats.sets = len(docs)
+                for doc in docs:
+                    genes = doc.get("associatedWith", {}).get("mentions", {}).get("genes", {})
+                    for ids in genes.values():
+                        stats.genes.update(map(str, ids))
+        return stats
 
     def entry(self) -> dict[str, Any]:
         out = file_entry(self.path)
-        out.update({"sets": self.sets, "distinct_ids": len(self.genes),
-                    "taxids": sorted(self.taxa, key=_num)})
+        out.update({"sets": self.sets,
+                    "distinct_ids": None if self.sets is None else len(self.genes)})
         return out
 
 
@@ -122,7 +151,7 @@ def gene_data(table_columns: Sequence[str], remap_reports: Sequence[str]) -> dic
 
 
 def build(*, tool: str, argv: Sequence[str], options: dict[str, Any], inputs: Sequence[str],
-          gene: dict[str, Any], rule: dict[str, Any], figures: int,
+          gene: dict[str, Any], rule: dict[str, Any], figures: int | None,
           libraries: Sequence[LibraryStats], timestamp: str | None = None) -> dict[str, Any]:
     genes: set[str] = set()
     for lib in libraries:
@@ -136,7 +165,7 @@ def build(*, tool: str, argv: Sequence[str], options: dict[str, Any], inputs: Se
         "gene_data": gene,
         "rule": rule,
         "counts": {"figures_in_table": figures,
-                   "sets": sum(lib.sets for lib in libraries),
+                   "sets": sum(lib.sets or 0 for lib in libraries),
                    "distinct_ids": len(genes),
                    "files": len(libraries)},
         "outputs": [lib.entry() for lib in libraries],
@@ -235,9 +264,10 @@ def add_arguments(parser) -> None:  # noqa: ANN001 - an argparse parser
 _NOT_OPTIONS = {"argv", "quiet", "manifest", "no_manifest", "manifest_timestamp"}
 
 
-def for_export(args, argv: Sequence[str], columns: Sequence[str], figures: int,  # noqa: ANN001
-               libraries: Sequence[LibraryStats], where: str | None) -> None:
-    """Write pfocr-export's manifest (unless --no-manifest or nowhere to write it)."""
+def for_export(args, argv: Sequence[str], columns: Sequence[str],  # noqa: ANN001
+               figures: int | None, outputs: Sequence[str], where: str | None) -> None:
+    """Write pfocr-export's manifest for the library files ``outputs`` (unless --no-manifest
+    or nowhere to write it)."""
     path = args.manifest or where
     if args.no_manifest or path is None:
         return
@@ -247,9 +277,11 @@ def for_export(args, argv: Sequence[str], columns: Sequence[str], figures: int, 
 
         timestamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     options = {k: v for k, v in vars(args).items() if k not in _NOT_OPTIONS}
+    libraries = [LibraryStats.of_file(p, args.format) for p in outputs]
     doc = build(
         tool="pfocr-export", argv=argv, options=options,
-        inputs=[args.input, *args.remap_report],
+        inputs=[p for p in (args.input, getattr(args, "chemicals", None),
+                            getattr(args, "diseases", None), *args.remap_report) if p],
         gene=gene_data(columns, args.remap_report),
         rule={"flavor": args.flavor, "min_size": args.min_size, "max_size": args.max_size,
               "id_column": args.id_column, "set_name": args.set_name,
@@ -266,3 +298,6 @@ def check_arguments(args) -> None:  # noqa: ANN001 - an argparse namespace
         raise UsageError("--manifest and --no-manifest exclude each other")
     if args.manifest and args.manifest in (args.output, args.input, *args.remap_report):
         raise UsageError(f"--manifest {args.manifest} is also an input or the library")
+    for report in args.remap_report:
+        if not os.path.isfile(report):
+            raise DataError("no such file (--remap-report)", report)

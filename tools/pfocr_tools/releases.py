@@ -151,16 +151,15 @@ def extract_releases(paths: list[str], output: str, figures: str | None = None,
     """Write the figure gene table (and ``figures`` table) of release GMTs; return counts."""
     import contextlib
 
-    from .atomic import atomic_open
     from .records import FIGURE_COLUMNS
-    from .table import COLUMNS, write_rows
+    from .table import COLUMNS, open_output, write_rows
 
     species = [release_species(p, organism) for p in paths]  # usage errors before any work
     stats = {"figures": 0, "rows": 0, "releases": len(paths)}
     owner: dict[str, str] = {}
     with contextlib.ExitStack() as stack:
-        out = stack.enter_context(atomic_open(output))
-        figs = stack.enter_context(atomic_open(figures)) if figures else None
+        out = stack.enter_context(open_output(output))
+        figs = stack.enter_context(open_output(figures)) if figures else None
         out.write("\t".join(COLUMNS) + "\n")
         if figs is not None:
             figs.write("\t".join(FIGURE_COLUMNS) + "\n")

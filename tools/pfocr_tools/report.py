@@ -9,23 +9,39 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import csv
+import functools
+import heapq
 import html
 import os
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
 
 from . import __version__
-from .atomic import atomic_open
-from .cli import log, make_parser, run
+from .atomic import atomic_open, made_dir
+from .cli import check_outputs, log, make_parser, run
 from .errors import DataError, UsageError
-from .table import FAMILY_SOURCES, FLAVORS, STRICT_SOURCES, SYNONYM_SOURCES, flavor_mask, read_table
+from .table import (
+    FAMILY_SOURCES,
+    FLAVORS,
+    STRICT_SOURCES,
+    SYNONYM_SOURCES,
+    Block,
+    NotGrouped,
+    TableReader,
+    flavor_mask,
+    read_table,
+    rereadable,
+    source_in_flavor,
+)
 
 PROG = "pfocr-report"
 
@@ -76,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "files folder)")
     p.add_argument("--title", default="PFOCR gene-set library report", metavar="TEXT",
                    help="heading of the report")
+    p.add_argument("--chemicals", metavar="CHEMICALS.tsv",
+                   help="the figure chemical table (pfocr-extract --chemicals): counts, top "
+                        "chemicals and ChEBI set sizes")
+    p.add_argument("--diseases", metavar="DISEASES.tsv",
+                   help="the figure disease table (pfocr-extract --diseases): counts, top "
+                        "diseases and MeSH set sizes")
     return p
 
 
@@ -437,7 +459,6 @@ def add_gmt(report: Report, lib: GmtLibrary, df: pd.DataFrame) -> None:
     the report's flavor, over all organisms (pfocr-export's sets) or for one organism
     (``--split-by-organism``).
     """
-    sizes = [len(s) for s in lib.sets]
     meta = df.drop_duplicates("figid")
     alias_to_figid = {a: f for f, a in zip(meta["figid"].tolist(),
                                            _col(meta, "figid_alias").tolist(), strict=True) if a}
@@ -467,6 +488,13 @@ def add_gmt(report: Report, lib: GmtLibrary, df: pd.DataFrame) -> None:
         matched += 1
         if genes == per_figure.get(figid, set()) or genes in organism_sets.get(figid, []):
             same += 1
+    gmt_numbers(report, lib, matched, same)
+
+
+def gmt_numbers(report: Report, lib: GmtLibrary, matched: int, same: int) -> None:
+    """The GMT summary of a report: ``matched`` sets named after a table figure, ``same`` of
+    them with that figure's genes."""
+    sizes = [len(s) for s in lib.sets]
     genes_all: set[str] = set().union(*lib.sets) if lib.sets else set()
     report.gmt = {
         "sets": len(lib.sets),
@@ -488,6 +516,290 @@ def add_remap(report: Report, counts: RemapCounts, path: str) -> None:
     report.remap = [(s, counts.queries[s], counts.rows[s] if counts.rows is not None else None)
                     for s in statuses]
     report.remap_name = os.path.basename(path)
+
+
+# ---------------------------------------------------------------------------- streaming
+
+
+class _Figure:
+    """The first row of a figure: what describe() and the year count need."""
+
+    __slots__ = ("alias", "title", "year")
+
+    def __init__(self, alias: str, title: str, year: str):
+        self.alias = alias
+        self.title = title
+        self.year = year
+
+
+class Aggregate:
+    """The report's numbers, gathered block by block (a block holds whole figures): only
+    aggregates are kept (distinct genes, counts per organism and source, the sizes of the gene
+    sets, the few largest and smallest sets), never the table."""
+
+    def __init__(self, header: Sequence[str], flavor: str, min_size: int,
+                 max_size: int | None, gmt: GmtLibrary | None = None):
+        self.header = set(header)
+        self.flavor = flavor
+        self.min_size = min_size
+        self.max_size = max_size
+        self.rows = 0
+        self.figures = 0
+        self.papers: set[str] = set()
+        self.genes: set[str] = set()
+        self.taxa: set[str] = set()
+        self.no_gene = 0
+        self.src_rows: Counter[str] = Counter()
+        self.src_figs: Counter[str] = Counter()
+        self.src_genes: dict[str, set[str]] = {}
+        self.fl_rows: Counter[str] = Counter()
+        self.fl_figs: Counter[str] = Counter()
+        self.fl_genes: dict[str, set[str]] = {fl: set() for fl in ("strict", "synonyms", "all")}
+        self.fl_sets: Counter[str] = Counter()
+        self.fl_kept: Counter[str] = Counter()
+        self.sizes: list[int] = []
+        self.below = self.above = 0
+        self.kept_sizes: list[int] = []
+        self.kept_figs = 0
+        self.lib_genes: set[str] = set()
+        self.lib_taxa: set[str] = set()
+        self.tax_kept: Counter[str] = Counter()
+        self.tax_dropped: Counter[str] = Counter()
+        self.tax_genes: dict[str, set[str]] = {}
+        self.gene_sets: Counter[tuple[str, str]] = Counter()
+        self.symbols: Counter[tuple[str, str, str]] = Counter()
+        self.names: dict[str, str] = {}
+        self.years: Counter[int] = Counter()
+        self.years_unknown = 0
+        self.largest: list[tuple] = []
+        self.smallest: list[tuple] = []
+        self.remap = "remap_status" in self.header
+        self.statuses: Counter[str] = Counter()
+        self.changed = 0
+        self.before: set[str] = set()
+        self.after: set[str] = set()
+        self.gmt = gmt
+        self.gmt_index = {name: i for i, name in enumerate(gmt.names)} if gmt else {}
+        self.gmt_best: dict[int, tuple[int, int, bool]] = {}
+
+    def block(self, block: Block) -> None:
+        figs = block.column("figid")
+        tax = block.column("taxid")
+        gene = block.column("gene_id")
+        src = block.column("source")
+        sym = block.column("symbol")
+        n = len(figs)
+        self.rows += n
+        self.papers.update(block.column("pmcid"))
+        self.genes.update(gene)
+        self.taxa.update(tax)
+        self.no_gene += gene.count("")
+        for t, o in zip(tax, block.column("organism"), strict=True):
+            if t not in self.names:
+                self.names[t] = o
+        if self.remap:
+            self.statuses.update(block.column("remap_status"))
+            if "source_gene_id" in self.header:
+                before = block.column("source_gene_id")
+                self.changed += sum(b != a for b, a in zip(before, gene, strict=True))
+                self.before.update(before)
+                self.after.update(gene)
+        starts = [0]
+        starts += [i for i in range(1, n) if figs[i] != figs[i - 1]]
+        self.figures += len(starts)
+        # rows per source (a figure lies in one block: distinct figures add up over blocks)
+        by_src: dict[str, list[int]] = {}
+        for i, s in enumerate(src):
+            lst = by_src.get(s)
+            if lst is None:
+                by_src[s] = [i]
+            else:
+                lst.append(i)
+        for s, idx in by_src.items():
+            self.src_rows[s] += len(idx)
+            self.src_figs[s] += len({figs[i] for i in idx})
+            self.src_genes.setdefault(s, set()).update(gene[i] for i in idx)
+        chosen: set[tuple[str, str, str]] = set()
+        for fl in ("strict", "synonyms", "all"):
+            idx = [i for s, lst in by_src.items() if source_in_flavor(s, fl) for i in lst]
+            if fl != "all" and len(by_src) > 1:
+                idx.sort()
+            self.fl_rows[fl] += len(idx)
+            self.fl_figs[fl] += len({figs[i] for i in idx})
+            self.fl_genes[fl].update(gene[i] for i in idx)
+            members = {(figs[i], tax[i], gene[i]) for i in idx if gene[i]}
+            sizes = Counter((f, t) for f, t, _ in members)
+            self.fl_sets[fl] += len(sizes)
+            self.fl_kept[fl] += sum(in_range(v, self.min_size, self.max_size)
+                                    for v in sizes.values())
+            if fl == self.flavor:
+                chosen = members
+                self.symbols.update((tax[i], gene[i], sym[i]) for i in idx if gene[i])
+        self._sets(block, starts, chosen)
+
+    def _sets(self, block: Block, starts: list[int], members: set[tuple[str, str, str]]
+              ) -> None:
+        """The gene sets of the chosen flavor in a block."""
+        sets: dict[tuple[str, str], list[str]] = {}
+        for f, t, g in members:
+            key = (f, t)
+            lst = sets.get(key)
+            if lst is None:
+                sets[key] = [g]
+            else:
+                lst.append(g)
+        figs = block.column("figid")
+        alias = block.column("figid_alias")
+        title = block.column("figtitle")
+        ptitle = block.column("papertitle")
+        year = block.column("year")
+        meta = {figs[s]: _Figure(alias[s], title[s] or ptitle[s], year[s]) for s in starts}
+        lo, hi = self.min_size, self.max_size
+        kept_figs: set[str] = set()
+        extremes = []
+        for (f, t), genes in sets.items():
+            size = len(genes)
+            self.sizes.append(size)
+            if size < lo:
+                self.below += 1
+            if hi is not None and size > hi:
+                self.above += 1
+            if not in_range(size, lo, hi):
+                self.tax_dropped[t] += 1
+                continue
+            self.tax_kept[t] += 1
+            self.kept_sizes.append(size)
+            kept_figs.add(f)
+            self.lib_genes.update(genes)
+            self.lib_taxa.add(t)
+            self.tax_genes.setdefault(t, set()).update(genes)
+            self.gene_sets.update((t, g) for g in genes)
+            extremes.append((size, f, t))
+        self.kept_figs += len(kept_figs)
+        for f in kept_figs:
+            y = _year(meta[f].year)
+            if y is None:
+                self.years_unknown += 1
+            else:
+                self.years[y] += 1
+        if extremes:
+            big = [(-size, f, t, meta[f]) for size, f, t in extremes]
+            small = [(size, f, t, meta[f]) for size, f, t in extremes]
+            key = itemgetter(0, 1, 2)
+            self.largest = heapq.nsmallest(EXTREMES, self.largest + big, key=key)
+            self.smallest = heapq.nsmallest(2 * EXTREMES, self.smallest + small, key=key)
+        if self.gmt_index:
+            self._gmt(figs, alias, starts, sets)
+
+    def _gmt(self, figs: list[str], alias: list[str], starts: list[int],
+             sets: dict[tuple[str, str], list[str]]) -> None:
+        """Match the GMT sets named after the figures of a block (add_gmt's rule)."""
+        index = self.gmt_index
+        assert self.gmt is not None
+        for s in starts:
+            figid, al = figs[s], alias[s]
+            hits = []
+            for priority, name in ((0, figid), (1, figid + ".jpg"), (2, al)):
+                i = index.get(name) if name else None
+                if i is not None:
+                    hits.append((priority, i))
+            if not hits:
+                continue
+            per_org = [frozenset(g) for (f, _t), g in sets.items() if f == figid]
+            whole = frozenset().union(*per_org) if per_org else frozenset()
+            seq = self.figures + s  # later figures win an alias (as a dict built in order)
+            for priority, i in hits:
+                rank = (priority, -seq)
+                best = self.gmt_best.get(i)
+                if best is None or rank < best[:2]:
+                    genes = self.gmt.sets[i]
+                    self.gmt_best[i] = (priority, -seq, genes == whole or genes in per_org)
+
+    def report(self, input_name: str) -> Report:
+        names = self.names
+        self.papers.discard("")
+        self.genes.discard("")
+        self.taxa.discard("")
+        table = {"rows": self.rows, "figures": self.figures, "papers": len(self.papers),
+                 "genes": len(self.genes), "organisms": len(self.taxa),
+                 "rows_without_gene_id": self.no_gene}
+        sources = []
+        for s in sorted(self.src_rows):
+            genes = self.src_genes[s]
+            genes.discard("")
+            sources.append((s, source_flavor(s), self.src_rows[s], self.src_figs[s],
+                            len(genes)))
+        sources.sort(key=lambda r: (-r[2], r[0]))
+        flavors = []
+        for fl in ("strict", "synonyms", "all"):
+            genes = self.fl_genes[fl]
+            genes.discard("")
+            flavors.append((fl, self.fl_rows[fl], self.fl_figs[fl], len(genes),
+                            self.fl_sets[fl], self.fl_kept[fl]))
+        kept = self.kept_sizes
+        library: dict[str, int | float] = {
+            "sets": len(kept),
+            "figures": self.kept_figs,
+            "genes": len(self.lib_genes),
+            "organisms": len(self.lib_taxa),
+            "sets_below_min": self.below,
+            "sets_above_max": self.above if self.max_size is not None else 0,
+            "smallest": min(kept) if kept else 0,
+            "median": statistics.median(kept) if kept else 0,
+            "largest": max(kept) if kept else 0,
+        }
+        organisms = []
+        for taxid in sorted(set(self.tax_kept) | set(self.tax_dropped)):
+            organisms.append((names.get(taxid, ""), taxid, self.tax_kept[taxid],
+                              self.tax_dropped[taxid], len(self.tax_genes.get(taxid, ()))))
+        organisms.sort(key=lambda r: (-r[2], -r[3], r[0], r[1]))
+        top_genes = []
+        if self.gene_sets:
+            counts = sorted(self.gene_sets.values(), reverse=True)
+            floor = counts[min(TOP_GENES, len(counts)) - 1]
+            cands = {k: n for k, n in self.gene_sets.items() if n >= floor}
+            best: dict[tuple[str, str], tuple[int, str]] = {}
+            for (t, g, symbol), k in self.symbols.items():
+                if (t, g) in cands:
+                    cur = best.get((t, g))
+                    if cur is None or (-k, symbol) < cur:
+                        best[(t, g)] = (-k, symbol)
+            ranked = sorted(((n, best[k][1], k[0], k[1]) for k, n in cands.items()),
+                            key=lambda r: (-r[0], r[1], r[2], r[3]))
+            for n, symbol, taxid, gene_id in ranked[:TOP_GENES]:
+                top_genes.append((symbol, gene_id, names.get(taxid, taxid), n))
+
+        def describe(size: int, figid: str, taxid: str, meta: _Figure) -> dict[str, str | int]:
+            return {"figid": figid, "figid_alias": meta.alias,
+                    "organism": names.get(taxid, taxid), "taxid": taxid, "size": size,
+                    "title": meta.title, "year": meta.year}
+
+        largest = [describe(-n, f, t, m) for n, f, t, m in self.largest]
+        top = {(f, t) for _, f, t, _ in self.largest}
+        smallest = [describe(n, f, t, m) for n, f, t, m in self.smallest
+                    if (f, t) not in top][:EXTREMES]
+        table_remap = None
+        if self.remap:
+            statuses = list(REMAP_STATUSES) + sorted(set(self.statuses) - set(REMAP_STATUSES))
+            table_remap = {"statuses": [(s or "(empty)", self.statuses[s]) for s in statuses]}
+            if "source_gene_id" in self.header:
+                self.before.discard("")
+                self.after.discard("")
+                table_remap.update(changed=self.changed, genes_before=len(self.before),
+                                   genes_after=len(self.after))
+        return Report(
+            input_name=input_name, flavor=self.flavor, min_size=self.min_size,
+            max_size=self.max_size, table=table, sources=sources, flavors=flavors,
+            library=library, sizes=sorted(self.sizes), organisms=organisms,
+            years=sorted(self.years.items()), years_unknown=self.years_unknown,
+            top_genes=top_genes, largest=largest, smallest=smallest, table_remap=table_remap,
+        )
+
+    def add_gmt(self, report: Report) -> None:
+        assert self.gmt is not None
+        matched = len(self.gmt_best)
+        same = sum(1 for _, _, ok in self.gmt_best.values() if ok)
+        gmt_numbers(report, self.gmt, matched, same)
 
 
 # ---------------------------------------------------------------------------- plots
@@ -581,48 +893,8 @@ def _n(value: int | float) -> str:
     return f"{int(value):,}"
 
 
-def _table(tid: str, header: Sequence[str], rows: Iterable[Sequence[object]],
-           numeric: Sequence[bool], css: str = "") -> str:
-    cls = f' class="{css}"' if css else ""
-    out = [f'<table id="{tid}"{cls} border="1" cellpadding="4" cellspacing="0">',
-           "<thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr></thead>",
-           "<tbody>"]
-    for row in rows:
-        cells = []
-        for value, num in zip(row, numeric, strict=True):
-            if num:
-                cells.append(f'<td class="n" align="right">{_n(value)}</td>')  # type: ignore[arg-type]
-            else:
-                cells.append(f"<td>{value}</td>")
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</tbody></table>")
-    return "\n".join(out)
-
-
-def _kv_table(tid: str, items: Sequence[tuple[str, str, int | float]]) -> str:
-    out = [f'<table id="{tid}" class="headline" border="1" cellpadding="4" cellspacing="0">',
-           "<tbody>"]
-    for key, label, value in items:
-        out.append(f'<tr id="{tid}-{key}"><th>{_e(label)}</th>'
-                   f'<td class="n" align="right">{_n(value)}</td></tr>')
-    out.append("</tbody></table>")
-    return "\n".join(out)
-
-
-def _img(plot, images: str) -> str:
-    if images == "link":
-        src = quote(f"{plot.name}.png")
-    else:
-        src = "data:image/png;base64," + base64.b64encode(plot.png).decode("ascii")
-    # no width/height attributes: the style sheet sizes the plots, and where a sanitiser drops
-    # both the style sheet and the data: URL only the alt text shows, not a large empty box
-    alt = _e(f"{plot.title} (plot)")
-    return f'<img id="plot-{plot.name}" src="{src}" class="plot" alt="{alt}">'
-
-
-def _figure_link(figid: str) -> str:
-    url = PFOCR_FIGURE_URL.format(quote(figid, safe=""))
-    return f'<a href="{_e(url)}">{_e(figid)}</a>'
+def _pfocr_url(figid: str) -> str:
+    return PFOCR_FIGURE_URL.format(quote(figid, safe=""))
 
 
 def _short(text: str) -> str:
@@ -636,235 +908,29 @@ def _cutoffs(report: Report) -> str:
     return f"{report.min_size:,} \u2264 size \u2264 {report.max_size:,}"
 
 
-def render_html(report: Report, plots: Sequence, images: str, title: str) -> str:
-    by_name = {p.name: p for p in plots}
-    css = base64.b64encode(CSS.strip().encode("utf-8")).decode("ascii")
-    o: list[str] = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f'<meta name="generator" content="pfocr-tools {_e(__version__)}">',
-        # a data: stylesheet: self-contained, and a sanitiser that drops <link> leaves no text
-        f'<link rel="stylesheet" href="data:text/css;base64,{css}">',
-        "</head>",
-        "<body>",
-        f"<h1>{_e(title)}</h1>",
-        f'<p class="meta">Figure gene table <code>{_e(report.input_name)}</code>; gene sets: '
-        f"<b>{_e(report.flavor)}</b> rows, one set per figure and organism, library cut-offs "
-        f"<b>{_e(_cutoffs(report))}</b>. Made by pfocr-report {_e(__version__)}.</p>",
-    ]
-    t = report.table
-    if t["rows"] == 0:
-        o.append('<p id="empty" class="empty"><b>The input table has no rows</b>: no figures, '
-                 "no genes, nothing to plot.</p>")
-    elif report.library["sets"] == 0:
-        o.append(f'<p id="empty" class="empty"><b>No gene set passes the cut-offs</b> '
-                 f"({_e(report.flavor)} rows, {_e(_cutoffs(report))}): the library is "
-                 "empty.</p>")
+@functools.lru_cache(maxsize=1)
+def _environment():
+    """The Jinja2 environment of the report templates (tools/pfocr_tools/templates/).
 
-    lib = report.library
-    o.append('<table id="cards" class="cards" cellpadding="8"><tbody><tr>')
-    for value, label in ((t["figures"], "figures"), (t["genes"], "distinct genes"),
-                         (t["organisms"], "organisms"), (lib["sets"], "gene sets in the library")):
-        o.append(f'<td><span class="big">{_n(value)}</span><br>{_e(label)}</td>')
-    o.append("</tr></tbody></table>")
+    Every ``{{ value }}`` is escaped with :func:`html.escape` (as the report always did) unless
+    it is Markup, the output of a template macro.
+    """
+    import jinja2
+    from markupsafe import Markup
 
-    o.append('<h2 id="headline">Headline numbers</h2>')
-    o.append('<div class="cols"><div class="col">')
-    o.append("<h3>The input table</h3>")
-    o.append(_kv_table("table-numbers", [
-        ("figures", "figures", t["figures"]),
-        ("genes", "distinct genes (NCBI Gene IDs)", t["genes"]),
-        ("organisms", "organisms", t["organisms"]),
-        ("papers", "papers (PMC ids)", t["papers"]),
-        ("rows", "rows", t["rows"]),
-        ("rows_without_gene_id", "rows without a gene ID", t["rows_without_gene_id"]),
-    ]))
-    o.append('</div><div class="col">')
-    o.append(f"<h3>The library ({_e(report.flavor)} rows, {_e(_cutoffs(report))})</h3>")
-    items: list[tuple[str, str, int | float]] = [
-        ("sets", "gene sets", lib["sets"]),
-        ("figures", "figures", lib["figures"]),
-        ("genes", "distinct genes", lib["genes"]),
-        ("organisms", "organisms", lib["organisms"]),
-        ("sets_below_min", f"sets left out: fewer than {report.min_size} genes",
-         lib["sets_below_min"]),
-    ]
-    if report.max_size is not None:
-        items.append(("sets_above_max", f"sets left out: more than {report.max_size} genes",
-                      lib["sets_above_max"]))
-    items += [("smallest", "smallest set", lib["smallest"]),
-              ("median", "median set size", lib["median"]),
-              ("largest", "largest set", lib["largest"])]
-    o.append(_kv_table("library-numbers", items))
-    o.append("</div></div>")
+    def finalize(value: object) -> object:
+        return value if isinstance(value, Markup) else Markup(_e(value))
 
-    o.append('<h2 id="organisms">Figures per organism</h2>')
-    if "organisms" in by_name:
-        o.append(_img(by_name["organisms"], images))
-        o.append(_details("Numbers", _table(
-            "organism-table",
-            ["organism", "taxid", "sets in the library", "sets outside the cut-offs",
-             "distinct genes in the library"],
-            [(f"<i>{_e(r[0])}</i>", _e(r[1]), *r[2:]) for r in report.organisms],
-            [False, False, True, True, True])))
-    else:
-        o.append("<p>No gene sets.</p>")
-
-    o.append('<h2 id="sizes">Gene-set sizes</h2>')
-    if "set-sizes" in by_name:
-        o.append(f"<p>All {_n(len(report.sizes))} {_e(report.flavor)} gene sets; the dashed "
-                 f"lines are the library cut-offs ({_e(_cutoffs(report))}).</p>")
-        o.append(_img(by_name["set-sizes"], images))
-        o.append(_size_buckets("size-table", report.sizes, report))
-    else:
-        o.append("<p>No gene sets.</p>")
-
-    o.append('<h2 id="years">Figures per publication year</h2>')
-    if "years" in by_name:
-        o.append(_img(by_name["years"], images))
-        rows = [(_e(y), n) for y, n in report.years]
-        if report.years_unknown:
-            rows.append(("unknown", report.years_unknown))
-        o.append(_details("Numbers", _table("year-table", ["year", "figures"], rows,
-                                            [False, True])))
-    elif report.years_unknown:
-        o.append(f"<p>No figure in the library has a publication year "
-                 f"({_n(report.years_unknown)} figures without one).</p>")
-        o.append(_table("year-table", ["year", "figures"],
-                        [("unknown", report.years_unknown)], [False, True]))
-    else:
-        o.append("<p>No figures in the library.</p>")
-
-    o.append(f'<h2 id="top-genes">Top {TOP_GENES} genes by number of figures</h2>')
-    if "top-genes" in by_name:
-        o.append(_img(by_name["top-genes"], images))
-        o.append(_details("Numbers", _table(
-            "gene-table", ["rank", "symbol", "NCBI Gene ID", "organism", "figures"],
-            [(i, _e(g[0]), _e(g[1]), f"<i>{_e(g[2])}</i>", g[3])
-             for i, g in enumerate(report.top_genes, start=1)],
-            [True, False, False, False, True])))
-    else:
-        o.append("<p>No genes in the library.</p>")
-
-    o.append('<h2 id="extremes">Largest and smallest gene sets</h2>')
-    if report.largest:
-        o.append(f"<p>In the library ({_e(_cutoffs(report))}); figure ids link to their PFOCR "
-                 "pages.</p>")
-        rows = []
-        for label, sets in (("largest", report.largest), ("smallest", report.smallest)):
-            for s in sets:
-                rows.append((_e(label), s["size"], _figure_link(str(s["figid"])),
-                             f"<i>{_e(s['organism'])}</i>", _e(s["year"]),
-                             _e(_short(str(s["title"])))))
-        o.append(_table("extremes-table",
-                        ["", "genes", "figure", "organism", "year", "title"], rows,
-                        [False, True, False, False, False, False]))
-    else:
-        o.append("<p>No gene sets in the library.</p>")
-
-    o.append('<h2 id="flavors">Rows per flavor and source</h2>')
-    o.append("<p>Each flavor includes the one above it: <i>strict</i> = official symbols, "
-             "<i>synonyms</i> adds alias/previous/synonym matches, <i>all</i> adds "
-             "family/complex expansions (FamPlex) and any other source.</p>")
-    o.append(_table("flavor-table",
-                    ["flavor", "rows", "figures", "distinct genes", "gene sets",
-                     "sets within cut-offs"],
-                    [(f"<b>{_e(f[0])}</b>" if f[0] == report.flavor else _e(f[0]), *f[1:])
-                     for f in report.flavors],
-                    [False, True, True, True, True, True]))
-    o.append(_table("source-table", ["source", "narrowest flavor", "rows", "figures",
-                                     "distinct genes"],
-                    [(f"<code>{_e(s[0]) or '(empty)'}</code>", _e(s[1]), *s[2:])
-                     for s in report.sources],
-                    [False, False, True, True, True]))
-    unknown_sources = [s[0] for s in report.sources
-                       if s[0] not in STRICT_SOURCES | SYNONYM_SOURCES | FAMILY_SOURCES]
-    if unknown_sources:
-        o.append(f'<p class="small">Sources not known to pfocr-tools (counted in <i>all</i>): '
-                 f"{_e(', '.join(unknown_sources))}.</p>")
-
-    if report.gmt is not None:
-        g = report.gmt
-        o.append(f'<h2 id="gmt">GMT library <code>{_e(report.gmt_name)}</code></h2>')
-        o.append(_kv_table("gmt-numbers", [
-            ("sets", "gene sets", g["sets"]),
-            ("genes", "distinct genes", g["genes"]),
-            ("named_after_table_figures", "sets named after a figure of the table",
-             g["named_after_table_figures"]),
-            ("same_genes_as_table", f"of these, sets with the same genes as the table's "
-             f"{report.flavor} set", g["same_genes_as_table"]),
-            ("outside_cutoffs", f"sets outside the cut-offs ({_cutoffs(report)})",
-             g["outside_cutoffs"]),
-            ("smallest", "smallest set", g["smallest"]),
-            ("median", "median set size", g["median"]),
-            ("largest", "largest set", g["largest"]),
-        ]))
-        if "gmt-set-sizes" in by_name:
-            o.append(_img(by_name["gmt-set-sizes"], images))
-            o.append(_size_buckets("gmt-size-table", report.gmt_sizes or [], report))
-        else:
-            o.append('<p class="empty">The GMT library has no gene sets.</p>')
-
-    if report.remap is not None:
-        o.append(f'<h2 id="remap">Remap status <code>{_e(report.remap_name)}</code></h2>')
-        total = sum(r[1] for r in report.remap)
-        if "remap-status" in by_name:
-            o.append(_img(by_name["remap-status"], images))
-        else:
-            o.append('<p class="empty">The remap report has no rows.</p>')
-        with_rows = report.remap[0][2] is not None
-        header = ["status", "queries", "percent"] + (["table rows"] if with_rows else [])
-        body_rows: list[tuple] = []
-        for status, n, nrows in report.remap:
-            pct = round(100 * n / total, 1) if total else 0
-            body_rows.append((_e(status), n, pct, *((nrows,) if with_rows else ())))
-        body_rows.append(("<b>total</b>", total, 100 if total else 0,
-                          *((sum(r[2] or 0 for r in report.remap),) if with_rows else ())))
-        o.append(_table("remap-table", header, body_rows,
-                        [False, True, True] + ([True] if with_rows else [])))
-        o.append('<p class="small">Queries: the rows of the remap report (one per distinct '
-                 "query term and species in pfocr-remap's report)"
-                 + ("; table rows: the figure gene table rows they stand for." if with_rows
-                    else ".") + "</p>")
-
-    if report.table_remap is not None:
-        o.extend(_table_remap_html(report.table_remap))
-    o.append('<p class="small">Gene sets: distinct NCBI Gene IDs of one figure and one organism. '
-             "PFOCR: Hanspers et al., Genome Biology 2020, doi:10.1186/s13059-020-02181-2; "
-             "data CC0.</p>")
-    o.append("</body>")
-    o.append("</html>")
-    return "\n".join(o) + "\n"
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("pfocr_tools", "templates"),
+        autoescape=True, finalize=finalize, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(n=_n, short=_short, cutoffs=_cutoffs, pfocr_url=_pfocr_url)
+    return env
 
 
-def _table_remap_html(numbers: dict[str, object]) -> list[str]:
-    statuses: list[tuple[str, int]] = numbers["statuses"]  # type: ignore[assignment]
-    total = sum(n for _, n in statuses)
-    o = ['<h2 id="table-remap">Remapping recorded in the table</h2>',
-         "<p>The table went through pfocr-remap: its rows per <code>remap_status</code>.</p>",
-         _table("table-remap-table", ["remap_status", "rows", "percent"],
-                [(_e(st), n, round(100 * n / total, 1) if total else 0) for st, n in statuses]
-                + [("<b>total</b>", total, 100 if total else 0)], [False, True, True])]
-    if "changed" in numbers:
-        o.append(_kv_table("table-remap-numbers", [
-            ("changed", "rows whose gene ID changed (gene_id \u2260 source_gene_id)",
-             numbers["changed"]),  # type: ignore[list-item]
-            ("genes_before", "distinct gene IDs before (source_gene_id)",
-             numbers["genes_before"]),  # type: ignore[list-item]
-            ("genes_after", "distinct gene IDs after (gene_id)",
-             numbers["genes_after"]),  # type: ignore[list-item]
-        ]))
-    return o
-
-
-def _details(summary: str, body: str) -> str:
-    return f"<details><summary>{_e(summary)}</summary>\n{body}\n</details>"
-
-
-def _size_buckets(tid: str, sizes: Sequence[int], report: Report) -> str:
+def _size_rows(sizes: Sequence[int], report: Report) -> list[tuple[str, int, int]]:
     rows = []
     for lo, hi in SIZE_BUCKETS:
         n = sum(1 for s in sizes if s >= lo and (hi is None or s <= hi))
@@ -873,9 +939,68 @@ def _size_buckets(tid: str, sizes: Sequence[int], report: Report) -> str:
         label = f"{lo}" if lo == hi else (f"{lo}\u2013{hi}" if hi is not None else f"{lo}+")
         inside = sum(1 for s in sizes if s >= lo and (hi is None or s <= hi)
                      and in_range(s, report.min_size, report.max_size))
-        rows.append((_e(label), n, inside))
-    return _details("Numbers", _table(tid, ["genes per set", "gene sets", "within the cut-offs"],
-                                      rows, [False, True, True]))
+        rows.append((label, n, inside))
+    return rows
+
+
+def _remap_rows(report: Report) -> dict[str, object] | None:
+    """The remap status table: (status, queries, percent[, table rows]), then the total
+    (status None)."""
+    if report.remap is None:
+        return None
+    total = sum(r[1] for r in report.remap)
+    with_rows = report.remap[0][2] is not None
+    rows: list[tuple] = []
+    for status, n, nrows in report.remap:
+        pct = round(100 * n / total, 1) if total else 0
+        rows.append((status, n, pct, *((nrows,) if with_rows else ())))
+    rows.append((None, total, 100 if total else 0,
+                 *((sum(r[2] or 0 for r in report.remap),) if with_rows else ())))
+    return {"rows": rows, "with_rows": with_rows}
+
+
+def _table_remap_rows(numbers: dict[str, object] | None) -> list[tuple]:
+    if numbers is None:
+        return []
+    statuses: list[tuple[str, int]] = numbers["statuses"]  # type: ignore[assignment]
+    total = sum(n for _, n in statuses)
+    return ([(st, n, round(100 * n / total, 1) if total else 0) for st, n in statuses]
+            + [(None, total, 100 if total else 0)])
+
+
+def render_html(report: Report, plots: Sequence, images: str, title: str,
+                extra: dict[str, object] | None = None) -> str:
+    """The report page, from templates/report.html.j2 (``extra``: more template values, e.g.
+    the chemicals and diseases section)."""
+    plot_info = {}
+    for plot in plots:
+        if images == "link":
+            src = quote(f"{plot.name}.png")
+        else:
+            src = "data:image/png;base64," + base64.b64encode(plot.png).decode("ascii")
+        plot_info[plot.name] = {"src": src, "title": plot.title}
+    unknown = [s[0] for s in report.sources
+               if s[0] not in STRICT_SOURCES | SYNONYM_SOURCES | FAMILY_SOURCES]
+    context = {
+        "report": report,
+        "plots": plot_info,
+        "title": title,
+        "version": __version__,
+        "css": base64.b64encode(CSS.strip().encode("utf-8")).decode("ascii"),
+        "top_genes": TOP_GENES,
+        "size_rows": _size_rows(report.sizes, report),
+        "gmt_size_rows": _size_rows(report.gmt_sizes or [], report),
+        "ranked_genes": [(i, *g) for i, g in enumerate(report.top_genes, start=1)],
+        "extremes": [(label, s) for label, sets in (("largest", report.largest),
+                                                    ("smallest", report.smallest))
+                     for s in sets],
+        "unknown_sources": ", ".join(unknown),
+        "remap": _remap_rows(report),
+        "table_remap_rows": _table_remap_rows(report.table_remap),
+        "entities": None,
+    }
+    context.update(extra or {})
+    return _environment().get_template("report.html.j2").render(context)
 
 
 # ---------------------------------------------------------------------------- CLI
@@ -897,31 +1022,59 @@ def body(args: argparse.Namespace) -> int:
         raise UsageError(f"--max-size {args.max_size} is below --min-size {args.min_size}")
     if args.images == "link" and not args.png_dir:
         raise UsageError("--images link needs --png-dir (the PNGs the report links to)")
+    check_outputs([args.input, args.gmt, args.remap_report], [("-o", args.output)])
 
-    df = read_table(args.input)
     name = "standard input" if args.input == "-" else os.path.basename(args.input)
-    report = compute(df, args.flavor, args.min_size, args.max_size, name)
-    if args.gmt:
-        add_gmt(report, read_gmt(args.gmt), df)
+    gmt = read_gmt(args.gmt) if args.gmt else None
+    with rereadable(args.input) as src:
+        try:
+            report = _stream(src, args, name, gmt)
+        except NotGrouped as exc:
+            log.info("the rows of figure %s are not together (line %d): reading the whole "
+                     "table", exc.figid, exc.line)
+            df = read_table(src, name=args.input)
+            report = compute(df, args.flavor, args.min_size, args.max_size, name)
+            if gmt is not None:
+                add_gmt(report, gmt, df)
     if args.remap_report:
         add_remap(report, read_remap_report(args.remap_report), args.remap_report)
     plots = make_plots(report)
-    text = render_html(report, plots, args.images, args.title)
+    extra = None
+    if args.chemicals or args.diseases:
+        from .report_entities import entity_sections
 
-    if args.png_dir:
-        if os.path.exists(args.png_dir) and not os.path.isdir(args.png_dir):
-            raise DataError("--png-dir exists and is not a directory", args.png_dir)
-        os.makedirs(args.png_dir, exist_ok=True)
-        for plot in plots:
-            with atomic_open(os.path.join(args.png_dir, f"{plot.name}.png"), "wb") as handle:
-                handle.write(plot.png)
-    with _open_output(args.output) as handle:
-        handle.write(text)
+        extra = {"entities": entity_sections([("chemicals", args.chemicals),
+                                              ("diseases", args.diseases)],
+                                             args.min_size, args.max_size)}
+    text = render_html(report, plots, args.images, args.title, extra)
+
+    with contextlib.ExitStack() as stack:  # the PNGs and the HTML, all or none
+        if args.png_dir:
+            if os.path.exists(args.png_dir) and not os.path.isdir(args.png_dir):
+                raise DataError("--png-dir exists and is not a directory", args.png_dir)
+            stack.enter_context(made_dir(args.png_dir))
+            for plot in plots:
+                stack.enter_context(atomic_open(os.path.join(args.png_dir, f"{plot.name}.png"),
+                                                "wb")).write(plot.png)
+        with _open_output(args.output) as handle:
+            handle.write(text)
     lib = report.library
     log.info("%s: %s figures, %s gene sets in the library (%s rows, %s), %d plots -> %s",
              name, f"{report.table['figures']:,}", f"{lib['sets']:,}", report.flavor,
              _cutoffs(report), len(plots), args.output)
     return 0
+
+
+def _stream(src: str, args: argparse.Namespace, name: str, gmt: GmtLibrary | None) -> Report:
+    """The report's numbers from the table read block by block (bounded memory)."""
+    with TableReader(src, name=args.input) as reader:
+        agg = Aggregate(reader.header, args.flavor, args.min_size, args.max_size, gmt)
+        for block in reader.blocks("figid", grouped=True):
+            agg.block(block)
+    report = agg.report(name)
+    if gmt is not None:
+        agg.add_gmt(report)
+    return report
 
 
 def main(argv: Sequence[str] | None = None) -> int:
