@@ -575,42 +575,48 @@ def apply(df: pd.DataFrame, codes: np.ndarray, p: Plan) -> pd.DataFrame:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = make_parser(PROG, DESCRIPTION)
-    parser.add_argument("input", help="figure gene table (TSV; - for stdin)")
-    parser.add_argument("-o", "--output", required=True, help="remapped table (- for stdout)")
+    parser.add_argument("input", metavar="IN.tsv",
+                        help="figure gene table (from pfocr-extract / pfocr-filter), or - for "
+                             "standard input")
+    parser.add_argument("-o", "--output", required=True, metavar="OUT.tsv",
+                        help="remapped figure gene table to write, - for standard output")
     parser.add_argument("--backend", choices=("local", "mygene"), default="local",
                         help="local: the offline gene index (default); mygene: MyGene.info "
                              "(network)")
     parser.add_argument("--from", dest="from_", choices=("gene_id", "symbol", "word"),
                         default="gene_id", help="column to look up (default: gene_id)")
-    parser.add_argument("--species", default="",
+    parser.add_argument("--species", default="", metavar="NAME[,NAME]",
                         help="species to look terms up in: MyGene.info names or taxids, "
                              "comma-separated (default: each row's taxid)")
-    parser.add_argument("--to", default="entrez",
+    parser.add_argument("--to", default="entrez", metavar="ID[,ID]",
                         help="comma-separated: entrez (replace gene_id, keep the old one in "
                              "source_gene_id), symbol (replace symbol, old in source_symbol), "
                              "ensembl, uniprot (new columns). Default: entrez")
-    parser.add_argument("--ortholog-to", default="",
+    parser.add_argument("--ortholog-to", default="", metavar="NAME",
                         help="species: rows become that species' orthologous genes "
                              "(taxid, organism, gene_id and symbol updated)")
     parser.add_argument("--unmapped", choices=("keep", "drop"), default="keep",
                         help="rows that map to no single gene: keep as they are (default) or "
                              "drop")
-    parser.add_argument("--report", help="write one row per distinct query term here (TSV)")
-    parser.add_argument("--index", help="gene index file for --backend local (default: the "
-                                        "one shipped in the package; .sqlite or .sqlite.gz)")
+    parser.add_argument("--report", metavar="REPORT.tsv",
+                        help="write one row per distinct query term here (TSV)")
+    parser.add_argument("--index", metavar="INDEX",
+                        help="gene index file for --backend local (default: the one shipped "
+                             "in the package; .sqlite or .sqlite.gz)")
     net = parser.add_argument_group("MyGene.info (--backend mygene)")
-    net.add_argument("--mygene-url", default=None,
+    net.add_argument("--mygene-url", default=None, metavar="URL",
                      help="API base URL (default https://mygene.info/v3)")
-    net.add_argument("--email", help="your e-mail, sent to MyGene.info (polite use)")
-    net.add_argument("--cache-dir", help="cache directory for MyGene.info answers and the "
-                                         "unpacked gene index (default: $PFOCR_CACHE_DIR or "
-                                         "~/.cache/pfocr-tools)")
+    net.add_argument("--email", metavar="ADDRESS",
+                     help="your e-mail, sent to MyGene.info (polite use)")
+    net.add_argument("--cache-dir", metavar="DIR",
+                     help="cache directory for MyGene.info answers and the unpacked gene index "
+                          "(default: $PFOCR_CACHE_DIR or ~/.cache/pfocr-tools)")
     net.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
-    net.add_argument("--timeout", type=float, default=60.0,
+    net.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                      help="seconds to wait for an answer (default 60)")
-    net.add_argument("--retries", type=int, default=5,
+    net.add_argument("--retries", type=int, default=5, metavar="N",
                      help="retries on 429 / 5xx / connection errors (default 5)")
-    net.add_argument("--backoff", type=float, default=1.0,
+    net.add_argument("--backoff", type=float, default=1.0, metavar="SECONDS",
                      help="first retry delay in seconds, doubled each time; a Retry-After "
                           "header wins (default 1)")
     return parser
@@ -758,13 +764,14 @@ def _whole(src: str, args: argparse.Namespace, opts: Options) -> int:
         if exc.path is None:
             exc.path = args.input
         raise DataError(exc.message, exc.path, exc.line) from None
-    _log_done(Counter(r[2] for r in report), len(report), len(out), backend)
     if not args.report:
         write_table(out, args.output)
-        return 0
-    with open_output(args.report) as handle:  # both files, or neither
-        write_rows(handle, report, REPORT_COLUMNS)
-        write_table(out, args.output)
+    else:
+        with open_output(args.report) as handle:  # both files, or neither
+            write_rows(handle, report, REPORT_COLUMNS)
+            write_table(out, args.output)
+    # only once both files are in place (issue 14: no "rows written" before a failed write)
+    _log_done(Counter(r[2] for r in report), len(report), len(out), backend)
     return 0
 
 
