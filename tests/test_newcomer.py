@@ -40,7 +40,8 @@ def test_help_names_arguments_alike() -> None:
     option that takes a value shows a metavar or its choices (no argparse dest names)."""
     import argparse
 
-    from pfocr_tools import extract, filter as filter_, remap, report
+    from pfocr_tools import extract, remap, report
+    from pfocr_tools import filter as filter_
 
     for module in (extract, filter_, remap, export, report):
         parser = module.build_parser()
@@ -55,3 +56,78 @@ def test_help_names_arguments_alike() -> None:
                 assert action.metavar, (module.PROG, name)
             if action.dest == "output":
                 assert action.metavar in ("OUT.tsv", "OUT", "REPORT.html"), module.PROG
+
+
+def _remapped(tmp_path: Path) -> tuple[Path, Path]:
+    from pfocr_tools import remap
+
+    out, rep = tmp_path / "remapped.tsv", tmp_path / "remap-report.tsv"
+    res = run_main(remap.main, [TABLE, "-o", out, "--report", rep, "-q"])
+    assert res.returncode == 0, res.stderr
+    return out, rep
+
+
+def test_report_counts_concatenated_remap_reports_once(tmp_path: Path) -> None:
+    from pfocr_tools import report
+
+    _, rep = _remapped(tmp_path)
+    one = report.read_remap_report(str(rep))
+    both = tmp_path / "both.tsv"  # two shards' reports, one after the other (CWL merge)
+    both.write_text(rep.read_text("utf-8") * 2, "utf-8")
+    two = report.read_remap_report(str(both))
+    assert two.queries == one.queries  # distinct (query, species), not report lines
+    assert one.rows is not None and two.rows is not None
+    assert {k: 2 * v for k, v in one.rows.items()} == dict(two.rows)  # rows of both shards
+
+
+def _with_unmapped(tmp_path: Path, grouped: bool) -> Path:
+    """The remapped table plus an 'unmapped' row in every figure (a word remap left as it
+    was: old ID 999999, symbol 'ras'), which would top the gene ranking if it counted."""
+    remapped, _ = _remapped(tmp_path)
+    lines = remapped.read_text("utf-8").splitlines()
+    header = lines[0].split("\t")
+    col = {c: header.index(c) for c in header}
+    out, done = [lines[0]], set()
+    rows = [line.split("\t") for line in lines[1:]]
+    extra = []
+    for row in rows:
+        out.append("\t".join(row))
+        if row[col["figid"]] not in done and row[col["source"]] in ("hgnc_symbol",
+                                                                    "ncbigene_symbol"):
+            done.add(row[col["figid"]])
+            new = list(row)
+            new[col["gene_id"]], new[col["symbol"]], new[col["word"]] = "999999", "ras", "ras"
+            new[col["remap_status"]] = "unmapped"
+            (out if grouped else extra).append("\t".join(new))
+    path = tmp_path / ("grouped.tsv" if grouped else "scattered.tsv")
+    path.write_text("\n".join(out + extra) + "\n", "utf-8")
+    return path
+
+
+def test_report_ranks_no_unmapped_rows(tmp_path: Path) -> None:
+    import html
+
+    from pfocr_tools import report
+
+    for grouped in (True, False):  # streamed, and read whole (rows not together)
+        table = _with_unmapped(tmp_path, grouped)
+        out = tmp_path / "r.html"
+        assert report.main([str(table), "-o", str(out), "-q"]) == 0
+        page = html.unescape(out.read_text("utf-8"))
+        top = page[page.index('id="top-genes"'):page.index('id="extremes"')]
+        assert "999999" not in top and "ras" not in top.split("<table", 1)[-1]
+
+
+def test_report_shows_the_manifest(tmp_path: Path) -> None:
+    from pfocr_tools import report
+
+    gmt = tmp_path / "lib.gmt"
+    assert export.main([str(TABLE), "-o", str(gmt), "-q"]) == 0
+    out = tmp_path / "r.html"
+    assert report.main([str(TABLE), "-o", str(out), "--gmt", str(gmt), "-q"]) == 0
+    page = out.read_text("utf-8")
+    assert 'id="manifest"' in page and "lib.gmt.manifest.json" in page
+    assert "pfocr-export" in page[page.index('id="manifest"'):]
+    (tmp_path / "lib.gmt.manifest.json").unlink()
+    assert report.main([str(TABLE), "-o", str(out), "--gmt", str(gmt), "-q"]) == 0
+    assert 'id="manifest"' not in out.read_text("utf-8")

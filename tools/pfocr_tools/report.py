@@ -175,17 +175,30 @@ def read_remap_report(path: str) -> RemapCounts:
         raise DataError("not a remap report: no 'status' column", path, 1)
     col = header.index("status")
     rows_col = header.index("rows") if "rows" in header else None
+    # per-shard reports concatenated (the CWL workflow's merge): their header lines repeat,
+    # and a (query, species) looked up in several shards is one query whose rows add up
+    key_cols = [header.index(c) for c in ("query", "species") if c in header]
+    first_status: dict[tuple[str, ...], str] = {}
     queries: Counter[str] = Counter()
     rows: Counter[str] = Counter()
     for lineno, row in enumerate(reader, start=2):
-        if not row or row == [""]:
+        if not row or row == [""] or row == header:
             continue
         if len(row) != len(header):
             raise DataError(f"{len(row)} field(s), the header has {len(header)}", path, lineno)
         status = row[col].strip()
         if not status:
             raise DataError("empty status", path, lineno)
-        queries[status] += 1
+        if len(key_cols) == 2:
+            key = tuple(row[i] for i in key_cols)
+            seen = first_status.get(key)
+            if seen is None:
+                first_status[key] = status
+                queries[status] += 1
+            else:
+                status = seen
+        else:
+            queries[status] += 1
         if rows_col is not None:
             value = row[rows_col].strip()
             if not value.isdigit():
@@ -384,13 +397,20 @@ def compute(df: pd.DataFrame, flavor: str, min_size: int, max_size: int | None,
             year_counts[y] += 1
 
     top_genes = []
-    if lib.size:
+    # rows pfocr-remap marked unmapped keep their old IDs and words: not ranked (issue 14)
+    mapped = (df["remap_status"] != "unmapped").to_numpy() if "remap_status" in df.columns \
+        else np.ones(len(df), dtype=bool)
+    ranked_lib = lib if mapped.all() else \
+        lib[np.isin(lib, c.members_of(flavor_mask(df, flavor).to_numpy() & mapped))]
+    if ranked_lib.size:
         # figures per gene: a set is one figure of one organism, so members count figures
-        tg, counts = _runs(np.sort(lib_tax * c.n_gene + lib_gene))
+        r_tax = (ranked_lib // c.n_gene) % c.n_tax
+        tg, counts = _runs(np.sort(r_tax * c.n_gene + ranked_lib % c.n_gene))
         floor = np.sort(counts)[::-1][min(TOP_GENES, counts.size) - 1]
         cand_keys, cand_n = tg[counts >= floor], counts[counts >= floor]
         row_keys = c.tax.astype(np.int64) * c.n_gene + c.gene
-        m = flavor_mask(df, flavor).to_numpy() & has_gene & np.isin(row_keys, cand_keys)
+        m = flavor_mask(df, flavor).to_numpy() & has_gene & mapped & \
+            np.isin(row_keys, cand_keys)
         symbols = (pd.DataFrame({"key": row_keys[m], "symbol": df["symbol"].to_numpy()[m]})
                    .groupby(["key", "symbol"]).size().rename("k").reset_index()
                    .sort_values(["key", "k", "symbol"], ascending=[True, False, True],
@@ -620,6 +640,9 @@ class Aggregate:
             self.src_figs[s] += len({figs[i] for i in idx})
             self.src_genes.setdefault(s, set()).update(gene[i] for i in idx)
         chosen: set[tuple[str, str, str]] = set()
+        ranked: set[tuple[str, str, str]] = set()
+        # rows pfocr-remap marked unmapped are left out of the gene ranking (issue 14)
+        status = block.column("remap_status") if self.remap else None
         for fl in ("strict", "synonyms", "all"):
             idx = [i for s, lst in by_src.items() if source_in_flavor(s, fl) for i in lst]
             if fl != "all" and len(by_src) > 1:
@@ -634,11 +657,13 @@ class Aggregate:
                                     for v in sizes.values())
             if fl == self.flavor:
                 chosen = members
-                self.symbols.update((tax[i], gene[i], sym[i]) for i in idx if gene[i])
-        self._sets(block, starts, chosen)
+                ok = [i for i in idx if gene[i] and (status is None or status[i] != "unmapped")]
+                self.symbols.update((tax[i], gene[i], sym[i]) for i in ok)
+                ranked = {(figs[i], tax[i], gene[i]) for i in ok}
+        self._sets(block, starts, chosen, ranked)
 
-    def _sets(self, block: Block, starts: list[int], members: set[tuple[str, str, str]]
-              ) -> None:
+    def _sets(self, block: Block, starts: list[int], members: set[tuple[str, str, str]],
+              ranked: set[tuple[str, str, str]]) -> None:
         """The gene sets of the chosen flavor in a block."""
         sets: dict[tuple[str, str], list[str]] = {}
         for f, t, g in members:
@@ -673,7 +698,7 @@ class Aggregate:
             self.lib_genes.update(genes)
             self.lib_taxa.add(t)
             self.tax_genes.setdefault(t, set()).update(genes)
-            self.gene_sets.update((t, g) for g in genes)
+            self.gene_sets.update((t, g) for g in genes if (f, t, g) in ranked)
             extremes.append((size, f, t))
         self.kept_figs += len(kept_figs)
         for f in kept_figs:
@@ -998,6 +1023,7 @@ def render_html(report: Report, plots: Sequence, images: str, title: str,
         "remap": _remap_rows(report),
         "table_remap_rows": _table_remap_rows(report.table_remap),
         "entities": None,
+        "manifest": None,
     }
     context.update(extra or {})
     return _environment().get_template("report.html.j2").render(context)
@@ -1046,6 +1072,7 @@ def body(args: argparse.Namespace) -> int:
         extra = {"entities": entity_sections([("chemicals", args.chemicals),
                                               ("diseases", args.diseases)],
                                              args.min_size, args.max_size)}
+    extra = {**(extra or {}), "manifest": _manifest_section(args.gmt)}
     text = render_html(report, plots, args.images, args.title, extra)
 
     with contextlib.ExitStack() as stack:  # the PNGs and the HTML, all or none
@@ -1063,6 +1090,23 @@ def body(args: argparse.Namespace) -> int:
              name, f"{report.table['figures']:,}", f"{lib['sets']:,}", report.flavor,
              _cutoffs(report), len(plots), args.output)
     return 0
+
+
+def _manifest_section(gmt: str | None) -> dict[str, object] | None:
+    """The pfocr-export manifest beside the GMT (or in its folder), when there is one."""
+    if not gmt:
+        return None
+    from . import manifest
+
+    path = manifest.find_for(gmt)
+    if path is None:
+        return None
+    try:
+        doc = manifest.load(path)
+    except DataError as exc:
+        log.warning("warning: %s; the report leaves the manifest out", exc)
+        return None
+    return {"name": os.path.basename(path), "rows": manifest.summary_rows(doc)}
 
 
 def _stream(src: str, args: argparse.Namespace, name: str, gmt: GmtLibrary | None) -> Report:
