@@ -187,6 +187,9 @@ outputs:
     doc: GMT (tab-separated, no header), TSV, JSON or NDJSON, as chosen by format.
     type: File
     format: edam:format_2330
+    secondaryFiles:
+      - pattern: .manifest.json
+        required: false
     outputBinding:
       glob: $(inputs.output_name)
   manifest:

@@ -27,6 +27,7 @@ requirements:
   NetworkAccess:
     networkAccess: true  # pfocr-remap, for backend mygene only
   SubworkflowFeatureRequirement: {}
+  MultipleInputFeatureRequirement: {}  # the remap report as a list for export's manifest
 
 inputs:
   shards:
@@ -253,7 +254,10 @@ steps:
       id_column: id_column
       prefix: prefix
       per_species_dir: {default: per-species}
-    out: [library, per_species]
+      remap_reports:
+        source: [merge_reports/merged]
+        linkMerge: merge_nested
+    out: [library, manifest, per_species]
   summarise:
     label: summarise the library
     run: pfocr-report.cwl
@@ -284,10 +288,19 @@ outputs:
     outputSource: merge_reports/merged
   library:
     label: Gene-set library
-    doc: One GMT with the sets of every chosen organism.
+    doc: One GMT with the sets of every chosen organism (an overview; the per-species
+      libraries are the ones for enrichment).
     type: File
     format: edam:format_2330
     outputSource: export/library
+  manifest:
+    label: Library manifest
+    doc: The manifest of the all-species library (tool version, inputs and outputs with
+      SHA-256, the gene index checksum or MyGene.info build from the remap report, rule,
+      counts); the per-species folder holds its own.
+    type: File?
+    format: edam:format_3464
+    outputSource: export/manifest
   per_species:
     label: Per-species libraries
     doc: One GMT per species, named like the PFOCR releases.

@@ -67,9 +67,13 @@ inputs:
       prefix: --max-size
   gmt:
     label: Exported GMT library
-    doc: The GMT written by pfocr-export from this table; summarised and compared with it.
+    doc: The GMT written by pfocr-export from this table; summarised and compared with it
+      (its manifest, <gmt>.manifest.json, shown when it comes along).
     type: File?
     format: edam:format_2330
+    secondaryFiles:
+      - pattern: .manifest.json
+        required: false
     inputBinding:
       prefix: --gmt
   remap_report:

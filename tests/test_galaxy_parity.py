@@ -29,8 +29,7 @@ NOT_EXPOSED = {
     "common": {"-h", "--version", "-q", "-o"},
     # --jobs is set from GALAXY_SLOTS; the size limits protect the server, so users of a
     # Galaxy server get the defaults (an admin who wants others edits the command line)
-    "extract": {"--jobs", "--max-record-bytes", "--max-field-chars", "--max-archive-bytes",
-                "--organism"},  # --organism: TODO release GMT input in the wrapper
+    "extract": {"--jobs", "--max-record-bytes", "--max-field-chars", "--max-archive-bytes"},
     "filter": set(),
     # the shipped index, unpacked into a job-local cache
     "remap": {"--index", "--cache-dir", "--no-cache", "--backoff"},
