@@ -131,3 +131,16 @@ def test_report_shows_the_manifest(tmp_path: Path) -> None:
     (tmp_path / "lib.gmt.manifest.json").unlink()
     assert report.main([str(TABLE), "-o", str(out), "--gmt", str(gmt), "-q"]) == 0
     assert 'id="manifest"' not in out.read_text("utf-8")
+
+
+def test_empty_entity_table_filters_quietly(tmp_path: Path) -> None:
+    """The main job filters (empty) chemical and disease tables too: no warning for those."""
+    from pfocr_tools import entity_filter  # noqa: F401
+    from pfocr_tools import filter as filter_
+    from pfocr_tools.table import CHEMICAL_COLUMNS
+
+    empty = tmp_path / "chemicals.tsv"
+    empty.write_text("\t".join(CHEMICAL_COLUMNS) + "\n", "utf-8")
+    res = run_main(filter_.main, [empty, "-o", tmp_path / "out.tsv", "--figures-from", TABLE])
+    assert res.returncode == 0, res.stderr
+    assert "warning" not in res.stderr and "0 of 0 rows written" in res.stderr

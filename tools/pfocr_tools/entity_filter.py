@@ -101,6 +101,6 @@ def figures_from_body(args: argparse.Namespace) -> int:
     log.info("%s: %d figures: %d kept, %d dropped (not in %s); %d of %d rows written to %s",
              what, len(n_in), len(n_kept), len(n_in) - len(n_kept), args.figures_from,
              len(out), len(df), "standard output" if args.output == "-" else args.output)
-    if len(out) == 0:
+    if len(out) == 0 and len(df):  # an empty input (no chemicals asked for) passes quietly
         log.warning("warning: no rows left; wrote a table with the header only")
     return 0
