@@ -171,6 +171,7 @@ class FigureFacts:
 
     figid: str
     pmcid: str = ""
+    alias: str = ""
     record: Sequence[str] = ()  # organism names, as in the record
     ner: Sequence[str] = ()
     gene_counts: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)
@@ -366,6 +367,7 @@ def facts_from_record(page_data: bytes, tsv_data: bytes | None, label: str,
     else:
         counts = gene_counts_tsv(tsv_data, tsv_label or label) if tsv_data else {}
     m = page.meta
-    return FigureFacts(figid=page.figid, pmcid=m["pmcid"], record=page.organisms,
+    return FigureFacts(figid=page.figid, pmcid=m["pmcid"], alias=m["figid_alias"],
+                       record=page.organisms,
                        ner=page.organisms_ner, gene_counts=counts,
                        texts=(m["figtitle"], m["caption"], m["papertitle"]), journal=journal)

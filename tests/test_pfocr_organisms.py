@@ -1,0 +1,136 @@
+"""pfocr-organisms: the evidence table from the bundled records, offline and with --pubmed
+against the local E-utilities server."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pfocr_tools import organism_evidence
+
+from tests.clirun import run_main
+from tests.eutils_server import EUtilsServer
+
+ROOT = Path(__file__).resolve().parent.parent
+RECORDS = ROOT / "test-data" / "records"
+BAD = ROOT / "test-data" / "bad"
+PAPERS = ROOT / "test-data" / "pubmed" / "papers.json"
+
+
+def read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+def by_figure(rows: list[dict[str, str]], pmcid: str) -> dict[str, dict[str, str]]:
+    return {r["taxid"]: r for r in rows if r["pmcid"] == pmcid}
+
+
+@pytest.fixture(scope="module")
+def server_module() -> Iterator[EUtilsServer]:
+    server = EUtilsServer.from_file(PAPERS).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def server(server_module: EUtilsServer) -> EUtilsServer:
+    server_module.reset()  # NCBI's rate limit on: the CLI paces itself at 3 requests/s
+    return server_module
+
+
+def test_offline_table(tmp_path: Path) -> None:
+    out = tmp_path / "ev.tsv"
+    res = run_main(organism_evidence.main, [RECORDS, "-o", out])
+    assert res.returncode == 0, res.stderr
+    assert "86 figures" in res.stderr and "conflict" in res.stderr
+    rows = read(out)
+    assert list(rows[0]) == list(organism_evidence.COLUMNS)
+    assert len({r["figid"] for r in rows}) == 86
+    poppy = by_figure(rows, "PMC10017456")
+    assert poppy["3466"]["confidence"] == "high" and poppy["3466"]["mention"] == "yes"
+    human = poppy["9606"]
+    assert (human["confidence"], human["record"], human["ner"], human["genes"]) == \
+        ("conflict", "yes", "yes", "no")
+    assert (human["count_direct"], human["count_synonym"], human["count_match"]) == \
+        ("2", "8", "6")
+    assert human["against"] == "mention:3466|journal:33090" and human["mesh"] == "NA"
+    old = by_figure(rows, "PMC4739416")["9606"]  # an old-schema record: genes are human
+    assert (old["confidence"], old["record"], old["genes"]) == ("medium", "yes", "yes")
+    # same input, byte-identical output
+    again = tmp_path / "again.tsv"
+    assert run_main(organism_evidence.main, [RECORDS, "-o", again, "-q"]).returncode == 0
+    assert again.read_bytes() == out.read_bytes()
+
+
+def test_pubmed_adds_mesh(server: EUtilsServer, tmp_path: Path) -> None:
+    out = tmp_path / "ev.tsv"
+    args = [RECORDS / "old-schema", "-o", out, "--pubmed", "--eutils-url", server.url,
+            "--email", "dev@example.org", "--cache-dir", tmp_path / "cache", "--backoff", "0.01"]
+    res = run_main(organism_evidence.main, args)
+    assert res.returncode == 0, res.stderr
+    rows = read(out)
+    elf3 = by_figure(rows, "PMC4535396")
+    assert elf3["3701"]["mesh"] == "yes" and elf3["3701"]["pmid"] == "90000003"
+    assert elf3["9606"]["confidence"] == "conflict"
+    assert elf3["9606"]["against"] == "journal:33090|mesh:3701"
+    mpn = by_figure(rows, "PMC4739416")["9606"]
+    assert (mpn["mesh"], mpn["confidence"]) == ("yes", "high")
+    assert by_figure(rows, "PMC100003")["9606"]["mesh"] == "no"  # not in the fixture
+    summaries = server.requests("esummary.fcgi")
+    assert len(summaries) == 1 and len(summaries[0]["id"].split(",")) == 67
+    assert summaries[0]["email"] == "dev@example.org" and summaries[0]["tool"] == "pfocr-tools"
+    # a second run is answered from the cache
+    server.reset()
+    assert run_main(organism_evidence.main, [*args, "-q"]).returncode == 0
+    assert server.log == []
+
+
+def test_pubmed_failure_writes_nothing(server: EUtilsServer, tmp_path: Path) -> None:
+    server.faults[:] = [("status", 503)] * 3
+    out = tmp_path / "ev.tsv"
+    res = run_main(organism_evidence.main, [
+        RECORDS / "current-schema", "-o", out, "--pubmed", "--eutils-url", server.url,
+        "--no-cache", "--retries", "2", "--backoff", "0"])
+    assert res.returncode == 1
+    assert res.stderr.strip().splitlines()[-1].startswith(
+        "pfocr-organisms: error: http://127.0.0.1:")
+    assert "failed after 3 attempts: HTTP 503" in res.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["--api-key", "KEY"], ["--email", "a@b.c"], ["--pubmed", "--api-key", " "],
+    ["--pubmed", "--timeout", "0"],
+])
+def test_usage_errors(args: list[str], tmp_path: Path) -> None:
+    res = run_main(organism_evidence.main, [RECORDS, "-o", tmp_path / "x.tsv", *args])
+    assert res.returncode == 2
+    assert res.stderr.startswith("pfocr-organisms: error:")
+    assert not (tmp_path / "x.tsv").exists()
+
+
+def test_bad_record_fails_or_is_skipped(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    shutil.copytree(RECORDS / "old-schema", inputs)
+    shutil.copy(BAD / "broken-yaml.md", inputs / "_figures" / "broken-yaml.md")
+    out = tmp_path / "ev.tsv"
+    res = run_main(organism_evidence.main, [inputs, "-o", out])
+    assert res.returncode == 1 and "broken-yaml.md" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and not out.exists()
+    res = run_main(organism_evidence.main, [inputs, "-o", out, "--on-error", "skip"])
+    assert res.returncode == 0 and "skipped" in res.stderr
+    assert len({r["figid"] for r in read(out)}) == 67
+
+
+def test_genes_tsv_alone(tmp_path: Path) -> None:
+    tsv = next((RECORDS / "current-schema" / "_data").glob("PMC3185509__*-genes.tsv"))
+    out = tmp_path / "ev.tsv"
+    assert run_main(organism_evidence.main, [tsv, "-o", out]).returncode == 0
+    rows = read(out)
+    # no page: the gene lexicon that matched best is the only evidence
+    assert {r["taxid"]: r["confidence"] for r in rows} == {"9606": "low"}
+    assert rows[0]["figid"] == "PMC3185509__viruses-01-00737f1" and rows[0]["genes"] == "yes"
