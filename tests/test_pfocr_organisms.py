@@ -9,10 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pfocr_tools import evidence as ev
 from pfocr_tools import organism_evidence
+from pfocr_tools.errors import DataError
 
 from tests.clirun import run_main
 from tests.eutils_server import EUtilsServer
+from tests.test_evidence import record_facts
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDS = ROOT / "test-data" / "records"
@@ -134,3 +137,33 @@ def test_genes_tsv_alone(tmp_path: Path) -> None:
     # no page: the gene lexicon that matched best is the only evidence
     assert {r["taxid"]: r["confidence"] for r in rows} == {"9606": "low"}
     assert rows[0]["figid"] == "PMC3185509__viruses-01-00737f1" and rows[0]["genes"] == "yes"
+
+
+def test_read_calls_round_trip(tmp_path: Path) -> None:
+    """pfocr-filter reads back exactly the calls pfocr-organisms made."""
+    out = tmp_path / "ev.tsv"
+    assert run_main(organism_evidence.main, [RECORDS, "-o", out, "-q"]).returncode == 0
+    read_back = ev.read_calls(str(out))
+    facts = record_facts()
+    assert set(read_back) == set(facts)
+    for figid, f in facts.items():
+        made = ev.call(f)
+        assert [c.describe() for c in read_back[figid]] == [c.describe() for c in made]
+        assert ev.decide(read_back[figid], ["9606"], "medium") == \
+            ev.decide(made, ["9606"], "medium")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("figid\ttaxid\n", "evidence.tsv:1: not a pfocr-organisms evidence table: missing "
+                       "column(s) organism, group, confidence, against"),
+    ("figid\ttaxid\torganism\tgroup\tconfidence\tagainst\nF\t9606\tHomo sapiens\tMammals\t"
+     "sure\t\n", "evidence.tsv:2: unknown confidence 'sure'"),
+    ("figid\ttaxid\torganism\tgroup\tconfidence\tagainst\nF\t9606\n",
+     "evidence.tsv:2: expected 6 tab-separated fields, found 2"),
+])
+def test_read_calls_errors(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "evidence.tsv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        ev.read_calls(str(path))
+    assert str(err.value) == f"{path.parent}/{message}"

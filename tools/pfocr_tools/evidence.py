@@ -371,3 +371,61 @@ def facts_from_record(page_data: bytes, tsv_data: bytes | None, label: str,
                        record=page.organisms,
                        ner=page.organisms_ner, gene_counts=counts,
                        texts=(m["figtitle"], m["caption"], m["papertitle"]), journal=journal)
+
+
+# --------------------------------------------------------------------------- evidence tables
+
+#: the columns of a pfocr-organisms table that pfocr-filter needs
+TABLE_REQUIRED = ("figid", "taxid", "organism", "group", "confidence", "against")
+
+
+def read_calls(path: str) -> dict[str, list[Call]]:
+    """figid -> its calls, from a pfocr-organisms table (``-`` is standard input).
+
+    A missing column, an unknown confidence or a short row is a DataError naming the file
+    and line."""
+    import sys
+
+    from .errors import DataError
+
+    out: dict[str, list[Call]] = {}
+    try:
+        handle = sys.stdin if path == "-" else open(path, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise DataError(f"cannot read: {exc.strerror}", path) from None
+    with handle:
+        try:
+            header = handle.readline().rstrip("\r\n").split("\t")
+        except UnicodeDecodeError:
+            raise DataError("not UTF-8 text", path, 1) from None
+        col = {name: i for i, name in enumerate(header)}
+        missing = [c for c in TABLE_REQUIRED if c not in col]
+        if missing:
+            raise DataError("not a pfocr-organisms evidence table: missing column(s) "
+                            + ", ".join(missing), path, 1)
+        flags = [s for s in SOURCES if s in col]
+        n = 1
+        try:
+            for n, line in enumerate(handle, 2):
+                line = line.rstrip("\r\n")
+                if not line:
+                    continue
+                cells = line.split("\t")
+                if len(cells) != len(header):
+                    raise DataError(f"expected {len(header)} tab-separated fields, found "
+                                    f"{len(cells)}", path, n)
+                confidence = cells[col["confidence"]]
+                if confidence not in LEVELS:
+                    raise DataError(f"unknown confidence {confidence!r}", path, n)
+                against = []
+                for item in filter(None, cells[col["against"]].split("|")):
+                    source, _, taxid = item.partition(":")
+                    against.append((source, taxid))
+                support = tuple(s for s in flags if cells[col[s]] == "yes")
+                figid = cells[col["figid"]]
+                out.setdefault(figid, []).append(Call(
+                    figid, cells[col["taxid"]], cells[col["organism"]], cells[col["group"]],
+                    confidence, support, tuple(against)))
+        except UnicodeDecodeError:
+            raise DataError("not UTF-8 text", path, n + 1) from None
+    return out
