@@ -199,6 +199,17 @@ def test_gene_counts_tsv() -> None:
                            b"9606\t1\t2\t3\n9606\tx\t2\t3\n", "z.tsv")
 
 
+def test_journal_fields_and_words() -> None:
+    fm = ("figid: X\nreftext: Anja Raschke, et al. BMC Plant\n  Biol. 2015;15:197.\n"
+          "journal_title: 'Frontiers in Microbiology'\njournal_nlm_ta: Front Microbiol\n"
+          "caption: journal_title: not a key\n")
+    assert ev.journal_fields(fm) == ["Anja Raschke, et al. BMC Plant Biol. 2015;15:197.",
+                                     "Frontiers in Microbiology", "Front Microbiol"]
+    assert ev.journal_taxids(*ev.journal_fields(fm)) == ["33090"]
+    assert ev.journal_taxids("J Virol", "Yeast", "J Bacteriol") == ["2", "4751", "10239"]
+    assert ev.journal_taxids("Cell", "Nat Immunol", "Plantation Times") == []
+
+
 def test_names_taxids() -> None:
     assert ev.names_taxids(["Homo sapiens|Mus musculus", "NA", "Escherichia coli O111B4",
                             "Xiphophorus, Danio, Oryzias", "Unknownia foo"]) == \

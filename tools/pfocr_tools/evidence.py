@@ -178,6 +178,7 @@ class FigureFacts:
     texts: Sequence[str] = ()  # figure title, caption, paper title
     journal: Sequence[str] = ()  # journal title, NLM abbreviation, reference text
     mesh: Sequence[str] | None = None  # MeSH organism taxids
+    mentions: Sequence[str] | None = None  # organisms.mentioned_taxids(*texts), if known
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,9 @@ def gather(facts: FigureFacts) -> Evidence:
     top = max((c[2] for c in counts.values()), default=0)
     genes = [t for t, c in counts.items() if top > 0 and c[2] == top]
     texts = [t for t in facts.texts if t]
-    mention = set(organisms.mentioned_taxids(*texts)) | set(binomial_taxids(*texts))
+    named = facts.mentions if facts.mentions is not None else \
+        organisms.mentioned_taxids(*texts)
+    mention = set(named) | set(binomial_taxids(*texts))
     sources = {
         "record": tuple(names_taxids(facts.record)),
         "ner": tuple(names_taxids(facts.ner)),
@@ -315,6 +318,23 @@ def format_calls(calls: Sequence[Call]) -> str:
 # --------------------------------------------------------------------------- from records
 
 JOURNAL_KEYS = ("journal_title", "journal_nlm_ta", "reftext")
+#: a top-level ``key: value`` of the front matter, with its indented continuation lines
+_JOURNAL_FIELD = re.compile(
+    r"^(?:journal_title|journal_nlm_ta|reftext):[ \t]*(.*(?:\r?\n[ \t]+\S.*)*)", re.MULTILINE)
+
+
+def journal_fields(front_matter: str) -> list[str]:
+    """The journal title, NLM abbreviation and reference text of a page's front matter, read
+    by pattern (a second YAML parse would double the cost; the values only feed the journal
+    word match, so YAML quoting is merely stripped)."""
+    out = []
+    for m in _JOURNAL_FIELD.finditer(front_matter):
+        value = " ".join(m.group(1).split())
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        if value:
+            out.append(value)
+    return out
 
 
 def gene_counts_tsv(data: bytes, label: str) -> dict[str, tuple[int, int, int]]:
@@ -356,11 +376,10 @@ def _count(cell: str) -> int:
 def facts_from_record(page_data: bytes, tsv_data: bytes | None, label: str,
                       tsv_label: str = "") -> FigureFacts:
     """The facts of one record page (and its genes TSV, for a current-schema record)."""
-    from .records import decode, load_front_matter, parse_page, split_front_matter
+    from .records import decode, parse_page, split_front_matter
 
     page = parse_page(page_data, label)
-    doc = load_front_matter(split_front_matter(decode(page_data, label), label), label)
-    journal = [str(doc[k]) for k in JOURNAL_KEYS if isinstance(doc.get(k), str)]
+    journal = journal_fields(split_front_matter(decode(page_data, label), label))
     if page.genes is not None:
         n = len(page.genes)
         counts = {"9606": (n, 0, n)} if n else {}
@@ -370,7 +389,8 @@ def facts_from_record(page_data: bytes, tsv_data: bytes | None, label: str,
     return FigureFacts(figid=page.figid, pmcid=m["pmcid"], alias=m["figid_alias"],
                        record=page.organisms,
                        ner=page.organisms_ner, gene_counts=counts,
-                       texts=(m["figtitle"], m["caption"], m["papertitle"]), journal=journal)
+                       texts=(m["figtitle"], m["caption"], m["papertitle"]), journal=journal,
+                       mentions=page.mentions)
 
 
 # --------------------------------------------------------------------------- evidence tables
