@@ -167,3 +167,21 @@ def test_read_calls_errors(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(DataError) as err:
         ev.read_calls(str(path))
     assert str(err.value) == f"{path.parent}/{message}"
+
+
+def test_evidence_gate(tmp_path: Path) -> None:
+    out = tmp_path / "ev.tsv"
+    assert run_main(organism_evidence.main, [RECORDS, "-o", out, "-q"]).returncode == 0
+    gate = ev.EvidenceGate(str(out), ["9606"], "medium")
+    ok, why = gate.judge("PMC10017456__fpls-14-1084358-g002")
+    assert not ok
+    assert why == ("evidence below medium: Homo sapiens conflict (record, ner; against "
+                   "mention Eschscholzia, journal Viridiplantae)")
+    ok, why = gate.judge("PMC4739416__gr1")
+    assert ok and why == "evidence: Homo sapiens medium (record, genes)"
+    assert gate.judge("PMC0__nowhere") == (False, "not in the evidence table")
+    assert gate.missing == 1
+    plants = ev.EvidenceGate(str(out), ["33090"], "high")
+    assert plants.judge("PMC10017456__fpls-14-1084358-g002")[0]
+    with pytest.raises(ValueError):
+        ev.EvidenceGate(str(out), ["9606"], "conflict")

@@ -449,3 +449,23 @@ def read_calls(path: str) -> dict[str, list[Call]]:
         except UnicodeDecodeError:
             raise DataError("not UTF-8 text", path, n + 1) from None
     return out
+
+
+class EvidenceGate:
+    """pfocr-filter's ``--evidence``: keep a figure when its call for a wanted organism
+    reaches ``level``; ``judge`` gives the decision and the evidence behind it."""
+
+    def __init__(self, path: str, wanted: Iterable[str], level: str = "medium"):
+        if level not in LEVELS or level == "conflict":
+            raise ValueError(f"unknown confidence level {level!r}")
+        self.calls = read_calls(path)
+        self.wanted = list(wanted)
+        self.level = level
+        self.missing = 0
+
+    def judge(self, figid: str) -> tuple[bool, str]:
+        calls = self.calls.get(figid)
+        if calls is None:
+            self.missing += 1
+            return False, "not in the evidence table"
+        return decide(calls, self.wanted, self.level)
