@@ -4,7 +4,10 @@ against the local E-utilities server."""
 from __future__ import annotations
 
 import csv
+import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -185,3 +188,27 @@ def test_evidence_gate(tmp_path: Path) -> None:
     assert plants.judge("PMC10017456__fpls-14-1084358-g002")[0]
     with pytest.raises(ValueError):
         ev.EvidenceGate(str(out), ["9606"], "conflict")
+
+
+def test_pubmed_through_cwl(server: EUtilsServer, tmp_path: Path) -> None:
+    """pubmed (the NetworkAccess path of cwl/pfocr-organisms.cwl) gives the CLI's bytes."""
+    cwltool = Path(sys.executable).parent / "cwltool"
+    if not cwltool.exists():
+        pytest.skip("cwltool is not installed")
+    job = {"records": [{"class": "Directory", "path": str(RECORDS / "old-schema")}],
+           "pubmed": True, "eutils_url": server.url, "no_cache": True, "backoff": 0.05,
+           "quiet": True}
+    job_file = tmp_path / "job.json"
+    job_file.write_text(json.dumps(job), encoding="utf-8")
+    out = tmp_path / "cwl"
+    done = subprocess.run([str(cwltool), "--quiet", "--no-container", "--outdir", str(out),
+                           str(ROOT / "cwl" / "pfocr-organisms.cwl"), str(job_file)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert len(server.requests("esummary.fcgi")) == 1
+    cli = tmp_path / "cli.tsv"
+    res = run_main(organism_evidence.main, [RECORDS / "old-schema", "-o", cli, "--pubmed",
+                                            "--eutils-url", server.url, "--no-cache", "-q"])
+    assert res.returncode == 0, res.stderr
+    assert (out / "organism-evidence.tsv").read_bytes() == cli.read_bytes()
+    assert b"\t90000003\t3701\t" in cli.read_bytes()
