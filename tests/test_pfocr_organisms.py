@@ -132,6 +132,16 @@ def test_bad_record_fails_or_is_skipped(tmp_path: Path) -> None:
     assert len({r["figid"] for r in read(out)}) == 67
 
 
+def test_unwritable_output_fails_before_asking_ncbi(server: EUtilsServer,
+                                                    tmp_path: Path) -> None:
+    out = tmp_path / "no-such-dir" / "ev.tsv"
+    res = run_main(organism_evidence.main, [RECORDS, "-o", out, "--pubmed", "--eutils-url",
+                                            server.url, "--no-cache"])
+    assert res.returncode == 1
+    assert res.stderr.startswith(f"pfocr-organisms: error: {out}: cannot write output")
+    assert server.log == []
+
+
 def test_genes_tsv_alone(tmp_path: Path) -> None:
     tsv = next((RECORDS / "current-schema" / "_data").glob("PMC3185509__*-genes.tsv"))
     out = tmp_path / "ev.tsv"

@@ -10,6 +10,7 @@ from . import evidence as ev
 from .atomic import atomic_open
 from .cli import log, make_parser, run
 from .errors import DataError, UsageError
+from .export import check_writable
 from .pubmed import pmc_number
 from .records import figid_from_tsv_name
 from .sources import BadSource, Source, iter_sources
@@ -163,6 +164,8 @@ def body(args: argparse.Namespace) -> int:
         raise UsageError("--api-key, --email and --eutils-url need --pubmed")
     if args.timeout <= 0 or args.retries < 0 or args.backoff < 0:
         raise UsageError("--timeout must be positive, --retries and --backoff not negative")
+    if args.output != "-":
+        check_writable(args.output)  # before reading records and asking NCBI
     figures = list(collect(args.inputs, args.on_error))
     mesh: dict[str, tuple[str, list[str]]] = {}
     if args.pubmed:
