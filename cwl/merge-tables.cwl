@@ -17,7 +17,7 @@ requirements:
 hints:
   ResourceRequirement:
     coresMin: 1
-    ramMin: 256
+    ramMin: 256  # cat + tail: 3 MiB; the rest for a Toil worker (~100 MiB)
 
 $namespaces:
   edam: http://edamontology.org/

@@ -25,7 +25,7 @@ hints:
         specs: [https://pypi.org/project/pfocr-tools/]
   ResourceRequirement:
     coresMin: 1
-    ramMin: 1024
+    ramMin: 2048  # merged table: peak 768 MiB (46,000 records), ~1.4 GiB (corpus)
 
 baseCommand: pfocr-export
 

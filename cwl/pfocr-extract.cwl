@@ -26,7 +26,7 @@ hints:
         specs: [https://pypi.org/project/pfocr-tools/]
   ResourceRequirement:
     coresMin: 1
-    ramMin: 1024
+    ramMin: 512  # measured peak 105 MiB (2 workers, 11,500 records) + Toil worker
 
 baseCommand: pfocr-extract
 
@@ -95,6 +95,30 @@ inputs:
     type: boolean?
     inputBinding:
       prefix: --exact-yaml
+  require_genes:
+    label: Require genes TSVs
+    doc: A current-schema page whose genes TSV is not found is an error (default a warning).
+    type: boolean?
+    inputBinding:
+      prefix: --require-genes
+  max_record_bytes:
+    label: Bytes per record page and genes TSV
+    doc: A whole number, optionally with K, M or G (default 4M).
+    type: string?
+    inputBinding:
+      prefix: --max-record-bytes
+  max_field_chars:
+    label: Characters per field value
+    doc: A whole number, optionally with K, M or G (default 64K).
+    type: string?
+    inputBinding:
+      prefix: --max-field-chars
+  max_archive_bytes:
+    label: Decompressed bytes per archive
+    doc: A whole number, optionally with K, M or G (default 4G).
+    type: string?
+    inputBinding:
+      prefix: --max-archive-bytes
   quiet:
     label: Quiet
     doc: Print only warnings and errors on stderr.

@@ -24,7 +24,7 @@ hints:
         specs: [https://pypi.org/project/pfocr-tools/]
   ResourceRequirement:
     coresMin: 1
-    ramMin: 1024
+    ramMin: 2048  # merged table: peak 767 MiB (46,000 records), ~1.4 GiB (corpus)
 
 baseCommand: pfocr-report
 

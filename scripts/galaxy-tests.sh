@@ -7,12 +7,17 @@
 #   bash scripts/galaxy-tests.sh --no-workflow / --no-tools / --no-lint
 #   bash scripts/galaxy-tests.sh --serve      start Galaxy and keep it up until interrupted
 #                                             (prints its URL and keys, for manual testing)
+#   bash scripts/galaxy-tests.sh --install-only   install (or check) the venv below and exit
+#                                             (so a caller can overlap it with other tests)
 #
 # Galaxy (galaxy-web-apps) and planemo are pinned and installed into their own venv under
 # .galaxy-test/venv (reused when present), with this package installed (editable) into the same
 # venv: Galaxy jobs run with that venv's Python. Galaxy runs with gunicorn on 127.0.0.1 (a free
 # port), in its own process group, with a fresh SQLite database under .galaxy-test/run, no conda,
-# no containers, the local job runner; it is stopped by its PID when the script exits.
+# no containers, the local job runner, and a Celery worker (SQLite broker) that fetches uploads
+# and sets metadata in processes forked with Galaxy already imported; both are stopped by their
+# PIDs when the script exits. A progress line every minute (PROGRESS_EVERY=seconds);
+# PARALLEL_TESTS (default 3) tool tests at a time; GALAXY_TEST_RUN=DIR runs it in another folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -21,10 +26,11 @@ GALAXY_VERSION=26.1.2
 PLANEMO_VERSION=0.75.47
 GT=$ROOT/.galaxy-test
 VENV=$GT/venv
-RUN=$GT/run
+RUN=${GALAXY_TEST_RUN:-$GT/run}  # (another folder lets two runs of one checkout coexist)
 PY=${PYTHON:-python3}
+PARALLEL_TESTS=${PARALLEL_TESTS:-3}  # tool tests at a time (they mostly wait on Galaxy's polling)
 
-DO_LINT=1 DO_TOOLS=1 DO_WORKFLOW=1 SERVE=0
+DO_LINT=1 DO_TOOLS=1 DO_WORKFLOW=1 SERVE=0 INSTALL_ONLY=0
 TOOL_IDS=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -33,7 +39,8 @@ while [ $# -gt 0 ]; do
     --no-tools) DO_TOOLS=0; shift ;;
     --no-workflow) DO_WORKFLOW=0; shift ;;
     --serve) SERVE=1; shift ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --install-only) INSTALL_ONLY=1; shift ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "galaxy-tests: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -61,35 +68,60 @@ say "installing pfocr-tools into the Galaxy venv"
 "$VENV/bin/python" -c "import pfocr_tools" || { say "pfocr-tools install failed"; exit 1; }
 export PATH="$VENV/bin:$PATH"
 export VIRTUAL_ENV=$VENV
+if [ "$INSTALL_ONLY" = 1 ]; then say "installed ($(elapsed))"; exit 0; fi
 
 FAILED=0
 TOTAL_PASSED=0
 TOTAL_FAILED=0
 
 # ---------------------------------------------------------------- lint
-if [ "$DO_LINT" = 1 ] && [ "$SERVE" = 0 ]; then
+# (run beside Galaxy's start-up, which it would otherwise wait for: four planemo runs take
+# 1-2 minutes on 2 busy cores); writes 0 or 1 to $GT/lint.status
+run_lint() {
+  local failed=0 wf ga
   say "planemo lint -r --fail_level warn galaxy/"
   if ! planemo lint -r --fail_level warn galaxy/ >"$GT/lint.log" 2>&1; then
     grep -E '^(\.\.|Linting|Applying|Failed)|WARNING|ERROR' "$GT/lint.log" | grep -vE 'CHECK|INFO' >&2 || true
     say "planemo lint FAILED (full log: $GT/lint.log)"
-    FAILED=1
+    failed=1
+  fi
+  # the Tool Shed metadata (.shed.yml); version_bumped asks the main Tool Shed (offline here)
+  say "planemo shed_lint --skip version_bumped --fail_level warn galaxy/"
+  if ! planemo shed_lint --skip version_bumped --fail_level warn galaxy/ >"$GT/shed-lint.log" 2>&1; then
+    grep -E 'WARNING|ERROR|Traceback' "$GT/shed-lint.log" >&2 || tail -20 "$GT/shed-lint.log" >&2
+    say "planemo shed_lint FAILED (full log: $GT/shed-lint.log)"
+    failed=1
+  fi
+  # the workflow folder as IWC wants it (README.md, CHANGELOG.md, .dockstore.yml, release,
+  # tests found for the .ga and the Format2 source)
+  if [ -d galaxy/workflows ]; then
+    say "planemo workflow_lint --iwc galaxy/workflows/"
+    if ! planemo workflow_lint --iwc --fail_level warn galaxy/workflows/ >"$GT/workflow-lint.log" 2>&1; then
+      grep -vE 'CHECK|INFO' "$GT/workflow-lint.log" >&2 || true
+      say "planemo workflow_lint FAILED (full log: $GT/workflow-lint.log)"
+      failed=1
+    fi
   fi
   for wf in galaxy/workflows/*.gxwf.yml; do
     [ -e "$wf" ] || continue
-    say "planemo workflow_lint $wf"
-    if ! planemo workflow_lint "$wf" >"$GT/workflow-lint.log" 2>&1; then
-      cat "$GT/workflow-lint.log" >&2
-      say "planemo workflow_lint FAILED"
-      FAILED=1
-    fi
     # the committed native .ga must be the conversion of the Format2 file
     ga=${wf%.gxwf.yml}.ga
     if ! gxwf-to-native "$wf" "$GT/check.ga" >/dev/null 2>&1 || ! cmp -s "$GT/check.ga" "$ga"; then
       say "$ga is not up to date: run  gxwf-to-native $wf $ga  (in $VENV)"
-      FAILED=1
+      failed=1
     fi
   done
-fi
+  echo "$failed" > "$GT/lint.status"
+}
+LINT_PID=
+stop_lint() {
+  if [ -n "$LINT_PID" ]; then
+    pkill -P "$LINT_PID" 2>/dev/null || true
+    kill "$LINT_PID" 2>/dev/null || true
+    wait "$LINT_PID" 2>/dev/null || true
+    LINT_PID=
+  fi
+}
 
 # ---------------------------------------------------------------- configure and start Galaxy
 rm -rf "$RUN"
@@ -137,7 +169,13 @@ galaxy:
   container_resolvers: []
   enable_mulled_containers: false
   involucro_auto_init: false
-  enable_celery_tasks: false
+  # Metadata is set by a Celery worker whose fork server has Galaxy imported already, not by
+  # a fresh Python that imports Galaxy at the end of every job script (9-19 s a job on 2
+  # busy cores). Uploads (the __DATA_FETCH__ tool: one per test dataset) run in that worker
+  # too, with no job script at all. Broker and results: SQLite files under data_dir (the
+  # defaults), so nothing else to install or run.
+  enable_celery_tasks: true
+  metadata_strategy: directory_celery
   preserve_python_environment: always
   bootstrap_admin_api_key: $ADMIN_KEY
   admin_users: $ADMIN_EMAIL
@@ -192,6 +230,24 @@ stop_mygene() {
   if [ -n "$MYGENE_PID" ]; then kill "$MYGENE_PID" 2>/dev/null || true; MYGENE_PID=; fi
 }
 
+PROGRESS_PID=
+stop_progress() {  # the progress loop and its sleep
+  if [ -n "$PROGRESS_PID" ]; then
+    pkill -P "$PROGRESS_PID" 2>/dev/null || true
+    kill "$PROGRESS_PID" 2>/dev/null || true
+    wait "$PROGRESS_PID" 2>/dev/null || true
+    PROGRESS_PID=
+  fi
+}
+CELERY_PID=
+stop_celery() {
+  if [ -n "$CELERY_PID" ] && kill -0 "$CELERY_PID" 2>/dev/null; then
+    kill -TERM -- "-$CELERY_PID" 2>/dev/null || kill -TERM "$CELERY_PID" 2>/dev/null || true
+    for _ in $(seq 1 20); do kill -0 "$CELERY_PID" 2>/dev/null || break; sleep 1; done
+    kill -KILL -- "-$CELERY_PID" 2>/dev/null || true
+  fi
+  CELERY_PID=
+}
 GALAXY_PID=
 stop_galaxy() {
   if [ -n "$GALAXY_PID" ] && kill -0 "$GALAXY_PID" 2>/dev/null; then
@@ -202,10 +258,11 @@ stop_galaxy() {
   fi
   GALAXY_PID=
 }
-trap 'stop_galaxy; stop_mygene' EXIT
+trap 'stop_lint; stop_progress; stop_galaxy; stop_celery; stop_mygene' EXIT
 trap 'exit 130' INT TERM
 
-say "starting Galaxy $GALAXY_VERSION on $URL (log: $RUN/galaxy.log)"
+say "starting Galaxy $GALAXY_VERSION on $URL (log: $RUN/galaxy.log; $(elapsed) of install before)"
+G0=$(date +%s)
 (
   cd "$RUN"
   export GALAXY_CONFIG_FILE=$RUN/galaxy.yml
@@ -215,6 +272,21 @@ say "starting Galaxy $GALAXY_VERSION on $URL (log: $RUN/galaxy.log)"
     --config python:galaxy.web_stack.gunicorn_config --no-control-socket
 ) >"$RUN/galaxy.log" 2>&1 &
 GALAXY_PID=$!
+# the Celery worker (uploads and metadata), started beside Galaxy
+(
+  cd "$RUN"
+  export GALAXY_CONFIG_FILE=$RUN/galaxy.yml
+  exec setsid "$VENV/bin/celery" --app galaxy.celery worker --concurrency 2 --pool threads \
+    --queues celery,galaxy.internal,galaxy.external --loglevel INFO --without-heartbeat \
+    --without-gossip --without-mingle
+) >"$RUN/celery.log" 2>&1 &
+CELERY_PID=$!
+
+if [ "$DO_LINT" = 1 ] && [ "$SERVE" = 0 ]; then
+  rm -f "$GT/lint.status"
+  run_lint &
+  LINT_PID=$!
+fi
 
 for i in $(seq 1 240); do
   if "$VENV/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' \
@@ -222,10 +294,14 @@ for i in $(seq 1 240); do
   if ! kill -0 "$GALAXY_PID" 2>/dev/null; then
     tail -40 "$RUN/galaxy.log" >&2; say "Galaxy exited before it was ready"; exit 1
   fi
+  if ! kill -0 "$CELERY_PID" 2>/dev/null; then
+    tail -40 "$RUN/celery.log" >&2; say "the Celery worker exited (log: $RUN/celery.log)"; exit 1
+  fi
   if [ "$i" = 240 ]; then tail -40 "$RUN/galaxy.log" >&2; say "Galaxy not ready after 240 s"; exit 1; fi
+  if [ $((i % 60)) = 0 ]; then say "Galaxy still starting ($(( $(date +%s) - G0 ))s)"; fi
   sleep 1
 done
-say "Galaxy ready after $(elapsed)"
+say "Galaxy ready after $(( $(date +%s) - G0 ))s (from its start; $(elapsed) in all)"
 
 # a normal user (and its API key) for planemo's workflow tests
 USER_KEY=$("$VENV/bin/python" - "$URL" "$ADMIN_KEY" <<'EOF'
@@ -305,6 +381,38 @@ run_workflows() {  # every workflow's tests; writes "passed failed" to $RUN/resu
   echo "$tp $tf" > "$RUN/results/workflows.count"
 }
 
+# a progress line every PROGRESS_EVERY seconds while the tests run (they take minutes)
+PROGRESS_EVERY=${PROGRESS_EVERY:-60}
+progress() {
+  local started passed failed wf
+  while sleep "$PROGRESS_EVERY"; do
+    started=$(cat "$RUN"/results/tools*.log 2>/dev/null | grep -c "Executing test '") || true
+    passed=$(cat "$RUN"/results/tools*.log 2>/dev/null | grep -c "Test '.*' passed") || true
+    failed=$(cat "$RUN"/results/tools*.log 2>/dev/null | grep -c "Test '.*' failed") || true
+    wf=
+    if [ "$DO_WORKFLOW" = 1 ]; then
+      if [ -f "$RUN/results/workflows.count" ]; then wf="; workflow tests done"
+      else wf="; workflow tests running"; fi
+    fi
+    say "progress: tool tests $((passed + failed)) done of $started started ($passed passed," \
+        "$failed failed)$wf; Galaxy jobs: $(galaxy_jobs) ($(elapsed))"
+  done
+}
+galaxy_jobs() {  # "N ok, N running, ..." over every user's jobs, from the API
+  "$VENV/bin/python" - "$URL" "$ADMIN_KEY" <<'EOF' 2>/dev/null || echo "?"
+import collections, json, sys, urllib.request
+req = urllib.request.Request(f"{sys.argv[1]}/api/jobs?limit=10000&user_details=true",
+                             headers={"x-api-key": sys.argv[2]})
+with urllib.request.urlopen(req, timeout=20) as fh:
+    states = collections.Counter(job["state"] for job in json.load(fh))
+print(", ".join(f"{n} {state}" for state, n in sorted(states.items())) or "none yet")
+EOF
+}
+if [ "$DO_TOOLS" = 1 ] || [ "$DO_WORKFLOW" = 1 ]; then
+  progress &
+  PROGRESS_PID=$!
+fi
+
 # the workflow tests run beside the tool tests (their jobs fill the gaps between test jobs)
 WF_PID=
 if [ "$DO_WORKFLOW" = 1 ]; then
@@ -316,7 +424,7 @@ fi
 if [ "$DO_TOOLS" = 1 ]; then
   args=()
   for t in "${TOOL_IDS[@]+"${TOOL_IDS[@]}"}"; do args+=(-t "$t"); done
-  say "running tool tests (galaxy-tool-test --parallel-tests 2)"
+  say "running tool tests (galaxy-tool-test --parallel-tests $PARALLEL_TESTS)"
   rc=0
   if [ "${#TOOL_IDS[@]}" -gt 1 ]; then
     # galaxy-tool-test takes one -t: run each tool in turn, appending to one JSON
@@ -324,13 +432,13 @@ if [ "$DO_TOOLS" = 1 ]; then
     for t in "${TOOL_IDS[@]}"; do
       extra=(); [ "$first" = 1 ] || extra=(--append)
       galaxy-tool-test -u "$URL" -a "$ADMIN_KEY" --test-data "$ROOT/galaxy/test-data" \
-        --parallel-tests 2 -t "$t" "${extra[@]+"${extra[@]}"}" -j "$RUN/results/tools.json" \
+        --parallel-tests "$PARALLEL_TESTS" -t "$t" "${extra[@]+"${extra[@]}"}" -j "$RUN/results/tools.json" \
         -o "$RUN/results/tool-outputs" >"$RUN/results/tools-$t.log" 2>&1 || rc=1
       first=0
     done
   else
     galaxy-tool-test -u "$URL" -a "$ADMIN_KEY" --test-data "$ROOT/galaxy/test-data" \
-      --parallel-tests 2 "${args[@]+"${args[@]}"}" -j "$RUN/results/tools.json" \
+      --parallel-tests "$PARALLEL_TESTS" "${args[@]+"${args[@]}"}" -j "$RUN/results/tools.json" \
       -o "$RUN/results/tool-outputs" >"$RUN/results/tools.log" 2>&1 || rc=1
   fi
   read -r p f < <(count_tool_results "$RUN/results/tools.json")
@@ -349,8 +457,15 @@ if [ -n "$WF_PID" ]; then
   TOTAL_PASSED=$((TOTAL_PASSED + p)); TOTAL_FAILED=$((TOTAL_FAILED + f))
 fi
 
+stop_progress
 stop_galaxy
+stop_celery
 stop_mygene
+if [ -n "$LINT_PID" ]; then
+  wait "$LINT_PID" || true
+  LINT_PID=
+  [ "$(cat "$GT/lint.status" 2>/dev/null)" = 0 ] || { say "lint FAILED"; FAILED=1; }
+fi
 echo "galaxy: $TOTAL_PASSED passed, $TOTAL_FAILED failed (lint $([ "$DO_LINT" = 1 ] && echo run || echo skipped); $(elapsed))"
 if [ "$FAILED" != 0 ]; then
   say "FAILED (logs and outputs under $RUN)"

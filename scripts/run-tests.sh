@@ -9,6 +9,9 @@ echo "== ruff"
 ruff check tools tests bench
 echo "== pytest"
 python -m pytest -q -p no:cacheprovider
+echo "== cluster"
+# the CWL workflow on a real single-node Slurm cluster through Toil (as root; skipped if not)
+bash scripts/cluster-tests.sh
 if [ -f scripts/galaxy-tests.sh ]; then
   echo "== galaxy"
   bash scripts/galaxy-tests.sh

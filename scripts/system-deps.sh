@@ -3,9 +3,11 @@
 # when everything is already installed: apt is only touched for what is missing.
 #   chromium: renders pfocr-report's HTML in a real headless browser (tests/test_report.py)
 #   fonts-dejavu-core: the report's font, so screenshots look the same everywhere
+#   slurmctld slurmd slurm-client munge: a real single-node Slurm cluster that
+#     scripts/cluster-tests.sh starts by hand to run the CWL workflow through Toil on it
 # A failed install only warns: the tests that need a package then say what is missing.
 set -euo pipefail
-packages=(chromium fonts-dejavu-core)
+packages=(chromium fonts-dejavu-core slurmctld slurmd slurm-client munge)
 missing=()
 for pkg in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then

@@ -16,6 +16,7 @@ with ``server.latency`` (seconds):
 * ``("slow", seconds)`` - answer after a delay,
 * ``("drop",)`` - close the connection without answering,
 * ``("truncate",)`` - a correct status and headers with half of the JSON body,
+* ``("json", payload)`` - a 200 answer whose JSON body is ``payload`` (a wrong shape),
 * ``("ok",)`` - answer normally.
 """
 
@@ -245,6 +246,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if kind == "slow":
             time.sleep(fault[1])
+        if kind == "json":
+            self._send(200, fault[1])
+            return
         truncate = kind == "truncate"
         try:
             if path in ("/v3/query", "/v3/query/") and self.command == "POST":

@@ -29,7 +29,9 @@ MODULES = {"organisms": "organism_evidence"}
 # parser options a wrapper deliberately does not offer (set by the wrapper, or no use in Galaxy)
 NOT_EXPOSED = {
     "common": {"-h", "--version", "-q", "-o"},
-    "extract": {"--jobs"},  # set from GALAXY_SLOTS
+    # --jobs is set from GALAXY_SLOTS; the size limits protect the server, so users of a
+    # Galaxy server get the defaults (an admin who wants others edits the command line)
+    "extract": {"--jobs", "--max-record-bytes", "--max-field-chars", "--max-archive-bytes"},
     "filter": set(),
     # the shipped index, unpacked into a job-local cache
     "remap": {"--index", "--cache-dir", "--no-cache", "--backoff"},

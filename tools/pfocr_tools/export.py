@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import organisms
 from .atomic import atomic_open
-from .cli import log, make_parser, run
+from .cli import check_outputs, log, make_parser, run
 from .errors import DataError, UsageError
 from .table import FLAVORS, REQUIRED, flavor_mask, read_table
 
@@ -226,6 +226,7 @@ def body(args: argparse.Namespace) -> int:
         args.output = "-"
     if "/" in args.prefix or not args.prefix.strip():
         raise UsageError("--prefix must be a file name part without '/'")
+    check_outputs([args.input], [("-o", args.output)])
     if args.output not in (None, "-"):
         check_writable(args.output)
     outdir = args.split_by_organism

@@ -9,16 +9,36 @@ import multiprocessing
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
-from .atomic import atomic_open
-from .cli import log, make_parser, progress_enabled, run
+from .atomic import atomic_open, spill_dir_base
+from .cli import (
+    check_outputs,
+    log,
+    make_parser,
+    progress_enabled,
+    run,
+    signals_deferred,
+    worker_signals,
+)
 from .errors import DataError, UsageError
-from .records import FIGURE_COLUMNS, build_figure, figid_from_tsv_name, parse_genes_tsv, parse_page
+from .records import (
+    DEFAULT_LIMITS,
+    FIGURE_COLUMNS,
+    NO_TSV_WARNING,
+    Limits,
+    build_figure,
+    figid_from_tsv_name,
+    parse_genes_tsv,
+    parse_page,
+)
 from .sources import BadSource, Source, iter_sources
 from .table import COLUMNS, FLAVORS, write_rows
 
 PROG = "pfocr-extract"
 BATCH = 128
+BATCH_BYTES = 16 << 20  # a batch also ends when its archive members hold this many bytes
 MAX_WARNINGS = 10
 
 DESCRIPTION = """\
@@ -53,35 +73,70 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exact-yaml", action="store_true",
                    help="parse every page with the reference YAML reader only (slower; the "
                         "default fast path gives the same result)")
+    p.add_argument("--require-genes", action="store_true",
+                   help="a current-schema page whose genes TSV is not found is an error "
+                        "(default: a warning, counted in the summary line)")
+    lim = p.add_argument_group("limits (a record over a limit is an error, or a reject with "
+                               "--on-error skip)")
+    lim.add_argument("--max-record-bytes", type=_size, default=DEFAULT_LIMITS.record_bytes,
+                     metavar="N", help="bytes per record page and per genes TSV, on disk or in "
+                     "an archive; a figure may write 4 x N bytes of rows (default: 4M)")
+    lim.add_argument("--max-field-chars", type=_size, default=DEFAULT_LIMITS.field_chars,
+                     metavar="N", help="characters per field value (default: 64K)")
+    lim.add_argument("--max-archive-bytes", type=_size, default=DEFAULT_LIMITS.archive_bytes,
+                     metavar="N", help="bytes read from one archive once decompressed, "
+                     "skipped members included (default: 4G)")
     return p
+
+
+def _size(text: str) -> int:
+    """A byte or character count: a whole number, optionally with K, M or G (powers of 1024)."""
+    t = text.strip().upper().removesuffix("B").removesuffix("I")
+    scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}.get(t[-1:], 1)
+    digits = t[:-1] if scale > 1 else t
+    if not digits.isdigit() or int(digits) <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive size such as 65536 or 8M, "
+                                         f"got {text!r}")
+    return int(digits) * scale
 
 
 # ------------------------------------------------------------------------- worker side
 
 
-def parse_source(src: Source, flavor: str, exact: bool):
+def parse_source(src: Source, flavor: str, exact: bool, limits: Limits = DEFAULT_LIMITS,
+                 require_genes: bool = False):
     """Parse one source; return a result tuple (picklable, small).
 
     ``("ok", label, figid, schema, data, nrows, meta, warnings)`` with ``data`` the figure's
-    rows as UTF-8 TSV bytes, or ``("err", label, path, line, message)``.
+    rows as UTF-8 TSV bytes, or ``("err", label, path, line, message)``. Any failure, ours
+    or not (MemoryError, RecursionError...), comes back as an error for this record.
     """
     try:
-        page_data, tsv_data = src.read()
-        gene_rows = parse_genes_tsv(tsv_data, src.tsv_label or src.label) if tsv_data else None
+        page_data, tsv_data = src.read(limits)
+        tsv_label = src.tsv_label or src.label
+        gene_rows = (parse_genes_tsv(tsv_data, tsv_label, limits) if tsv_data is not None
+                     else None)
         if page_data is not None:
-            page = parse_page(page_data, src.label, exact)
-            fig = build_figure(page, gene_rows, flavor=flavor)
+            page = parse_page(page_data, src.label, exact, limits)
+            if require_genes and page.genes is None and gene_rows is None:
+                raise DataError(f"{NO_TSV_WARNING} (--require-genes)", src.label)
+            fig = build_figure(page, gene_rows, flavor=flavor, limits=limits, label=src.label)
         else:
-            figid = figid_from_tsv_name(src.tsv_label or src.label)
-            fig = build_figure(None, gene_rows or [], figid=figid, flavor=flavor)
+            figid = figid_from_tsv_name(tsv_label)
+            fig = build_figure(None, gene_rows or [], figid=figid, flavor=flavor,
+                               limits=limits, label=tsv_label)
     except DataError as exc:
         return ("err", src.label, exc.path or src.label, exc.line, exc.message)
+    except (Exception, RecursionError) as exc:  # never a traceback, never a dead worker
+        return ("err", src.label, src.label, None,
+                f"cannot parse this record ({type(exc).__name__}: {exc})".rstrip(": )") + ")")
     return ("ok", src.label, fig.figid, fig.schema, fig.text.encode("utf-8"), fig.n_rows,
             fig.meta, fig.warnings)
 
 
 def _parse_batch(batch: list[Source | BadSource], flavor: str, exact: bool,
-                 spill: str | None = None) -> list:
+                 spill: str | None = None, limits: Limits = DEFAULT_LIMITS,
+                 require_genes: bool = False) -> list:
     """Parse a batch. With ``spill``, the rows go to that file (in order) instead of back
     through the pipe, and each result carries its byte count in place of the data."""
     results = []
@@ -90,7 +145,7 @@ def _parse_batch(batch: list[Source | BadSource], flavor: str, exact: bool,
             results.append(("err", s.label, s.error.path or s.label, s.error.line,
                             s.error.message))
         else:
-            results.append(parse_source(s, flavor, exact))
+            results.append(parse_source(s, flavor, exact, limits, require_genes))
     if spill is not None:
         with open(spill, "wb") as handle:
             for i, res in enumerate(results):
@@ -100,50 +155,138 @@ def _parse_batch(batch: list[Source | BadSource], flavor: str, exact: bool,
     return results
 
 
-def _batches(items: Iterable, size: int) -> Iterator[list]:
+def _batches(items: Iterable, size: int, max_bytes: int = BATCH_BYTES) -> Iterator[list]:
     batch: list = []
+    held = 0
     for item in items:
         batch.append(item)
-        if len(batch) >= size:
+        held += item.size if isinstance(item, Source) else 0
+        if len(batch) >= size or held >= max_bytes:
             yield batch
             batch = []
+            held = 0
     if batch:
         yield batch
 
 
+def _start_method() -> str:
+    return "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+@contextlib.contextmanager
+def _executor(jobs: int) -> Iterator[ProcessPoolExecutor]:
+    """A process pool whose workers die on SIGTERM and leave SIGINT to us; on any way out
+    (error, signal) the workers are killed, never waited for."""
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(_start_method()),
+                               initializer=worker_signals)
+    try:
+        yield pool
+    except BaseException:
+        _kill_workers(pool)
+        raise
+    else:
+        pool.shutdown(wait=True)
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:
+        with contextlib.suppress(Exception):
+            proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        with contextlib.suppress(Exception):
+            proc.join(5)
+
+
+def _died(exc: BaseException) -> str:
+    return f"a worker process died while parsing it ({type(exc).__name__}: {exc})"
+
+
+def _in_own_process(batch: list, flavor: str, exact: bool, spill: str | None, limits: Limits,
+                    require_genes: bool) -> list:
+    """Parse a batch in a fresh process of its own; BrokenProcessPool if that process dies."""
+    with _executor(1) as pool:
+        with signals_deferred():  # forks the worker
+            future = pool.submit(_parse_batch, batch, flavor, exact, spill, limits,
+                                 require_genes)
+        return future.result()
+
+
+def _isolated(batch: list, flavor: str, exact: bool, spill: str, limits: Limits,
+              require_genes: bool) -> list:
+    """After a worker died: parse a batch again in a process of its own; if that dies too,
+    one record per process, so the record that kills its process is the one reported and
+    the others are kept."""
+    try:
+        return _in_own_process(batch, flavor, exact, spill, limits, require_genes)
+    except BrokenProcessPool:
+        pass
+    results = []
+    with open(spill, "wb") as out:
+        for item in batch:
+            try:
+                res = _in_own_process([item], flavor, exact, None, limits, require_genes)[0]
+            except BrokenProcessPool as exc:
+                res = ("err", item.label, item.label, None, _died(exc))
+            if res[0] == "ok":
+                out.write(res[4])
+                res = (*res[:4], len(res[4]), *res[5:])
+            results.append(res)
+    return results
+
+
 def _results(sources: Iterable[Source | BadSource], flavor: str, exact: bool, jobs: int,
-             spill_dir: str):
+             spill_dir: str, limits: Limits = DEFAULT_LIMITS, require_genes: bool = False):
     """Yield ``(spill file or None, results)`` per batch, in input order.
 
     With several jobs, batches are parsed in worker processes (at most ``2 * jobs`` batches
     in flight, so memory stays flat) and their rows spilled to files in ``spill_dir``, which
     the main process copies into the output in the kernel (no second pass through Python).
+    A worker that dies (a signal, the OOM killer) breaks the pool: the batches then in flight
+    are parsed again one record per process, and a new pool takes the rest.
     """
     batches = _batches(sources, BATCH)
     first = list(_take(batches, 2)) if jobs > 1 else []
     if jobs <= 1 or len(first) < 2:  # one job, or a small input: no worker processes
         for b in _chain(first, batches):
-            yield None, _parse_batch(b, flavor, exact)
+            yield None, _parse_batch(b, flavor, exact, None, limits, require_genes)
         return
-    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
-                                      else "spawn")
-    with ctx.Pool(jobs) as pool:
-        window: collections.deque = collections.deque()
-        counter = iter(range(1 << 62))
+    counter = iter(range(1 << 62))
+    pending = _chain(first, batches)
+    window: collections.deque[tuple[str, list, Future | None]] = collections.deque()
+    while True:
+        with _executor(jobs) as pool:
 
-        def submit(batch: list) -> None:
-            spill = os.path.join(spill_dir, f"{next(counter)}.tsv")
-            window.append((spill, pool.apply_async(_parse_batch, (batch, flavor, exact, spill))))
+            def submit(batch: list) -> None:
+                spill = os.path.join(spill_dir, f"{next(counter)}.tsv")
+                with signals_deferred():  # may fork workers
+                    future = pool.submit(_parse_batch, batch, flavor, exact, spill, limits,
+                                         require_genes)
+                window.append((spill, batch, future))
 
-        pending = _chain(first, batches)
-        for batch in _take(pending, 2 * jobs):
-            submit(batch)
-        while window:
-            spill, result = window.popleft()
-            yield spill, result.get()
-            nxt = next(pending, None)
-            if nxt is not None:
-                submit(nxt)
+            for batch in _take(pending, 2 * jobs - len(window)):
+                submit(batch)
+            broken = False
+            while window:
+                spill, batch, future = window[0]
+                try:
+                    results = future.result() if future is not None else None
+                except BrokenProcessPool:
+                    broken = True
+                    break
+                window.popleft()
+                yield spill, results
+                nxt = next(pending, None)
+                if nxt is not None:
+                    submit(nxt)
+        if not broken:
+            return
+        # the pool is gone: redo the batches in flight record by record, then go on
+        redo = list(window)
+        window.clear()
+        for spill, batch, _ in redo:
+            yield spill, _isolated(batch, flavor, exact, spill, limits, require_genes)
 
 
 def _copy_ranges(src: str, dst_fd: int, ranges: list[tuple[int, int]]) -> None:
@@ -181,7 +324,8 @@ def _chain(first: list, rest: Iterator) -> Iterator:
 
 def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: str | None = None,
             on_error: str = "fail", rejects: str | None = None, jobs: int = 0,
-            exact: bool = False) -> dict[str, int]:
+            exact: bool = False, limits: Limits = DEFAULT_LIMITS,
+            require_genes: bool = False) -> dict[str, int]:
     """Run the extraction; return counts. Raises DataError on the first bad input (fail)."""
     jobs = jobs or os.cpu_count() or 1
     stats: collections.Counter = collections.Counter()
@@ -193,10 +337,11 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
         out.write(("\t".join(COLUMNS) + "\n").encode())
         if figs is not None:
             figs.write("\t".join(FIGURE_COLUMNS) + "\n")
-        base = os.path.dirname(os.path.abspath(output)) if output != "-" else None
-        spill_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix=".pfocr-extract-",
-                                                                    dir=base))
-        batches = _results(iter_sources(list(inputs)), flavor, exact, jobs, spill_dir)
+        spill_dir = stack.enter_context(tempfile.TemporaryDirectory(
+            prefix=".pfocr-extract-", dir=spill_dir_base(output)))
+        batches = _results(iter_sources(list(inputs), limits), flavor, exact, jobs, spill_dir,
+                           limits, require_genes)
+        stack.callback(batches.close)  # stop the workers before the spill folder goes
         bar = None
         if progress_enabled():
             from tqdm import tqdm
@@ -227,6 +372,8 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
                         stats["figures"] += 1
                         stats[f"schema_{schema}"] += 1
                         stats["rows"] += nrows
+                        if NO_TSV_WARNING in warnings:
+                            stats["no_tsv"] += 1
                         for w in warnings:
                             stats["warnings"] += 1
                             if stats["warnings"] <= MAX_WARNINGS:
@@ -262,14 +409,20 @@ def _body(args: argparse.Namespace) -> int:
         raise UsageError("--jobs must be 0 (one per core) or more")
     if args.inputs.count("-") > 1:
         raise UsageError("standard input (-) can be given once")
+    check_outputs(args.inputs, [("-o", args.output), ("--figures", args.figures),
+                                ("--rejects", args.rejects)])
+    limits = Limits(record_bytes=args.max_record_bytes, field_chars=args.max_field_chars,
+                    archive_bytes=args.max_archive_bytes)
     stats = extract(args.inputs, args.output, args.flavor, args.figures, args.on_error,
-                    args.rejects, args.jobs, args.exact_yaml)
+                    args.rejects, args.jobs, args.exact_yaml, limits, args.require_genes)
     log.info(
         "%d figures read (%d old schema, %d current schema, %d genes TSV only), "
-        "%d rows written to %s, %d rejected",
+        "%d rows written to %s, %d rejected%s",
         stats.get("figures", 0), stats.get("schema_old", 0), stats.get("schema_current", 0),
         stats.get("schema_genes-tsv", 0), stats.get("rows", 0),
         "standard output" if args.output == "-" else args.output, stats.get("rejects", 0),
+        f", {stats['no_tsv']} current-schema pages without a genes TSV" if stats.get("no_tsv")
+        else "",
     )
     if stats.get("figures", 0) == 0:
         log.warning("warning: no records found in the input")

@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import organisms
 from .atomic import atomic_open
-from .cli import log, make_parser, run
+from .cli import check_outputs, log, make_parser, run
 from .errors import UsageError
 from .export import check_writable
 from .table import REQUIRED, read_table, write_rows
@@ -273,6 +273,7 @@ def body(args: argparse.Namespace) -> int:
     allowed = [t for t, _ in resolve_all(args.allow_mention, "--allow-mention")]
     if allowed and not args.exclude_mentions:
         raise UsageError("--allow-mention only makes sense with --exclude-mentions")
+    check_outputs([args.input], [("-o", args.output), ("--log", args.log)])
     for path in (args.output, args.log):
         if path not in (None, "-"):
             check_writable(path)

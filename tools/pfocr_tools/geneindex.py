@@ -594,6 +594,14 @@ def user_cache_dir() -> Path:
     return Path(base) / "pfocr-tools"
 
 
+def share_mode(path: str) -> None:
+    """Mode 0666 less the umask (mkstemp makes 0600): a group-shared cache folder then serves
+    every member of the group."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def writable_dir(preferred: Path) -> Path:
     try:
         preferred.mkdir(parents=True, exist_ok=True)
@@ -622,6 +630,7 @@ def shipped_index(cache_dir: str | None = None) -> str:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(gzip.decompress(data))
+        share_mode(tmp)
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
@@ -650,6 +659,9 @@ class GeneIndex:
         elif path.endswith(".gz"):
             path = self._unpack(path, cache_dir)
         self.path = path
+        if not os.access(path, os.R_OK):
+            raise DataError("cannot read the gene index: permission denied (made by another "
+                            "user? remove it, or give --cache-dir)", path)
         try:
             self.con = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True,
                                        check_same_thread=False)
@@ -673,6 +685,7 @@ class GeneIndex:
                 with os.fdopen(fd, "wb") as out, gzip.open(path, "rb") as src:
                     for block in iter(lambda: src.read(1 << 20), b""):
                         out.write(block)
+                share_mode(tmp)
                 os.replace(tmp, target)
             except (OSError, EOFError) as exc:
                 if os.path.exists(tmp):

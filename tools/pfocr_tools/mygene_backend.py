@@ -69,22 +69,43 @@ def parse_doc(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class Cache:
-    """Answers per (endpoint, kind, scopes, fields, species, size, term) in SQLite."""
+class WrongShape(ValueError):
+    """A MyGene.info answer that parsed as JSON but is not what the endpoint returns."""
 
-    def __init__(self, directory: str | None):
+
+class Cache:
+    """Answers per (endpoint, kind, scopes, fields, species, size, term) in SQLite.
+
+    The file is created with mode 0666 less the umask (SQLite gives its -wal and -shm files the
+    same mode), so with a group-writable umask and a setgid folder every member of the group
+    shares one cache. A cache that cannot be written is checked before any request: the run
+    then goes on without a cache, with a warning.
+    """
+
+    def __init__(self, directory: str | None, log: logging.Logger | None = None):
         self.con: sqlite3.Connection | None = None
         if directory is None:
             return
-        Path(directory).mkdir(parents=True, exist_ok=True)
         path = os.path.join(directory, "mygene-cache.sqlite")
         try:
+            Path(directory).mkdir(parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o666))  # umask and folder group
             self.con = sqlite3.connect(path, timeout=30)
             self.con.execute("PRAGMA journal_mode=WAL")
             self.con.execute(
                 "CREATE TABLE IF NOT EXISTS answer(key TEXT PRIMARY KEY, value TEXT NOT NULL,"
                 " fetched REAL NOT NULL) WITHOUT ROWID")
             self.con.commit()
+            self.con.execute("BEGIN IMMEDIATE")  # can we write? (takes the write lock)
+            self.con.execute("ROLLBACK")
+        except (OSError, sqlite3.OperationalError) as exc:
+            if self.con is not None:
+                self.con.close()
+                self.con = None
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            (log or logging.getLogger("pfocr_tools")).warning(
+                "warning: %s: cannot write the MyGene.info cache (%s); going on without a "
+                "cache (--no-cache)", path, reason)
         except sqlite3.DatabaseError as exc:
             raise DataError(f"cannot use the MyGene.info cache ({exc}); try --no-cache",
                             path) from None
@@ -142,7 +163,7 @@ class MyGeneClient:
             follow_redirects=True,
         )
         self.mg.http_client_setup = True
-        self.cache = Cache(cache_dir)
+        self.cache = Cache(cache_dir, self.log)
         self._metadata: dict[str, Any] | None = None
 
     # -- retries
@@ -159,14 +180,26 @@ class MyGeneClient:
             return None
         return max(0.0, min(when - time.time(), MAX_RETRY_AFTER))
 
-    def call(self, what: str, fn: Callable[[], Any]) -> Any:
+    def call(self, what: str, fn: Callable[[], Any],
+             check: Callable[[Any], None] | None = None) -> Any:
+        """``fn()`` with retries; ``check`` raises :class:`WrongShape` for an answer of the
+        wrong shape, which counts as a server fault (retried, then a one-line error)."""
         httpx = self.httpx
         last = ""
         for attempt in range(self.retries + 1):
             self.requests += 1
             wait = min(self.backoff * (2 ** attempt), 60.0)
             try:
-                return fn()
+                try:
+                    answer = fn()
+                except (AttributeError, KeyError, TypeError, IndexError) as exc:
+                    # the client choked on an answer of an unexpected shape
+                    raise WrongShape(f"{type(exc).__name__}: {exc}") from None
+                if check is not None:
+                    check(answer)
+                return answer
+            except WrongShape as exc:
+                last = f"answer of the wrong shape ({exc})"
             except httpx.HTTPStatusError as exc:
                 status = exc.response.status_code
                 try:
@@ -216,7 +249,7 @@ class MyGeneClient:
 
             self.log.info("MyGene.info: querying terms %d-%d of %d", i + 1,
                           i + len(batch), len(todo))
-            answer = self.call(f"query of {len(batch)} terms", send)
+            answer = self.call(f"query of {len(batch)} terms", send, _check_query)
             hits: dict[str, list[dict[str, Any]]] = {t: [] for t in batch}
             seen: set[str] = set()
             for hit in answer.get("out", []):
@@ -244,7 +277,7 @@ class MyGeneClient:
             def send(batch: list[str] = batch) -> Any:
                 return self.mg.getgenes(batch, fields=FIELDS, verbose=False, **self._extra())
 
-            answer = self.call(f"fetch of {len(batch)} genes", send)
+            answer = self.call(f"fetch of {len(batch)} genes", send, _check_genes)
             docs: dict[str, dict[str, Any] | None] = {}
             for doc in answer:
                 query = str(doc.get("query", ""))
@@ -263,7 +296,34 @@ class MyGeneClient:
             if key in cached:
                 self._metadata = cached[key]
             else:
-                meta = self.call("metadata request", lambda: self.mg.metadata())
+                meta = self.call("metadata request", lambda: self.mg.metadata(), _check_meta)
                 self._metadata = {k: meta.get(k) for k in ("build_version", "build_date")}
                 self.cache.put_many([(key, self._metadata)])
         return self._metadata
+
+
+def _check_hits(hits: Any, what: str) -> None:
+    if not isinstance(hits, list):
+        raise WrongShape(f"{what} is a {type(hits).__name__}, not a list")
+    for hit in hits:
+        if not isinstance(hit, dict):
+            raise WrongShape(f"a {what} item is a {type(hit).__name__}, not an object")
+        if "query" not in hit:
+            raise WrongShape(f"a {what} item has no 'query'")
+        if isinstance(hit["query"], (dict, list)):
+            raise WrongShape(f"a {what} item's 'query' is not text")
+
+
+def _check_query(answer: Any) -> None:
+    if not isinstance(answer, dict) or "out" not in answer:
+        raise WrongShape(f"the query answer is a {type(answer).__name__} without 'out'")
+    _check_hits(answer["out"], "query answer")
+
+
+def _check_genes(answer: Any) -> None:
+    _check_hits(answer, "gene answer")
+
+
+def _check_meta(answer: Any) -> None:
+    if not isinstance(answer, dict):
+        raise WrongShape(f"the metadata answer is a {type(answer).__name__}, not an object")

@@ -46,6 +46,33 @@ _TAG_HINT = re.compile(r"(?:^|[\s\[{,])!", re.MULTILINE)
 _FM_END = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
 _RS_LINE = re.compile(r"line (\d+)")
 
+#: nesting levels (lists and mappings inside each other) a front matter may have; real records
+#: use fewer than 5. Deeper input is refused before any parser that recurses sees it.
+MAX_DEPTH = 100
+# a line's structural prefix: indentation, then "- ", "? ", ": " indicators, anchors and tags
+_PREFIX = re.compile(r"^[ \t]*(?:(?:[-?:]|[&!][^ \t\n]*)[ \t]+)*", re.MULTILINE)
+# a bracket that may open a flow collection (not one inside running text such as "ref [1]")
+_FLOW_OPEN = re.compile(r"(?:^|[\[{,:?-])[ \t]*(?:[&!][^ \t\n]*[ \t]+)*[\[{]", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size limits for one record (see README, "Limits and hardening")."""
+
+    record_bytes: int = 4 << 20  # per page and per genes TSV
+    field_chars: int = 65536  # per field value
+    archive_bytes: int = 4 << 30  # decompressed bytes read from one archive
+    depth: int = MAX_DEPTH
+
+    @property
+    def figure_bytes(self) -> int:
+        """Rows one figure may write (its title is repeated on every gene row)."""
+        return 4 * self.record_bytes
+
+
+DEFAULT_LIMITS = Limits()
+NO_TSV_WARNING = "no genes TSV found beside the page or in ../_data/"
+
 
 @dataclass
 class Page:
@@ -159,6 +186,31 @@ def _check_tags(fm: str, label: str) -> None:
             stack.extend(node.value)
 
 
+def check_depth(fm: str, label: str, limit: int = MAX_DEPTH) -> None:
+    """Refuse front matter nesting deeper than ``limit`` (a one-line error naming the line).
+
+    A cheap screen bounds the depth from above: block collections open at most two levels per
+    column of a line's structural prefix, flow collections one per bracket that can open one.
+    Only front matter the screen cannot clear is walked exactly, with PyYAML's event parser
+    (a loop over a heap stack, no recursion, so no input can overflow a stack).
+    """
+    prefix = max(map(len, _PREFIX.findall(fm)), default=0)
+    if 2 * (prefix + 1) + len(_FLOW_OPEN.findall(fm)) <= limit:
+        return
+    depth = 0
+    try:
+        for event in yaml.parse(fm, Loader=_BaseLoader):
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > limit:
+                    raise DataError(f"YAML front matter nests deeper than {limit} levels",
+                                    label, event.start_mark.line + 2)
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, label) from None
+
+
 def load_reference(fm: str, label: str) -> object:
     """The exact reading: PyYAML BaseLoader, every scalar a string."""
     try:
@@ -194,8 +246,10 @@ def _fields_are_text(doc: dict) -> bool:
     return True
 
 
-def load_front_matter(fm: str, label: str, exact: bool = False) -> dict:
+def load_front_matter(fm: str, label: str, exact: bool = False,
+                      depth: int = MAX_DEPTH) -> dict:
     """Parse front matter; the fields we use come out exactly as the reference reads them."""
+    check_depth(fm, label, depth)
     _check_tags(fm, label)
     if exact or yaml_rs is None:
         doc = load_reference(fm, label)
@@ -240,13 +294,32 @@ def _kind(value: object) -> str:
     return {dict: "mapping", list: "list"}.get(type(value), type(value).__name__)
 
 
-def parse_page(data: bytes, label: str, exact: bool = False) -> Page:
+def _check_size(data: bytes, label: str, limits: Limits) -> None:
+    if len(data) > limits.record_bytes:
+        raise DataError(f"file is larger than {limits.record_bytes:,} bytes "
+                        "(--max-record-bytes)", label)
+
+
+def _check_chars(value: str, what: str, label: str, limits: Limits, fm: str | None = None,
+                 key: str | None = None, line: int | None = None) -> None:
+    if len(value) > limits.field_chars:
+        if line is None and fm is not None and key is not None:
+            line = _line_of(fm, key)
+        raise DataError(f"{what} is longer than {limits.field_chars:,} characters "
+                        "(--max-field-chars)", label, line)
+
+
+def parse_page(data: bytes, label: str, exact: bool = False,
+               limits: Limits = DEFAULT_LIMITS) -> Page:
+    _check_size(data, label, limits)
     text = decode(data, label)
     fm = split_front_matter(text, label)
-    doc = load_front_matter(fm, label, exact)
+    doc = load_front_matter(fm, label, exact, limits.depth)
     if "figid" not in doc or doc["figid"] in ("", None):
         raise DataError("record has no 'figid'", label)
     meta = {k: _text_field(doc, k, label, fm) for k in TEXT_KEYS}
+    for k, v in meta.items():
+        _check_chars(v, f"field {k!r}", label, limits, fm, k)
     figid = meta["figid"]
     if any(c in figid for c in "\t\n\r/") or figid != figid.strip():
         raise DataError(f"invalid figid {figid!r}", label, _line_of(fm, "figid"))
@@ -262,6 +335,10 @@ def parse_page(data: bytes, label: str, exact: bool = False) -> Page:
         for i, row in enumerate(raw):
             if type(row) is dict and len(row) == 5 and all(
                     type(row.get(k)) is str for k in OLD_GENE_KEYS):
+                if max(map(len, row.values())) > limits.field_chars:
+                    key = max(row, key=lambda k: len(row[k]))
+                    _check_chars(row[key], f"genes item {i + 1} {key!r}", label, limits,
+                                 line=_line_of(fm, "genes", i))
                 genes.append(row)
                 continue
             problem = None
@@ -283,17 +360,22 @@ def parse_page(data: bytes, label: str, exact: bool = False) -> Page:
         organisms_ner=_list_field(doc, "organisms_ner", label, fm),
         genes=genes,
     )
+    for key in LIST_KEYS:
+        for name in getattr(page, key):
+            _check_chars(name, f"field {key!r}", label, limits, fm, key)
     page.mentions = mentioned_taxids(meta["figtitle"], meta["caption"], meta["papertitle"])
     return page
 
 
-def parse_genes_tsv(data: bytes, label: str) -> list[tuple[str, ...]]:
+def parse_genes_tsv(data: bytes, label: str, limits: Limits = DEFAULT_LIMITS
+                    ) -> list[tuple[str, ...]]:
     """Gene rows ``(taxid, organism, word, match, symbol, source, gene_id)`` of a genes TSV.
 
     Accepts the current ``_data/<figid>-genes.tsv`` (columns used by name; count columns
     optional) and the old ``download/<figid>-genes.tsv`` (``word symbol source hgnc_symbol
     entrez``, human).
     """
+    _check_size(data, label, limits)
     text = decode(data, label)
     lines = text.splitlines()
     header = lines[0].split("\t")
@@ -318,6 +400,9 @@ def parse_genes_tsv(data: bytes, label: str) -> list[tuple[str, ...]]:
         if len(cells) != width:
             raise DataError(f"expected {width} tab-separated fields, found {len(cells)}",
                             label, n)
+        if len(line) > limits.field_chars:
+            for cell in cells:
+                _check_chars(cell, "a field", label, limits, line=n)
         rows.append(prefix + pick(cells))
     return rows
 
@@ -328,7 +413,8 @@ def _old_rows(genes: list[dict[str, str]]) -> list[tuple[str, ...]]:
 
 
 def build_figure(page: Page | None, gene_rows: list[tuple[str, ...]] | None,
-                 figid: str | None = None, flavor: str = "all") -> Figure:
+                 figid: str | None = None, flavor: str = "all",
+                 limits: Limits = DEFAULT_LIMITS, label: str | None = None) -> Figure:
     """Collapse identical gene rows (counting them) and attach the figure's metadata."""
     warnings: list[str] = []
     if page is not None:
@@ -340,7 +426,7 @@ def build_figure(page: Page | None, gene_rows: list[tuple[str, ...]] | None,
         else:
             schema = "current"
             if gene_rows is None:
-                warnings.append("no genes TSV found beside the page or in ../_data/")
+                warnings.append(NO_TSV_WARNING)
                 gene_rows = []
         record_orgs = "|".join(page.organisms)
         ner = "|".join(page.organisms_ner)
@@ -358,6 +444,10 @@ def build_figure(page: Page | None, gene_rows: list[tuple[str, ...]] | None,
     head = "\t".join(clean(v) for v in (figid, meta["figid_alias"], meta["pmcid"],
                                         meta["figtitle"], meta["papertitle"], meta["year"],
                                         record_orgs, ner, mentions))
+    size = (len(head) + 16) * len(counts) + sum(len(v) for row in counts for v in row)
+    if size > limits.figure_bytes:
+        raise DataError(f"the figure's rows would take {size:,} bytes, over "
+                        f"{limits.figure_bytes:,} (4 x --max-record-bytes)", label or figid)
     lines = []
     genes = set()
     for row, n in counts.items():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -13,7 +12,7 @@ import pandas as pd
 
 from . import geneindex
 from .atomic import atomic_open
-from .cli import log, make_parser, run
+from .cli import check_outputs, log, make_parser, run
 from .errors import DataError, UsageError
 from .organisms import by_taxid, resolve
 from .table import read_table, write_rows, write_table
@@ -212,12 +211,12 @@ def parse_species(text: str, what: str = "--species") -> tuple[str, ...]:
         if taxid is None:
             try:
                 taxid = resolve(name)[0]
-            except UsageError as exc:
-                raise DataError(exc.message, what) from None
+            except UsageError as exc:  # an unknown species is a usage error (exit 2)
+                raise UsageError(exc.message, what) from None
         if taxid not in out:
             out.append(taxid)
     if not out:
-        raise DataError("no species given", what)
+        raise UsageError("no species given", what)
     return tuple(out)
 
 
@@ -506,15 +505,14 @@ def _body(args: argparse.Namespace) -> int:
     bad = [t for t in to if t not in TO_CHOICES]
     if bad or not to:
         raise UsageError(f"--to: expected some of {', '.join(TO_CHOICES)}, got {args.to!r}")
-    if args.retries < 0 or args.timeout <= 0 or args.backoff < 0 or math.isnan(args.timeout):
-        raise UsageError("--retries, --timeout and --backoff must be positive")
+    if (args.retries < 0 or args.timeout <= 0 or args.backoff < 0
+            or not math.isfinite(args.timeout) or not math.isfinite(args.backoff)):
+        raise UsageError("--retries, --timeout and --backoff must be positive finite numbers")
     species = parse_species(args.species) if args.species else ()
     target = parse_species(args.ortholog_to, "--ortholog-to") if args.ortholog_to else ()
     if len(target) > 1:
         raise UsageError("--ortholog-to takes one species")
-    for path in (args.output, args.report):
-        if path and path != "-" and os.path.isdir(path):
-            raise UsageError(f"{path} is a directory")
+    check_outputs([args.input, args.index], [("-o", args.output), ("--report", args.report)])
     df = read_table(args.input)
     if df.empty:  # e.g. a shard with no rows of the chosen organism: pass it on, say so
         log.warning("warning: %s has a header but no rows; writing a table without rows",

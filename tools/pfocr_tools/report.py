@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import csv
 import html
 import os
@@ -22,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .atomic import atomic_open
-from .cli import log, make_parser, run
+from .atomic import atomic_open, made_dir
+from .cli import check_outputs, log, make_parser, run
 from .errors import DataError, UsageError
 from .table import FAMILY_SOURCES, FLAVORS, STRICT_SOURCES, SYNONYM_SOURCES, flavor_mask, read_table
 
@@ -897,6 +898,7 @@ def body(args: argparse.Namespace) -> int:
         raise UsageError(f"--max-size {args.max_size} is below --min-size {args.min_size}")
     if args.images == "link" and not args.png_dir:
         raise UsageError("--images link needs --png-dir (the PNGs the report links to)")
+    check_outputs([args.input, args.gmt, args.remap_report], [("-o", args.output)])
 
     df = read_table(args.input)
     name = "standard input" if args.input == "-" else os.path.basename(args.input)
@@ -908,15 +910,16 @@ def body(args: argparse.Namespace) -> int:
     plots = make_plots(report)
     text = render_html(report, plots, args.images, args.title)
 
-    if args.png_dir:
-        if os.path.exists(args.png_dir) and not os.path.isdir(args.png_dir):
-            raise DataError("--png-dir exists and is not a directory", args.png_dir)
-        os.makedirs(args.png_dir, exist_ok=True)
-        for plot in plots:
-            with atomic_open(os.path.join(args.png_dir, f"{plot.name}.png"), "wb") as handle:
-                handle.write(plot.png)
-    with _open_output(args.output) as handle:
-        handle.write(text)
+    with contextlib.ExitStack() as stack:  # the PNGs and the HTML, all or none
+        if args.png_dir:
+            if os.path.exists(args.png_dir) and not os.path.isdir(args.png_dir):
+                raise DataError("--png-dir exists and is not a directory", args.png_dir)
+            stack.enter_context(made_dir(args.png_dir))
+            for plot in plots:
+                stack.enter_context(atomic_open(os.path.join(args.png_dir, f"{plot.name}.png"),
+                                                "wb")).write(plot.png)
+        with _open_output(args.output) as handle:
+            handle.write(text)
     lib = report.library
     log.info("%s: %s figures, %s gene sets in the library (%s rows, %s), %d plots -> %s",
              name, f"{report.table['figures']:,}", f"{lib['sets']:,}", report.flavor,

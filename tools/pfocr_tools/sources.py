@@ -7,19 +7,30 @@ parses them); archive members are read in place, never extracted to disk.
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
 import os
 import posixpath
+import stat
 import sys
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .errors import DataError
+from .records import DEFAULT_LIMITS, Limits
 
 PAGE_SUFFIXES = (".md", ".markdown")
 TSV_SUFFIX = "-genes.tsv"
-TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
+TAR_SUFFIXES = (".tar", ".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".tbz2", ".txz")
+#: bytes of archive members held while they wait for their partner (a page for its genes
+#: TSV, or the other way round) in one streaming pass over a tar archive
+MAX_PENDING_BYTES = 512 << 20
+_ARCHIVE_ERRORS = (tarfile.TarError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError,
+                   zlib.error, lzma.LZMAError, ValueError, NotImplementedError, RuntimeError)
 
 
 @dataclass
@@ -31,14 +42,18 @@ class Source:
     tsv_data: bytes | None = None
     tsv_label: str | None = None
 
-    def read(self) -> tuple[bytes | None, bytes | None]:
+    def read(self, limits: Limits = DEFAULT_LIMITS) -> tuple[bytes | None, bytes | None]:
         page = self.page_data
         if page is None and self.page_path is not None:
-            page = _read_file(self.page_path)
+            page = read_file(self.page_path, limits.record_bytes)
         tsv = self.tsv_data
         if tsv is None and self.tsv_path is not None:
-            tsv = _read_file(self.tsv_path)
+            tsv = read_file(self.tsv_path, limits.record_bytes)
         return page, tsv
+
+    @property
+    def size(self) -> int:
+        return len(self.page_data or b"") + len(self.tsv_data or b"")
 
 
 @dataclass
@@ -49,12 +64,38 @@ class BadSource:
     error: DataError
 
 
-def _read_file(path: str) -> bytes:
+def _too_big(limit: int) -> str:
+    return f"file is larger than {limit:,} bytes (--max-record-bytes)"
+
+
+def read_file(path: str, limit: int) -> bytes:
+    """A regular file's bytes, at most ``limit`` (a FIFO or device is refused, never waited on:
+    it is opened without blocking and checked before any read)."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise DataError(f"cannot read: {exc.strerror}", path) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise DataError("cannot read: not a regular file", path)
+        with os.fdopen(fd, "rb") as handle:
+            fd = -1
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise DataError(f"cannot read: {exc.strerror}", path) from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    if len(data) > limit:
+        raise DataError(_too_big(limit), path)
+    return data
+
+
+def read_stdin(limit: int) -> bytes:
+    data = sys.stdin.buffer.read(limit + 1)
+    if len(data) > limit:
+        raise DataError(_too_big(limit), "<stdin>")
+    return data
 
 
 def is_page(name: str) -> bool:
@@ -80,32 +121,89 @@ def tsv_candidates(page_name: str, sep: str = "/") -> list[str]:
     return found
 
 
-def iter_sources(inputs: list[str]) -> Iterator[Source | BadSource]:
+def file_candidates(page: str) -> list[str]:
+    """:func:`tsv_candidates` for a path on disk: beside the page, then ``../_data/``
+    (normalised, so a folder such as ``_figures/`` given alone finds its sibling ``_data/``)."""
+    here = os.path.dirname(page)
+    stem = os.path.basename(page).rsplit(".", 1)[0]
+    name = f"{stem}{TSV_SUFFIX}"
+    return [os.path.join(here, name), os.path.normpath(os.path.join(here, "..", "_data", name))]
+
+
+def iter_sources(inputs: list[str], limits: Limits = DEFAULT_LIMITS
+                 ) -> Iterator[Source | BadSource]:
     for item in inputs:
         if item == "-":
-            yield Source(label="<stdin>", page_data=sys.stdin.buffer.read())
+            try:
+                yield Source(label="<stdin>", page_data=read_stdin(limits.record_bytes))
+            except DataError as exc:
+                yield BadSource("<stdin>", exc)
         elif os.path.isdir(item):
             yield from _from_directory(item)
         elif not os.path.exists(item):
             yield BadSource(item, DataError("no such file or directory", item))
         elif item.lower().endswith(".zip"):
-            yield from _guard(item, _from_zip)
+            yield from _guard(item, _from_zip, limits)
         elif item.lower().endswith(TAR_SUFFIXES):
-            yield from _guard(item, _from_tar)
+            yield from _guard(item, _from_tar, limits)
         elif is_tsv(item):
             yield Source(label=item, tsv_path=item, tsv_label=item)
         else:
-            tsv = next((p for p in tsv_candidates(item, os.sep) if os.path.isfile(p)), None)
+            tsv = next((p for p in file_candidates(item) if os.path.isfile(p)), None)
             yield Source(label=item, page_path=item, tsv_path=tsv, tsv_label=tsv)
 
 
-def _guard(path: str, reader) -> Iterator[Source | BadSource]:
+def _guard(path: str, reader, limits: Limits) -> Iterator[Source | BadSource]:
     try:
-        yield from reader(path)
-    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
-        yield BadSource(path, DataError(f"cannot read archive: {exc}", path))
+        yield from reader(path, limits)
     except DataError as exc:
         yield BadSource(exc.path or path, exc)
+    except _ARCHIVE_ERRORS as exc:
+        reason = str(exc) or type(exc).__name__
+        if isinstance(exc, OSError) and exc.strerror:
+            reason = exc.strerror
+        yield BadSource(path, DataError(f"cannot read archive: {reason}", path))
+
+
+class _Budget:
+    """A file object that counts the decompressed bytes read and stops at the limit."""
+
+    def __init__(self, raw, path: str, limit: int):
+        self.raw, self.path, self.limit, self.used = raw, path, limit, 0
+
+    def read(self, n: int = -1) -> bytes:
+        if n is None or n < 0:
+            n = self.limit + 1 - self.used
+        data = self.raw.read(min(n, self.limit + 1 - self.used) if n else 0)
+        self.charge(len(data))
+        return data
+
+    def charge(self, n: int) -> None:
+        self.used += n
+        if self.used > self.limit:
+            raise DataError(f"archive holds more than {self.limit:,} bytes when unpacked "
+                            "(--max-archive-bytes)", self.path)
+
+
+def _decompressed(path: str):
+    """The archive's bytes, decompressed as they are read (gzip, bzip2, xz or none)."""
+    raw = open(path, "rb")  # noqa: SIM115 - closed by the caller through the wrapper
+    magic = raw.read(6)
+    raw.seek(0)
+    if magic.startswith(b"\x1f\x8b"):
+        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
+    if magic.startswith(b"BZh"):
+        return bz2.BZ2File(raw, "rb"), raw
+    if magic.startswith(b"\xfd7zXZ\x00"):
+        return lzma.LZMAFile(raw, "rb"), raw
+    return raw, raw
+
+
+def _read_member(handle, label: str, limit: int) -> bytes:
+    data = handle.read(limit + 1) if handle is not None else b""
+    if len(data) > limit:
+        raise DataError(_too_big(limit), label)
+    return data
 
 
 def _from_directory(root: str) -> Iterator[Source]:
@@ -120,11 +218,16 @@ def _from_directory(root: str) -> Iterator[Source]:
             elif is_tsv(name):
                 tsvs.add(full)
     pages.sort()
+    norm = {os.path.normpath(t): t for t in tsvs}
     claimed: set[str] = set()
     for page in pages:
-        tsv = next((p for p in tsv_candidates(page, os.sep) if p in tsvs), None)
+        wanted = file_candidates(page)
+        tsv = next((p for p in wanted if os.path.normpath(p) in norm), None)
         if tsv is not None:
+            tsv = norm[os.path.normpath(tsv)]
             claimed.add(tsv)
+        else:  # outside the folder given: _figures/ alone finds ../_data/ as a page file does
+            tsv = next((p for p in wanted[1:] if os.path.isfile(p)), None)
         yield Source(label=page, page_path=page, tsv_path=tsv, tsv_label=tsv)
     for tsv in sorted(tsvs - claimed):
         yield Source(label=tsv, tsv_path=tsv, tsv_label=tsv)
@@ -138,7 +241,17 @@ def _safe_member(archive: str, name: str) -> str:
     return posixpath.normpath(norm)
 
 
-def _from_zip(path: str) -> Iterator[Source]:
+def _from_zip(path: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Source | BadSource]:
+    budget = _Budget(None, path, limits.archive_bytes)
+
+    def read(info: zipfile.ZipInfo, label: str) -> bytes:
+        if info.file_size > limits.record_bytes:
+            raise DataError(_too_big(limits.record_bytes), label)
+        with zf.open(info) as handle:
+            data = _read_member(handle, label, limits.record_bytes)
+        budget.charge(len(data))
+        return data
+
     with zipfile.ZipFile(path) as zf:
         infos = [i for i in zf.infolist() if not i.is_dir()]
         names = {_safe_member(path, i.filename): i for i in infos}
@@ -152,23 +265,39 @@ def _from_zip(path: str) -> Iterator[Source]:
                 claimed.add(tsv)
             pairs.append((page, tsv))
         for page, tsv in pairs:
-            yield Source(
-                label=f"{path}:{page}",
-                page_data=zf.read(names[page]),
-                tsv_data=zf.read(names[tsv]) if tsv else None,
-                tsv_label=f"{path}:{tsv}" if tsv else None,
-            )
+            label = f"{path}:{page}"
+            tsv_label = f"{path}:{tsv}" if tsv else None
+            try:
+                yield Source(label=label, page_data=read(names[page], label),
+                             tsv_data=read(names[tsv], tsv_label) if tsv and tsv_label else None,
+                             tsv_label=tsv_label)
+            except DataError as exc:
+                if exc.path == path:  # the archive's own budget: stop
+                    raise
+                yield BadSource(label, exc)
         for name in names:
             if is_tsv(name) and name not in claimed:
-                yield Source(label=f"{path}:{name}", tsv_data=zf.read(names[name]),
-                             tsv_label=f"{path}:{name}")
+                label = f"{path}:{name}"
+                try:
+                    yield Source(label=label, tsv_data=read(names[name], label), tsv_label=label)
+                except DataError as exc:
+                    if exc.path == path:
+                        raise
+                    yield BadSource(label, exc)
 
 
-def _from_tar(path: str) -> Iterator[Source]:
-    """One streaming pass; a page waits for its genes TSV (or the TSV for its page)."""
+def _from_tar(path: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Source | BadSource]:
+    """One streaming pass; a page waits for its genes TSV (or the TSV for its page).
+
+    Decompressed bytes are counted as they are read (members skipped too), so an archive bomb
+    stops at ``--max-archive-bytes``; a member is read up to ``--max-record-bytes``.
+    """
     pending_pages: dict[str, tuple[str, bytes]] = {}  # wanted TSV name -> (page, data)
     pending_tsvs: dict[str, bytes] = {}
-    with tarfile.open(path, mode="r|*") as tf:
+    pending = 0
+    stream, raw = _decompressed(path)
+    budget = _Budget(stream, path, limits.archive_bytes)
+    with raw, stream, tarfile.open(fileobj=budget, mode="r|") as tf:  # type: ignore
         for member in tf:
             name = _safe_member(path, member.name)
             if member.issym() or member.islnk():
@@ -179,29 +308,41 @@ def _from_tar(path: str) -> Iterator[Source]:
                 continue
             if not member.isfile() or not (is_page(name) or is_tsv(name)):
                 continue
-            handle = tf.extractfile(member)
-            data = handle.read() if handle else b""
+            label = f"{path}:{name}"
+            if member.size > limits.record_bytes:
+                yield BadSource(label, DataError(_too_big(limits.record_bytes), label))
+                continue
+            data = _read_member(tf.extractfile(member), label, limits.record_bytes)
+            if pending > MAX_PENDING_BYTES:
+                raise DataError(f"more than {MAX_PENDING_BYTES >> 20} MiB of records wait for "
+                                "their page or genes TSV further on in the archive; unpack it "
+                                "and give the folder", path)
             if is_page(name):
                 wanted = [posixpath.normpath(c) for c in tsv_candidates(name)]
                 found = next((w for w in wanted if w in pending_tsvs), None)
                 if found is not None:
+                    tsv_data = pending_tsvs.pop(found)
+                    pending -= len(tsv_data)
                     yield Source(label=f"{path}:{name}", page_data=data,
-                                 tsv_data=pending_tsvs.pop(found), tsv_label=f"{path}:{found}")
+                                 tsv_data=tsv_data, tsv_label=f"{path}:{found}")
                 elif b"\ngenes:" in data:
                     yield Source(label=f"{path}:{name}", page_data=data)
                 else:
                     for w in wanted:
                         pending_pages[w] = (name, data)
+                    pending += len(data)
             else:
                 waiting = pending_pages.pop(name, None)
                 if waiting is not None:
                     page, pdata = waiting
+                    pending -= len(pdata)
                     for w in tsv_candidates(page):
                         pending_pages.pop(posixpath.normpath(w), None)
                     yield Source(label=f"{path}:{page}", page_data=pdata, tsv_data=data,
                                  tsv_label=f"{path}:{name}")
                 else:
                     pending_tsvs[name] = data
+                    pending += len(data)
     seen: set[str] = set()
     for page, pdata in pending_pages.values():
         if page not in seen:
