@@ -22,6 +22,8 @@ entries in ``server.faults`` (consumed one per request, in order):
 * ``("cut",)`` - a complete HTTP answer whose XML is cut in half (malformed XML),
 * ``("html",)`` - status 200 with an HTML page (as proxies and NCBI outages send),
 * ``("error", "text")`` - an E-utilities ``<ERROR>`` answer,
+* ``("swap",)`` - valid XML of the other endpoint (a wrong shape: efetch's answer to esummary
+  and the reverse),
 * ``("ok",)`` - answer normally.
 """
 
@@ -240,6 +242,8 @@ class _Handler(BaseHTTPRequestHandler):
             head = ESUMMARY_HEAD if endpoint == "esummary.fcgi" else PUBMED_HEAD
             root = "eSummaryResult" if endpoint == "esummary.fcgi" else "eFetchResult"
             text = f"{head}<{root}>\n<ERROR>{escape(fault[1])}</ERROR>\n</{root}>\n"
+        elif kind == "swap":
+            text = srv.efetch(ids) if endpoint == "esummary.fcgi" else srv.esummary(ids)
         elif endpoint == "esummary.fcgi" and form.get("db") == "pmc":
             text = srv.esummary(ids)
         elif endpoint == "efetch.fcgi" and form.get("db") == "pubmed" \

@@ -127,6 +127,7 @@ def test_server_rate_limit_is_retried(server: EUtilsServer,
     ("html",),
     ("drop",),
     ("error", "Search Backend failed: Database is not supported"),
+    ("swap",),
     ("slow", 1.0),
 ])
 def test_faults_are_retried(server: EUtilsServer, tmp_path: Path, fault: tuple) -> None:
