@@ -31,8 +31,10 @@ baseCommand: pfocr-export
 
 inputs:
   gene_table:
-    label: Figure gene table
-    doc: From pfocr-extract, pfocr-filter or pfocr-remap.
+    label: Figure gene, chemical or disease table
+    doc: From pfocr-extract, pfocr-filter or pfocr-remap. A figure chemical or disease table
+      (the kind is read from its header) gives sets of ChEBI / MeSH / DOID IDs, split by the
+      figure's organisms into `<prefix>-chemical-<format>-<Genus_species>.<format>`.
     type: File
     format: edam:format_3475
     streamable: true
@@ -48,12 +50,13 @@ inputs:
   format:
     label: Library format
     doc: gmt (default); tsv = long table set_name, title, id, symbol; json = BioThings PFOCR
-      API documents.
+      API documents; ndjson = one BioThings PFOCR document per figure and line (with chemicals
+      and diseases), as the BioThings PFOCR plugin loads.
     type:
       - "null"
       - type: enum
         name: format
-        symbols: [gmt, tsv, json]
+        symbols: [gmt, tsv, json, ndjson]
     inputBinding:
       prefix: --format
   flavor:
@@ -93,10 +96,27 @@ inputs:
   id_column:
     label: Identifier column
     doc: Table column holding the identifiers to write (default gene_id, NCBI Gene; e.g.
-      symbol, or ensembl / uniprot added by pfocr-remap).
+      symbol, or ensembl / uniprot added by pfocr-remap; chebi (default) or mesh for a chemical
+      table, mesh (default) or doid for a disease table).
     type: string?
     inputBinding:
       prefix: --id-column
+  chemicals:
+    label: Figure chemical table
+    doc: With format ndjson, the chemical table whose MeSH and ChEBI IDs go into
+      mentions.chemicals.
+    type: File?
+    format: edam:format_3475
+    inputBinding:
+      prefix: --chemicals
+  diseases:
+    label: Figure disease table
+    doc: With format ndjson, the disease table whose MeSH and DOID IDs go into
+      mentions.diseases.
+    type: File?
+    format: edam:format_3475
+    inputBinding:
+      prefix: --diseases
   per_species_dir:
     label: Per-species libraries folder name
     doc: If set, also write one library per species into this folder.
@@ -119,7 +139,7 @@ inputs:
 outputs:
   library:
     label: Gene-set library
-    doc: GMT (tab-separated, no header), TSV or JSON, as chosen by format.
+    doc: GMT (tab-separated, no header), TSV, JSON or NDJSON, as chosen by format.
     type: File
     format: edam:format_2330
     outputBinding:

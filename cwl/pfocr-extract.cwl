@@ -7,7 +7,7 @@ doc: |
   Read Pathway Figure OCR (PFOCR) records of either published schema and write the figure
   gene table: one row per figure, organism, OCR word, gene and match source (identical rows
   collapsed and counted). Records may be given as record pages (`<figid>.md`; a current-schema
-  page's `<figid>-genes.tsv` beside it is staged with it), genes TSVs alone, Directories
+  page's `<figid>-genes.tsv`, `-chemicals.tsv` and `-diseases.tsv` beside it are staged with it), genes TSVs alone, Directories
   (searched recursively; the pfocr-database layout `_figures/` + `_data/` works), or
   .zip / .tar / .tar.gz archives (read in place, never extracted).
   Row order is record order, so the same input always gives a byte-identical table.
@@ -46,6 +46,10 @@ inputs:
     secondaryFiles:
       - pattern: ^-genes.tsv
         required: false
+      - pattern: ^-chemicals.tsv
+        required: false
+      - pattern: ^-diseases.tsv
+        required: false
     inputBinding:
       position: 10
   output_name:
@@ -73,6 +77,24 @@ inputs:
     type: string?
     inputBinding:
       prefix: --figures
+  chemicals_name:
+    label: Figure chemical table file name
+    doc: |
+      If set, also write the figure chemical table (one row per figure, word and identifier:
+      the figure columns, then word, match, name, mesh, chebi, occurrences), from old-schema
+      front matter `chemicals` and current-schema `<figid>-chemicals.tsv`.
+    type: string?
+    inputBinding:
+      prefix: --chemicals
+  diseases_name:
+    label: Figure disease table file name
+    doc: |
+      If set, also write the figure disease table (the figure columns, then word, match, name,
+      mesh, doid, occurrences), from old-schema front matter `diseases` and current-schema
+      `<figid>-diseases.tsv`.
+    type: string?
+    inputBinding:
+      prefix: --diseases
   on_error:
     label: On a bad record
     doc: fail (exit 1, write nothing; the default) or skip the record and go on.
@@ -141,6 +163,20 @@ outputs:
     format: edam:format_3475
     outputBinding:
       glob: $(inputs.figures_name)
+  chemical_table:
+    label: Figure chemical table
+    doc: One row per figure, word and identifier (written when chemicals_name is set).
+    type: File?
+    format: edam:format_3475
+    outputBinding:
+      glob: $(inputs.chemicals_name)
+  disease_table:
+    label: Figure disease table
+    doc: One row per figure, word and identifier (written when diseases_name is set).
+    type: File?
+    format: edam:format_3475
+    outputBinding:
+      glob: $(inputs.diseases_name)
   rejects:
     label: Rejected records
     doc: file, line, reason of every record skipped (written when rejects_name is set).

@@ -41,12 +41,21 @@ inputs:
       position: 10
   organisms:
     label: Organisms to keep
-    doc: Scientific names, common names or NCBI taxids (at least one).
+    doc: Scientific names, common names or NCBI taxids (at least one); or figures_from.
     type:
-      type: array
-      items: string
-      inputBinding:
-        prefix: --organism
+      - "null"
+      - type: array
+        items: string
+        inputBinding:
+          prefix: --organism
+  figures_from:
+    label: Keep the figures of another table
+    doc: Instead of organisms, keep the rows of the figures this table holds (e.g. the gene
+      table filtered by organism), so one decision serves the gene, chemical and disease tables.
+    type: File?
+    format: edam:format_3475
+    inputBinding:
+      prefix: --figures-from
   by:
     label: Select by
     doc: genes = gene rows of the organism's lexicon (default); record = all rows of figures

@@ -8,7 +8,10 @@ doc: |
   each shard of records (scattered: every tool call handles a whole shard, never a single
   figure), then the shards' tables are merged (header once, rows in shard order) and
   pfocr-export writes the library and one GMT per species; pfocr-report optionally
-  summarises it as an offline HTML page. With one shard the GMT is byte-identical to running
+  summarises it as an offline HTML page. With chemicals_and_diseases, the figure chemical and
+  disease tables (extracted and filtered with the genes: the same figures) also give one
+  ChEBI GMT per species (`<prefix>-chemical-gmt-<Genus_species>.gmt`) and the BioThings
+  PFOCR NDJSON. With one shard the GMT is byte-identical to running
   the CLIs by hand on the same records with the same options.
 
   Shards: each shard is a list of Directories and/or Files (record pages, genes TSVs, .zip /
@@ -144,6 +147,17 @@ inputs:
     label: Per-species file name prefix
     doc: Per-species libraries are named <prefix>-gmt-<Genus_species>.gmt (default pfocr).
     type: string?
+  chemicals_and_diseases:
+    label: Chemical GMTs and the BioThings NDJSON
+    doc: Also write one ChEBI GMT per species from the figure chemical table and the BioThings
+      PFOCR NDJSON of the genes, chemicals and diseases of the kept figures.
+    type: boolean
+    default: false
+  ndjson_name:
+    label: NDJSON file name
+    doc: Name of the BioThings NDJSON (the plugin reads bte_chemicals_diseases_genes_<flavor>.ndjson).
+    type: string
+    default: bte_chemicals_diseases_genes_strict.ndjson
   make_report:
     label: Write an HTML report
     doc: Also summarise the library with pfocr-report.
@@ -170,7 +184,7 @@ steps:
       mygene_url: mygene_url
       email: email
       cache_dir: cache_dir
-    out: [gene_table, remap_report]
+    out: [gene_table, remap_report, chemical_table, disease_table]
   merge:
     label: merge the shards' tables
     run: merge-tables.cwl
@@ -185,6 +199,47 @@ steps:
       tables: per_shard/remap_report
       output_name: {default: remap-report.tsv}
     out: [merged]
+  merge_chemicals:
+    label: merge the shards' chemical tables
+    run: merge-tables.cwl
+    in:
+      tables: per_shard/chemical_table
+      output_name: {default: figure-chemicals.tsv}
+    out: [merged]
+  merge_diseases:
+    label: merge the shards' disease tables
+    run: merge-tables.cwl
+    in:
+      tables: per_shard/disease_table
+      output_name: {default: figure-diseases.tsv}
+    out: [merged]
+  export_chemicals:
+    label: write the chemical libraries (ChEBI, one per species)
+    run: pfocr-export.cwl
+    when: $(inputs.chemicals_and_diseases)
+    in:
+      chemicals_and_diseases: chemicals_and_diseases
+      gene_table: merge_chemicals/merged
+      output_name: {default: pfocr-chemical.gmt}
+      min_size: min_size
+      max_size: max_size
+      set_name: set_name
+      prefix: prefix
+      per_species_dir: {default: chemical-per-species}
+    out: [library, per_species]
+  export_ndjson:
+    label: write the BioThings NDJSON
+    run: pfocr-export.cwl
+    when: $(inputs.chemicals_and_diseases)
+    in:
+      chemicals_and_diseases: chemicals_and_diseases
+      gene_table: merge/merged
+      chemicals: merge_chemicals/merged
+      diseases: merge_diseases/merged
+      format: {default: ndjson}
+      flavor: flavor
+      output_name: ndjson_name
+    out: [library]
   export:
     label: write the libraries
     run: pfocr-export.cwl
@@ -238,6 +293,17 @@ outputs:
     doc: One GMT per species, named like the PFOCR releases.
     type: Directory?
     outputSource: export/per_species
+  chemical_libraries:
+    label: Per-species chemical libraries
+    doc: One GMT of ChEBI IDs per species (when chemicals_and_diseases is true).
+    type: Directory?
+    outputSource: export_chemicals/per_species
+  ndjson:
+    label: BioThings NDJSON
+    doc: One BioThings PFOCR document per kept figure and line (when chemicals_and_diseases is
+      true).
+    type: File?
+    outputSource: export_ndjson/library
   report:
     label: HTML report
     doc: Offline summary of the library (when make_report is true).

@@ -79,6 +79,20 @@ inputs:
     format: edam:format_3475
     inputBinding:
       prefix: --remap-report
+  chemicals:
+    label: Figure chemical table
+    doc: Adds counts, the top chemicals and the ChEBI set sizes to the report.
+    type: File?
+    format: edam:format_3475
+    inputBinding:
+      prefix: --chemicals
+  diseases:
+    label: Figure disease table
+    doc: Adds counts, the top diseases and the MeSH set sizes to the report.
+    type: File?
+    format: edam:format_3475
+    inputBinding:
+      prefix: --diseases
   png_dir_name:
     label: PNG folder name
     doc: If set, also write every plot as a PNG into this folder.

@@ -7,11 +7,13 @@ doc: |
   The per-shard part of pfocr-gene-sets.cwl: pfocr-extract (every row, flavor all) ->
   pfocr-filter (chosen organisms) -> pfocr-remap (current IDs, other ID types or orthologs).
   pfocr-gene-sets.cwl scatters this over the shards, so each tool call handles many records
-  at once.
+  at once. The figure chemical and disease tables are extracted too, and pfocr-filter keeps
+  the rows of the figures the gene filter kept (figures_from), so one decision serves all three.
 
 requirements:
   NetworkAccess:
     networkAccess: true
+  StepInputExpressionRequirement: {}
 
 $namespaces:
   edam: http://edamontology.org/
@@ -98,7 +100,9 @@ steps:
     run: pfocr-extract.cwl
     in:
       records: records
-    out: [gene_table]
+      chemicals_name: {default: figure-chemicals.tsv}
+      diseases_name: {default: figure-diseases.tsv}
+    out: [gene_table, chemical_table, disease_table]
   filter:
     run: pfocr-filter.cwl
     in:
@@ -122,6 +126,24 @@ steps:
       email: email
       cache_dir: cache_dir
     out: [remapped_table, report]
+  filter_chemicals:
+    run: pfocr-filter.cwl
+    in:
+      gene_table:  # always written here (chemicals_name / diseases_name are set)
+        source: extract/chemical_table
+        valueFrom: $(self)
+      figures_from: filter/filtered_table
+      output_name: {default: filtered-chemicals.tsv}
+    out: [filtered_table]
+  filter_diseases:
+    run: pfocr-filter.cwl
+    in:
+      gene_table:  # always written here (chemicals_name / diseases_name are set)
+        source: extract/disease_table
+        valueFrom: $(self)
+      figures_from: filter/filtered_table
+      output_name: {default: filtered-diseases.tsv}
+    out: [filtered_table]
 
 outputs:
   gene_table:
@@ -136,5 +158,18 @@ outputs:
     type: File
     format: edam:format_3475
     outputSource: remap/report
+
+  chemical_table:
+    label: Figure chemical table of the shard
+    doc: The chemical rows of the figures the gene filter kept.
+    type: File
+    format: edam:format_3475
+    outputSource: filter_chemicals/filtered_table
+  disease_table:
+    label: Figure disease table of the shard
+    doc: The disease rows of the figures the gene filter kept.
+    type: File
+    format: edam:format_3475
+    outputSource: filter_diseases/filtered_table
 
 s:license: https://spdx.org/licenses/MIT

@@ -70,3 +70,38 @@ done
   && pfocr-export -q remapped.tsv -o "$TD/workflow/mouse.gmt" --format gmt --flavor strict \
        --min-size 3 --set-name figid --id-column gene_id \
   && cp remapped.tsv "$TD/workflow/mouse-remapped.tsv")
+
+# pfocr_extract test 8: a current-schema page with its genes, chemicals and diseases TSVs
+E=$P/entities/records/current-schema
+mkdir -p "$W/t8/records"
+f=PMC10036441__fpls-14-1142753-g003
+ln -s "$TD/$E/_figures/$f.md" "$W/t8/records/$f.md"
+for k in genes chemicals diseases; do ln -s "$TD/$E/_data/$f-$k.tsv" "$W/t8/records/$f-$k.tsv"; done
+(cd "$W/t8" && pfocr-extract -q records -o /dev/null --chemicals "$TD/extract/PMC10036441-chemicals.tsv" \
+  --diseases "$TD/extract/PMC10036441-diseases.tsv" --jobs 1)
+
+# pfocr_filter test 5: the chemicals of the figures the mouse gene table kept
+pfocr-filter -q $P/entities/bte-genes.tsv -o filter/entities-mouse-genes.tsv --organism mouse
+pfocr-filter -q $P/entities/golden-chemicals.tsv -o filter/entities-mouse-chemicals.tsv \
+  --figures-from filter/entities-mouse-genes.tsv
+# pfocr_export tests 6, 7 use test-data/entities (test-data/entities/regenerate.sh)
+
+# workflow pfocr-chemicals-diseases (galaxy/workflows/pfocr-chemicals-diseases.gxwf-tests.yml):
+# two current-schema records with genes, chemicals and diseases tables, human
+mkdir -p "$W/wfe/records"
+for f in PMC10033682__41598_2023_31924_Fig4_HTML PMC10017456__fpls-14-1084358-g002; do
+  ln -s "$TD/$E/_figures/$f.md" "$W/wfe/records/$f.md"
+  for k in genes chemicals diseases; do
+    [ -f "$TD/$E/_data/$f-$k.tsv" ] && ln -s "$TD/$E/_data/$f-$k.tsv" "$W/wfe/records/$f-$k.tsv"
+  done
+done
+(cd "$W/wfe" && pfocr-extract -q records -o x.tsv --flavor all --on-error fail --chemicals xc.tsv \
+    --diseases xd.tsv --jobs 1 \
+  && pfocr-filter -q x.tsv -o k.tsv --organism human --by genes \
+  && pfocr-filter -q xc.tsv -o kc.tsv --figures-from k.tsv \
+  && pfocr-filter -q xd.tsv -o kd.tsv --figures-from k.tsv \
+  && pfocr-export -q k.tsv --chemicals kc.tsv --diseases kd.tsv --format ndjson --flavor strict \
+       --min-size 3 --set-name figid --id-column gene_id -o "$TD/workflow/entities-human.ndjson" \
+  && pfocr-export -q kc.tsv --split-by-organism split --prefix pfocr --format gmt --flavor strict \
+       --min-size 3 --set-name figid --id-column gene_id \
+  && cp split/pfocr-chemical-gmt-Homo_sapiens.gmt "$TD/workflow/entities-chemical-gmt-Homo_sapiens.gmt")

@@ -18,7 +18,7 @@ from .errors import DataError, UsageError
 from .table import FLAVORS, REQUIRED, flavor_mask, read_table
 
 PROG = "pfocr-export"
-FORMATS = ("gmt", "tsv", "json")
+FORMATS = ("gmt", "tsv", "json", "ndjson")
 PFOCR_URL = "https://pfocr.wikipathways.org/figures/{figid}.html"
 FIGURE_URL = "https://www.ncbi.nlm.nih.gov/pmc/articles/{pmcid}/bin/{filename}"
 
@@ -34,15 +34,22 @@ or the paper title when it is empty, or the figid.
 
 Formats: gmt; tsv (long table set_name, title, <id column>, symbol: one line per distinct
 gene of a set); json (a JSON array, one document per set in the BioThings PFOCR API shape:
-_id, associatedWith.title, pfocrUrl, figureUrl, pmc, mentions.genes.ncbigene).
+_id, associatedWith.title, pfocrUrl, figureUrl, pmc, mentions.genes.ncbigene); ndjson (the
+BioThings PFOCR plugin's input: one document per line and per figure of IN.tsv, --chemicals
+and --diseases, with mentions.chemicals.{mesh,chebi}, mentions.diseases.{mesh,doid} and
+mentions.genes.ncbigene; --flavor filters the genes only; no size rule).
+
+IN.tsv may also be a figure chemical or disease table (from pfocr-extract --chemicals /
+--diseases; the kind is read from its header): one set of ChEBI (default), MeSH or DOID IDs
+per figure, split by the figure's organisms into <prefix>-chemical-<format>-<Genus_species>.
 """
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = make_parser(PROG, DESCRIPTION)
     p.add_argument("input", metavar="IN.tsv",
-                   help="figure gene table (from pfocr-extract / pfocr-filter), or - for "
-                        "standard input")
+                   help="figure gene, chemical or disease table (from pfocr-extract / "
+                        "pfocr-filter), or - for standard input (a gene table)")
     p.add_argument("-o", "--output", metavar="OUT",
                    help="library to write, - for standard output (default: standard output "
                         "unless --split-by-organism is given)")
@@ -62,13 +69,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--id-column", default="gene_id", metavar="COLUMN",
                    help="table column holding the identifiers to write (default: gene_id, "
                         "NCBI Gene; e.g. symbol, or ensembl / uniprot added by pfocr-remap; "
-                        "|-joined IDs in a cell count one by one)")
+                        "|-joined IDs in a cell count one by one); for a chemical table "
+                        "chebi (default) or mesh, for a disease table mesh (default) or doid")
     p.add_argument("--split-by-organism", metavar="DIR",
                    help="write one library per species into DIR, named "
                         "<prefix>-<format>-<Genus_species>.<format>")
     p.add_argument("--prefix", default="pfocr", metavar="TEXT",
                    help="file name prefix for --split-by-organism (default: pfocr; e.g. "
                         "pfocr-20260215 gives the release names)")
+    p.add_argument("--chemicals", metavar="CHEMICALS.tsv",
+                   help="with --format ndjson: the figure chemical table whose ChEBI and MeSH "
+                        "IDs go into mentions.chemicals")
+    p.add_argument("--diseases", metavar="DISEASES.tsv",
+                   help="with --format ndjson: the figure disease table whose MeSH and DOID "
+                        "IDs go into mentions.diseases")
     return p
 
 
@@ -232,6 +246,11 @@ def body(args: argparse.Namespace) -> int:
     outdir = args.split_by_organism
     if outdir is not None and os.path.exists(outdir) and not os.path.isdir(outdir):
         raise DataError("--split-by-organism: not a directory", outdir)
+    from .entity_export import entity_body
+
+    done = entity_body(args)  # chemical / disease tables and NDJSON; None for gene sets
+    if done is not None:
+        return done
     required = list(dict.fromkeys((*REQUIRED, args.id_column)))
     if args.set_name == "alias":
         required.append("figid_alias")

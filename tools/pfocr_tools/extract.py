@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from . import entities
 from .atomic import atomic_open, spill_dir_base
 from .cli import (
     check_outputs,
@@ -33,8 +34,8 @@ from .records import (
     parse_genes_tsv,
     parse_page,
 )
-from .sources import BadSource, Source, iter_sources
-from .table import COLUMNS, FLAVORS, write_rows
+from .sources import BadSource, Source, iter_sources, read_file
+from .table import CHEMICAL_COLUMNS, COLUMNS, DISEASE_COLUMNS, FLAVORS, write_rows
 
 PROG = "pfocr-extract"
 BATCH = 128
@@ -63,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "expansions (default: all, lossless)")
     p.add_argument("--figures", metavar="FIGS.tsv",
                    help="also write a per-figure metadata table")
+    p.add_argument("--chemicals", metavar="CHEMICALS.tsv",
+                   help="also write the figure chemical table (old-schema front matter "
+                        "chemicals; current-schema <figid>-chemicals.tsv)")
+    p.add_argument("--diseases", metavar="DISEASES.tsv",
+                   help="also write the figure disease table (old-schema front matter "
+                        "diseases; current-schema <figid>-diseases.tsv)")
     p.add_argument("--on-error", choices=("fail", "skip"), default="fail",
                    help="on a bad record: fail (exit 1, write nothing) or skip it and go on "
                         "(default: fail)")
@@ -104,11 +111,12 @@ def _size(text: str) -> int:
 
 
 def parse_source(src: Source, flavor: str, exact: bool, limits: Limits = DEFAULT_LIMITS,
-                 require_genes: bool = False):
+                 require_genes: bool = False, kinds: Sequence[str] = ()):
     """Parse one source; return a result tuple (picklable, small).
 
-    ``("ok", label, figid, schema, data, nrows, meta, warnings)`` with ``data`` the figure's
-    rows as UTF-8 TSV bytes, or ``("err", label, path, line, message)``. Any failure, ours
+    ``("ok", label, figid, schema, data, nrows, meta, warnings, extra)`` with ``data`` the
+    figure's rows as UTF-8 TSV bytes and ``extra`` the rows of the entity ``kinds`` asked for
+    (``{kind: (text, nrows)}``), or ``("err", label, path, line, message)``. Any failure, ours
     or not (MemoryError, RecursionError...), comes back as an error for this record.
     """
     try:
@@ -116,6 +124,7 @@ def parse_source(src: Source, flavor: str, exact: bool, limits: Limits = DEFAULT
         tsv_label = src.tsv_label or src.label
         gene_rows = (parse_genes_tsv(tsv_data, tsv_label, limits) if tsv_data is not None
                      else None)
+        page = None
         if page_data is not None:
             page = parse_page(page_data, src.label, exact, limits)
             if require_genes and page.genes is None and gene_rows is None:
@@ -125,18 +134,46 @@ def parse_source(src: Source, flavor: str, exact: bool, limits: Limits = DEFAULT
             figid = figid_from_tsv_name(tsv_label)
             fig = build_figure(None, gene_rows or [], figid=figid, flavor=flavor,
                                limits=limits, label=tsv_label)
+        extra = (source_entities(src, page, page_data, gene_rows, fig.figid, exact, kinds,
+                                 fig.warnings, limits) if kinds else {})
     except DataError as exc:
         return ("err", src.label, exc.path or src.label, exc.line, exc.message)
     except (Exception, RecursionError) as exc:  # never a traceback, never a dead worker
         return ("err", src.label, src.label, None,
                 f"cannot parse this record ({type(exc).__name__}: {exc})".rstrip(": )") + ")")
     return ("ok", src.label, fig.figid, fig.schema, fig.text.encode("utf-8"), fig.n_rows,
-            fig.meta, fig.warnings)
+            fig.meta, fig.warnings, extra)
+
+
+def source_entities(src: Source, page, page_data: bytes | None, gene_rows, figid: str,
+                    exact: bool, kinds: Sequence[str], warnings: list[str],
+                    limits: Limits = DEFAULT_LIMITS) -> dict[str, tuple[str, int]]:
+    """The chemical / disease rows of one source: the page's front matter lists when it has
+    them (old schema), else the ``<figid>-<kind>.tsv`` beside the genes TSV or the page."""
+    listed = entities.page_entities(page_data, src.label, exact) if page_data else {}
+    attached = getattr(src, "entity_data", None) or {}
+    organism = entities.figure_organisms(page, gene_rows)
+    out: dict[str, tuple[str, int]] = {}
+    for kind in kinds:
+        ent = listed.get(kind)
+        if ent is None:
+            if kind in attached:
+                label, data = attached[kind]
+                ent = entities.parse_entity_tsv(data, label, kind)
+            elif src.page_path is not None or src.tsv_path is not None:
+                path = entities.find_tsv(src.page_path, src.tsv_path, kind)
+                if path is not None:
+                    ent = entities.parse_entity_tsv(read_file(path, limits.record_bytes),
+                                                    path, kind)
+        if ent is not None:
+            warnings.extend(ent.warnings)
+        out[kind] = entities.entity_text(page, figid, organism, ent)
+    return out
 
 
 def _parse_batch(batch: list[Source | BadSource], flavor: str, exact: bool,
                  spill: str | None = None, limits: Limits = DEFAULT_LIMITS,
-                 require_genes: bool = False) -> list:
+                 require_genes: bool = False, kinds: Sequence[str] = ()) -> list:
     """Parse a batch. With ``spill``, the rows go to that file (in order) instead of back
     through the pipe, and each result carries its byte count in place of the data."""
     results = []
@@ -145,7 +182,7 @@ def _parse_batch(batch: list[Source | BadSource], flavor: str, exact: bool,
             results.append(("err", s.label, s.error.path or s.label, s.error.line,
                             s.error.message))
         else:
-            results.append(parse_source(s, flavor, exact, limits, require_genes))
+            results.append(parse_source(s, flavor, exact, limits, require_genes, kinds))
     if spill is not None:
         with open(spill, "wb") as handle:
             for i, res in enumerate(results):
@@ -204,29 +241,30 @@ def _died(exc: BaseException) -> str:
 
 
 def _in_own_process(batch: list, flavor: str, exact: bool, spill: str | None, limits: Limits,
-                    require_genes: bool) -> list:
+                    require_genes: bool, kinds: Sequence[str]) -> list:
     """Parse a batch in a fresh process of its own; BrokenProcessPool if that process dies."""
     with _executor(1) as pool:
         with signals_deferred():  # forks the worker
             future = pool.submit(_parse_batch, batch, flavor, exact, spill, limits,
-                                 require_genes)
+                                 require_genes, kinds)
         return future.result()
 
 
 def _isolated(batch: list, flavor: str, exact: bool, spill: str, limits: Limits,
-              require_genes: bool) -> list:
+              require_genes: bool, kinds: Sequence[str]) -> list:
     """After a worker died: parse a batch again in a process of its own; if that dies too,
     one record per process, so the record that kills its process is the one reported and
     the others are kept."""
     try:
-        return _in_own_process(batch, flavor, exact, spill, limits, require_genes)
+        return _in_own_process(batch, flavor, exact, spill, limits, require_genes, kinds)
     except BrokenProcessPool:
         pass
     results = []
     with open(spill, "wb") as out:
         for item in batch:
             try:
-                res = _in_own_process([item], flavor, exact, None, limits, require_genes)[0]
+                res = _in_own_process([item], flavor, exact, None, limits, require_genes,
+                                      kinds)[0]
             except BrokenProcessPool as exc:
                 res = ("err", item.label, item.label, None, _died(exc))
             if res[0] == "ok":
@@ -237,7 +275,8 @@ def _isolated(batch: list, flavor: str, exact: bool, spill: str, limits: Limits,
 
 
 def _results(sources: Iterable[Source | BadSource], flavor: str, exact: bool, jobs: int,
-             spill_dir: str, limits: Limits = DEFAULT_LIMITS, require_genes: bool = False):
+             spill_dir: str, limits: Limits = DEFAULT_LIMITS, require_genes: bool = False,
+             kinds: Sequence[str] = ()):
     """Yield ``(spill file or None, results)`` per batch, in input order.
 
     With several jobs, batches are parsed in worker processes (at most ``2 * jobs`` batches
@@ -250,7 +289,7 @@ def _results(sources: Iterable[Source | BadSource], flavor: str, exact: bool, jo
     first = list(_take(batches, 2)) if jobs > 1 else []
     if jobs <= 1 or len(first) < 2:  # one job, or a small input: no worker processes
         for b in _chain(first, batches):
-            yield None, _parse_batch(b, flavor, exact, None, limits, require_genes)
+            yield None, _parse_batch(b, flavor, exact, None, limits, require_genes, kinds)
         return
     counter = iter(range(1 << 62))
     pending = _chain(first, batches)
@@ -260,9 +299,13 @@ def _results(sources: Iterable[Source | BadSource], flavor: str, exact: bool, jo
 
             def submit(batch: list) -> None:
                 spill = os.path.join(spill_dir, f"{next(counter)}.tsv")
+                future: Future | None = None
                 with signals_deferred():  # may fork workers
-                    future = pool.submit(_parse_batch, batch, flavor, exact, spill, limits,
-                                         require_genes)
+                    try:
+                        future = pool.submit(_parse_batch, batch, flavor, exact, spill, limits,
+                                             require_genes, kinds)
+                    except BrokenProcessPool:  # a worker died already: redone below
+                        pass
                 window.append((spill, batch, future))
 
             for batch in _take(pending, 2 * jobs - len(window)):
@@ -271,7 +314,9 @@ def _results(sources: Iterable[Source | BadSource], flavor: str, exact: bool, jo
             while window:
                 spill, batch, future = window[0]
                 try:
-                    results = future.result() if future is not None else None
+                    if future is None:
+                        raise BrokenProcessPool("the pool broke before this batch went in")
+                    results = future.result()
                 except BrokenProcessPool:
                     broken = True
                     break
@@ -286,7 +331,7 @@ def _results(sources: Iterable[Source | BadSource], flavor: str, exact: bool, jo
         redo = list(window)
         window.clear()
         for spill, batch, _ in redo:
-            yield spill, _isolated(batch, flavor, exact, spill, limits, require_genes)
+            yield spill, _isolated(batch, flavor, exact, spill, limits, require_genes, kinds)
 
 
 def _copy_ranges(src: str, dst_fd: int, ranges: list[tuple[int, int]]) -> None:
@@ -325,7 +370,8 @@ def _chain(first: list, rest: Iterator) -> Iterator:
 def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: str | None = None,
             on_error: str = "fail", rejects: str | None = None, jobs: int = 0,
             exact: bool = False, limits: Limits = DEFAULT_LIMITS,
-            require_genes: bool = False) -> dict[str, int]:
+            require_genes: bool = False, chemicals: str | None = None,
+            diseases: str | None = None) -> dict[str, int]:
     """Run the extraction; return counts. Raises DataError on the first bad input (fail)."""
     jobs = jobs or os.cpu_count() or 1
     stats: collections.Counter = collections.Counter()
@@ -337,10 +383,17 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
         out.write(("\t".join(COLUMNS) + "\n").encode())
         if figs is not None:
             figs.write("\t".join(FIGURE_COLUMNS) + "\n")
+        entity_outs = {}
+        for kind, path, columns in (("chemicals", chemicals, CHEMICAL_COLUMNS),
+                                    ("diseases", diseases, DISEASE_COLUMNS)):
+            if path:
+                entity_outs[kind] = stack.enter_context(atomic_open(path))
+                entity_outs[kind].write("\t".join(columns) + "\n")
+        kinds = tuple(entity_outs)
         spill_dir = stack.enter_context(tempfile.TemporaryDirectory(
             prefix=".pfocr-extract-", dir=spill_dir_base(output)))
         batches = _results(iter_sources(list(inputs), limits), flavor, exact, jobs, spill_dir,
-                           limits, require_genes)
+                           limits, require_genes, kinds)
         stack.callback(batches.close)  # stop the workers before the spill folder goes
         bar = None
         if progress_enabled():
@@ -352,7 +405,7 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
             offset = 0
             for res in results:
                 if res[0] == "ok":
-                    _, label, figid, schema, data, nrows, meta, warnings = res
+                    _, label, figid, schema, data, nrows, meta, warnings, extra = res
                     size = data if spill else len(data)
                     if figid in seen:
                         res = ("err", label, label, None,
@@ -374,6 +427,10 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
                         stats["rows"] += nrows
                         if NO_TSV_WARNING in warnings:
                             stats["no_tsv"] += 1
+                        for kind, (text, n) in extra.items():
+                            entity_outs[kind].write(text)
+                            stats[f"{kind}_rows"] += n
+                            stats[f"{kind}_figures"] += n > 0
                         for w in warnings:
                             stats["warnings"] += 1
                             if stats["warnings"] <= MAX_WARNINGS:
@@ -409,12 +466,16 @@ def _body(args: argparse.Namespace) -> int:
         raise UsageError("--jobs must be 0 (one per core) or more")
     if args.inputs.count("-") > 1:
         raise UsageError("standard input (-) can be given once")
+    if [args.output, args.figures, args.chemicals, args.diseases, args.rejects].count("-") > 1:
+        raise UsageError("only one output can go to standard output (-)")
     check_outputs(args.inputs, [("-o", args.output), ("--figures", args.figures),
+                                ("--chemicals", args.chemicals), ("--diseases", args.diseases),
                                 ("--rejects", args.rejects)])
     limits = Limits(record_bytes=args.max_record_bytes, field_chars=args.max_field_chars,
                     archive_bytes=args.max_archive_bytes)
     stats = extract(args.inputs, args.output, args.flavor, args.figures, args.on_error,
-                    args.rejects, args.jobs, args.exact_yaml, limits, args.require_genes)
+                    args.rejects, args.jobs, args.exact_yaml, limits, args.require_genes,
+                    args.chemicals, args.diseases)
     log.info(
         "%d figures read (%d old schema, %d current schema, %d genes TSV only), "
         "%d rows written to %s, %d rejected%s",
@@ -424,6 +485,11 @@ def _body(args: argparse.Namespace) -> int:
         f", {stats['no_tsv']} current-schema pages without a genes TSV" if stats.get("no_tsv")
         else "",
     )
+    for kind in ("chemicals", "diseases"):
+        if getattr(args, kind):
+            log.info("%s: %d rows of %d figures written to %s", kind,
+                     stats.get(f"{kind}_rows", 0), stats.get(f"{kind}_figures", 0),
+                     getattr(args, kind))
     if stats.get("figures", 0) == 0:
         log.warning("warning: no records found in the input")
     return 0

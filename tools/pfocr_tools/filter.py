@@ -22,6 +22,10 @@ PROG = "pfocr-filter"
 DESCRIPTION = """\
 Keep the figures (and gene rows) of chosen organisms in a figure gene table.
 
+--figures-from FIGS.tsv keeps instead the rows of the figures FIGS.tsv holds, in a figure
+gene, chemical or disease table: filter the gene table by organism, then apply the same
+decision to the chemical and disease tables with --figures-from the filtered gene table.
+
 --organism takes a scientific name (Mus musculus), a common name (human, mouse, rat,
 zebrafish, fruit fly, worm, yeast, arabidopsis, ...; MyGene.info's names such as fruitfly,
 nematode, thale-cress, frog, pig too; case-insensitive) or an NCBI taxid; repeat it (or
@@ -55,9 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="figure gene table (from pfocr-extract), or - for standard input")
     p.add_argument("-o", "--output", default="-", metavar="OUT.tsv",
                    help="filtered figure gene table (default: standard output)")
-    p.add_argument("--organism", action="append", required=True, metavar="NAME",
+    which = p.add_mutually_exclusive_group(required=True)  # one decision: by organism, or
+    which.add_argument("--organism", action="append", metavar="NAME",  # that of another table
                    help="organism to keep: scientific name, common name or NCBI taxid "
                         "(repeatable; or comma-separated: human,mouse)")
+    which.add_argument("--figures-from", metavar="FIGS.tsv",
+                   help="instead of --organism: keep the rows of the figures FIGS.tsv holds "
+                        "(any figure table, e.g. the gene table pfocr-filter wrote), so one "
+                        "decision serves the gene, chemical and disease tables")
     p.add_argument("--by", choices=("genes", "record"), default="genes",
                    help="genes: keep gene rows of the organism's lexicon (default); record: "
                         "keep all rows of figures whose record lists the organism")
@@ -269,6 +278,14 @@ def summarize(decisions: Sequence[Decision]) -> str:
 
 
 def body(args: argparse.Namespace) -> int:
+    if args.figures_from is not None:
+        from .entity_filter import figures_from_body
+
+        return figures_from_body(args)
+    if args.input != "-":
+        from .entity_filter import check_gene_table
+
+        check_gene_table(args.input)
     wanted = resolve_all(args.organism)
     allowed = [t for t, _ in resolve_all(args.allow_mention, "--allow-mention")]
     if allowed and not args.exclude_mentions:

@@ -11,11 +11,12 @@ import argparse
 import base64
 import contextlib
 import csv
+import functools
 import html
 import os
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -77,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "files folder)")
     p.add_argument("--title", default="PFOCR gene-set library report", metavar="TEXT",
                    help="heading of the report")
+    p.add_argument("--chemicals", metavar="CHEMICALS.tsv",
+                   help="the figure chemical table (pfocr-extract --chemicals): counts, top "
+                        "chemicals and ChEBI set sizes")
+    p.add_argument("--diseases", metavar="DISEASES.tsv",
+                   help="the figure disease table (pfocr-extract --diseases): counts, top "
+                        "diseases and MeSH set sizes")
     return p
 
 
@@ -582,48 +589,8 @@ def _n(value: int | float) -> str:
     return f"{int(value):,}"
 
 
-def _table(tid: str, header: Sequence[str], rows: Iterable[Sequence[object]],
-           numeric: Sequence[bool], css: str = "") -> str:
-    cls = f' class="{css}"' if css else ""
-    out = [f'<table id="{tid}"{cls} border="1" cellpadding="4" cellspacing="0">',
-           "<thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr></thead>",
-           "<tbody>"]
-    for row in rows:
-        cells = []
-        for value, num in zip(row, numeric, strict=True):
-            if num:
-                cells.append(f'<td class="n" align="right">{_n(value)}</td>')  # type: ignore[arg-type]
-            else:
-                cells.append(f"<td>{value}</td>")
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</tbody></table>")
-    return "\n".join(out)
-
-
-def _kv_table(tid: str, items: Sequence[tuple[str, str, int | float]]) -> str:
-    out = [f'<table id="{tid}" class="headline" border="1" cellpadding="4" cellspacing="0">',
-           "<tbody>"]
-    for key, label, value in items:
-        out.append(f'<tr id="{tid}-{key}"><th>{_e(label)}</th>'
-                   f'<td class="n" align="right">{_n(value)}</td></tr>')
-    out.append("</tbody></table>")
-    return "\n".join(out)
-
-
-def _img(plot, images: str) -> str:
-    if images == "link":
-        src = quote(f"{plot.name}.png")
-    else:
-        src = "data:image/png;base64," + base64.b64encode(plot.png).decode("ascii")
-    # no width/height attributes: the style sheet sizes the plots, and where a sanitiser drops
-    # both the style sheet and the data: URL only the alt text shows, not a large empty box
-    alt = _e(f"{plot.title} (plot)")
-    return f'<img id="plot-{plot.name}" src="{src}" class="plot" alt="{alt}">'
-
-
-def _figure_link(figid: str) -> str:
-    url = PFOCR_FIGURE_URL.format(quote(figid, safe=""))
-    return f'<a href="{_e(url)}">{_e(figid)}</a>'
+def _pfocr_url(figid: str) -> str:
+    return PFOCR_FIGURE_URL.format(quote(figid, safe=""))
 
 
 def _short(text: str) -> str:
@@ -637,235 +604,29 @@ def _cutoffs(report: Report) -> str:
     return f"{report.min_size:,} \u2264 size \u2264 {report.max_size:,}"
 
 
-def render_html(report: Report, plots: Sequence, images: str, title: str) -> str:
-    by_name = {p.name: p for p in plots}
-    css = base64.b64encode(CSS.strip().encode("utf-8")).decode("ascii")
-    o: list[str] = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f'<meta name="generator" content="pfocr-tools {_e(__version__)}">',
-        # a data: stylesheet: self-contained, and a sanitiser that drops <link> leaves no text
-        f'<link rel="stylesheet" href="data:text/css;base64,{css}">',
-        "</head>",
-        "<body>",
-        f"<h1>{_e(title)}</h1>",
-        f'<p class="meta">Figure gene table <code>{_e(report.input_name)}</code>; gene sets: '
-        f"<b>{_e(report.flavor)}</b> rows, one set per figure and organism, library cut-offs "
-        f"<b>{_e(_cutoffs(report))}</b>. Made by pfocr-report {_e(__version__)}.</p>",
-    ]
-    t = report.table
-    if t["rows"] == 0:
-        o.append('<p id="empty" class="empty"><b>The input table has no rows</b>: no figures, '
-                 "no genes, nothing to plot.</p>")
-    elif report.library["sets"] == 0:
-        o.append(f'<p id="empty" class="empty"><b>No gene set passes the cut-offs</b> '
-                 f"({_e(report.flavor)} rows, {_e(_cutoffs(report))}): the library is "
-                 "empty.</p>")
+@functools.lru_cache(maxsize=1)
+def _environment():
+    """The Jinja2 environment of the report templates (tools/pfocr_tools/templates/).
 
-    lib = report.library
-    o.append('<table id="cards" class="cards" cellpadding="8"><tbody><tr>')
-    for value, label in ((t["figures"], "figures"), (t["genes"], "distinct genes"),
-                         (t["organisms"], "organisms"), (lib["sets"], "gene sets in the library")):
-        o.append(f'<td><span class="big">{_n(value)}</span><br>{_e(label)}</td>')
-    o.append("</tr></tbody></table>")
+    Every ``{{ value }}`` is escaped with :func:`html.escape` (as the report always did) unless
+    it is Markup, the output of a template macro.
+    """
+    import jinja2
+    from markupsafe import Markup
 
-    o.append('<h2 id="headline">Headline numbers</h2>')
-    o.append('<div class="cols"><div class="col">')
-    o.append("<h3>The input table</h3>")
-    o.append(_kv_table("table-numbers", [
-        ("figures", "figures", t["figures"]),
-        ("genes", "distinct genes (NCBI Gene IDs)", t["genes"]),
-        ("organisms", "organisms", t["organisms"]),
-        ("papers", "papers (PMC ids)", t["papers"]),
-        ("rows", "rows", t["rows"]),
-        ("rows_without_gene_id", "rows without a gene ID", t["rows_without_gene_id"]),
-    ]))
-    o.append('</div><div class="col">')
-    o.append(f"<h3>The library ({_e(report.flavor)} rows, {_e(_cutoffs(report))})</h3>")
-    items: list[tuple[str, str, int | float]] = [
-        ("sets", "gene sets", lib["sets"]),
-        ("figures", "figures", lib["figures"]),
-        ("genes", "distinct genes", lib["genes"]),
-        ("organisms", "organisms", lib["organisms"]),
-        ("sets_below_min", f"sets left out: fewer than {report.min_size} genes",
-         lib["sets_below_min"]),
-    ]
-    if report.max_size is not None:
-        items.append(("sets_above_max", f"sets left out: more than {report.max_size} genes",
-                      lib["sets_above_max"]))
-    items += [("smallest", "smallest set", lib["smallest"]),
-              ("median", "median set size", lib["median"]),
-              ("largest", "largest set", lib["largest"])]
-    o.append(_kv_table("library-numbers", items))
-    o.append("</div></div>")
+    def finalize(value: object) -> object:
+        return value if isinstance(value, Markup) else Markup(_e(value))
 
-    o.append('<h2 id="organisms">Figures per organism</h2>')
-    if "organisms" in by_name:
-        o.append(_img(by_name["organisms"], images))
-        o.append(_details("Numbers", _table(
-            "organism-table",
-            ["organism", "taxid", "sets in the library", "sets outside the cut-offs",
-             "distinct genes in the library"],
-            [(f"<i>{_e(r[0])}</i>", _e(r[1]), *r[2:]) for r in report.organisms],
-            [False, False, True, True, True])))
-    else:
-        o.append("<p>No gene sets.</p>")
-
-    o.append('<h2 id="sizes">Gene-set sizes</h2>')
-    if "set-sizes" in by_name:
-        o.append(f"<p>All {_n(len(report.sizes))} {_e(report.flavor)} gene sets; the dashed "
-                 f"lines are the library cut-offs ({_e(_cutoffs(report))}).</p>")
-        o.append(_img(by_name["set-sizes"], images))
-        o.append(_size_buckets("size-table", report.sizes, report))
-    else:
-        o.append("<p>No gene sets.</p>")
-
-    o.append('<h2 id="years">Figures per publication year</h2>')
-    if "years" in by_name:
-        o.append(_img(by_name["years"], images))
-        rows = [(_e(y), n) for y, n in report.years]
-        if report.years_unknown:
-            rows.append(("unknown", report.years_unknown))
-        o.append(_details("Numbers", _table("year-table", ["year", "figures"], rows,
-                                            [False, True])))
-    elif report.years_unknown:
-        o.append(f"<p>No figure in the library has a publication year "
-                 f"({_n(report.years_unknown)} figures without one).</p>")
-        o.append(_table("year-table", ["year", "figures"],
-                        [("unknown", report.years_unknown)], [False, True]))
-    else:
-        o.append("<p>No figures in the library.</p>")
-
-    o.append(f'<h2 id="top-genes">Top {TOP_GENES} genes by number of figures</h2>')
-    if "top-genes" in by_name:
-        o.append(_img(by_name["top-genes"], images))
-        o.append(_details("Numbers", _table(
-            "gene-table", ["rank", "symbol", "NCBI Gene ID", "organism", "figures"],
-            [(i, _e(g[0]), _e(g[1]), f"<i>{_e(g[2])}</i>", g[3])
-             for i, g in enumerate(report.top_genes, start=1)],
-            [True, False, False, False, True])))
-    else:
-        o.append("<p>No genes in the library.</p>")
-
-    o.append('<h2 id="extremes">Largest and smallest gene sets</h2>')
-    if report.largest:
-        o.append(f"<p>In the library ({_e(_cutoffs(report))}); figure ids link to their PFOCR "
-                 "pages.</p>")
-        rows = []
-        for label, sets in (("largest", report.largest), ("smallest", report.smallest)):
-            for s in sets:
-                rows.append((_e(label), s["size"], _figure_link(str(s["figid"])),
-                             f"<i>{_e(s['organism'])}</i>", _e(s["year"]),
-                             _e(_short(str(s["title"])))))
-        o.append(_table("extremes-table",
-                        ["", "genes", "figure", "organism", "year", "title"], rows,
-                        [False, True, False, False, False, False]))
-    else:
-        o.append("<p>No gene sets in the library.</p>")
-
-    o.append('<h2 id="flavors">Rows per flavor and source</h2>')
-    o.append("<p>Each flavor includes the one above it: <i>strict</i> = official symbols, "
-             "<i>synonyms</i> adds alias/previous/synonym matches, <i>all</i> adds "
-             "family/complex expansions (FamPlex) and any other source.</p>")
-    o.append(_table("flavor-table",
-                    ["flavor", "rows", "figures", "distinct genes", "gene sets",
-                     "sets within cut-offs"],
-                    [(f"<b>{_e(f[0])}</b>" if f[0] == report.flavor else _e(f[0]), *f[1:])
-                     for f in report.flavors],
-                    [False, True, True, True, True, True]))
-    o.append(_table("source-table", ["source", "narrowest flavor", "rows", "figures",
-                                     "distinct genes"],
-                    [(f"<code>{_e(s[0]) or '(empty)'}</code>", _e(s[1]), *s[2:])
-                     for s in report.sources],
-                    [False, False, True, True, True]))
-    unknown_sources = [s[0] for s in report.sources
-                       if s[0] not in STRICT_SOURCES | SYNONYM_SOURCES | FAMILY_SOURCES]
-    if unknown_sources:
-        o.append(f'<p class="small">Sources not known to pfocr-tools (counted in <i>all</i>): '
-                 f"{_e(', '.join(unknown_sources))}.</p>")
-
-    if report.gmt is not None:
-        g = report.gmt
-        o.append(f'<h2 id="gmt">GMT library <code>{_e(report.gmt_name)}</code></h2>')
-        o.append(_kv_table("gmt-numbers", [
-            ("sets", "gene sets", g["sets"]),
-            ("genes", "distinct genes", g["genes"]),
-            ("named_after_table_figures", "sets named after a figure of the table",
-             g["named_after_table_figures"]),
-            ("same_genes_as_table", f"of these, sets with the same genes as the table's "
-             f"{report.flavor} set", g["same_genes_as_table"]),
-            ("outside_cutoffs", f"sets outside the cut-offs ({_cutoffs(report)})",
-             g["outside_cutoffs"]),
-            ("smallest", "smallest set", g["smallest"]),
-            ("median", "median set size", g["median"]),
-            ("largest", "largest set", g["largest"]),
-        ]))
-        if "gmt-set-sizes" in by_name:
-            o.append(_img(by_name["gmt-set-sizes"], images))
-            o.append(_size_buckets("gmt-size-table", report.gmt_sizes or [], report))
-        else:
-            o.append('<p class="empty">The GMT library has no gene sets.</p>')
-
-    if report.remap is not None:
-        o.append(f'<h2 id="remap">Remap status <code>{_e(report.remap_name)}</code></h2>')
-        total = sum(r[1] for r in report.remap)
-        if "remap-status" in by_name:
-            o.append(_img(by_name["remap-status"], images))
-        else:
-            o.append('<p class="empty">The remap report has no rows.</p>')
-        with_rows = report.remap[0][2] is not None
-        header = ["status", "queries", "percent"] + (["table rows"] if with_rows else [])
-        body_rows: list[tuple] = []
-        for status, n, nrows in report.remap:
-            pct = round(100 * n / total, 1) if total else 0
-            body_rows.append((_e(status), n, pct, *((nrows,) if with_rows else ())))
-        body_rows.append(("<b>total</b>", total, 100 if total else 0,
-                          *((sum(r[2] or 0 for r in report.remap),) if with_rows else ())))
-        o.append(_table("remap-table", header, body_rows,
-                        [False, True, True] + ([True] if with_rows else [])))
-        o.append('<p class="small">Queries: the rows of the remap report (one per distinct '
-                 "query term and species in pfocr-remap's report)"
-                 + ("; table rows: the figure gene table rows they stand for." if with_rows
-                    else ".") + "</p>")
-
-    if report.table_remap is not None:
-        o.extend(_table_remap_html(report.table_remap))
-    o.append('<p class="small">Gene sets: distinct NCBI Gene IDs of one figure and one organism. '
-             "PFOCR: Hanspers et al., Genome Biology 2020, doi:10.1186/s13059-020-02181-2; "
-             "data CC0.</p>")
-    o.append("</body>")
-    o.append("</html>")
-    return "\n".join(o) + "\n"
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("pfocr_tools", "templates"),
+        autoescape=True, finalize=finalize, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(n=_n, short=_short, cutoffs=_cutoffs, pfocr_url=_pfocr_url)
+    return env
 
 
-def _table_remap_html(numbers: dict[str, object]) -> list[str]:
-    statuses: list[tuple[str, int]] = numbers["statuses"]  # type: ignore[assignment]
-    total = sum(n for _, n in statuses)
-    o = ['<h2 id="table-remap">Remapping recorded in the table</h2>',
-         "<p>The table went through pfocr-remap: its rows per <code>remap_status</code>.</p>",
-         _table("table-remap-table", ["remap_status", "rows", "percent"],
-                [(_e(st), n, round(100 * n / total, 1) if total else 0) for st, n in statuses]
-                + [("<b>total</b>", total, 100 if total else 0)], [False, True, True])]
-    if "changed" in numbers:
-        o.append(_kv_table("table-remap-numbers", [
-            ("changed", "rows whose gene ID changed (gene_id \u2260 source_gene_id)",
-             numbers["changed"]),  # type: ignore[list-item]
-            ("genes_before", "distinct gene IDs before (source_gene_id)",
-             numbers["genes_before"]),  # type: ignore[list-item]
-            ("genes_after", "distinct gene IDs after (gene_id)",
-             numbers["genes_after"]),  # type: ignore[list-item]
-        ]))
-    return o
-
-
-def _details(summary: str, body: str) -> str:
-    return f"<details><summary>{_e(summary)}</summary>\n{body}\n</details>"
-
-
-def _size_buckets(tid: str, sizes: Sequence[int], report: Report) -> str:
+def _size_rows(sizes: Sequence[int], report: Report) -> list[tuple[str, int, int]]:
     rows = []
     for lo, hi in SIZE_BUCKETS:
         n = sum(1 for s in sizes if s >= lo and (hi is None or s <= hi))
@@ -874,9 +635,68 @@ def _size_buckets(tid: str, sizes: Sequence[int], report: Report) -> str:
         label = f"{lo}" if lo == hi else (f"{lo}\u2013{hi}" if hi is not None else f"{lo}+")
         inside = sum(1 for s in sizes if s >= lo and (hi is None or s <= hi)
                      and in_range(s, report.min_size, report.max_size))
-        rows.append((_e(label), n, inside))
-    return _details("Numbers", _table(tid, ["genes per set", "gene sets", "within the cut-offs"],
-                                      rows, [False, True, True]))
+        rows.append((label, n, inside))
+    return rows
+
+
+def _remap_rows(report: Report) -> dict[str, object] | None:
+    """The remap status table: (status, queries, percent[, table rows]), then the total
+    (status None)."""
+    if report.remap is None:
+        return None
+    total = sum(r[1] for r in report.remap)
+    with_rows = report.remap[0][2] is not None
+    rows: list[tuple] = []
+    for status, n, nrows in report.remap:
+        pct = round(100 * n / total, 1) if total else 0
+        rows.append((status, n, pct, *((nrows,) if with_rows else ())))
+    rows.append((None, total, 100 if total else 0,
+                 *((sum(r[2] or 0 for r in report.remap),) if with_rows else ())))
+    return {"rows": rows, "with_rows": with_rows}
+
+
+def _table_remap_rows(numbers: dict[str, object] | None) -> list[tuple]:
+    if numbers is None:
+        return []
+    statuses: list[tuple[str, int]] = numbers["statuses"]  # type: ignore[assignment]
+    total = sum(n for _, n in statuses)
+    return ([(st, n, round(100 * n / total, 1) if total else 0) for st, n in statuses]
+            + [(None, total, 100 if total else 0)])
+
+
+def render_html(report: Report, plots: Sequence, images: str, title: str,
+                extra: dict[str, object] | None = None) -> str:
+    """The report page, from templates/report.html.j2 (``extra``: more template values, e.g.
+    the chemicals and diseases section)."""
+    plot_info = {}
+    for plot in plots:
+        if images == "link":
+            src = quote(f"{plot.name}.png")
+        else:
+            src = "data:image/png;base64," + base64.b64encode(plot.png).decode("ascii")
+        plot_info[plot.name] = {"src": src, "title": plot.title}
+    unknown = [s[0] for s in report.sources
+               if s[0] not in STRICT_SOURCES | SYNONYM_SOURCES | FAMILY_SOURCES]
+    context = {
+        "report": report,
+        "plots": plot_info,
+        "title": title,
+        "version": __version__,
+        "css": base64.b64encode(CSS.strip().encode("utf-8")).decode("ascii"),
+        "top_genes": TOP_GENES,
+        "size_rows": _size_rows(report.sizes, report),
+        "gmt_size_rows": _size_rows(report.gmt_sizes or [], report),
+        "ranked_genes": [(i, *g) for i, g in enumerate(report.top_genes, start=1)],
+        "extremes": [(label, s) for label, sets in (("largest", report.largest),
+                                                    ("smallest", report.smallest))
+                     for s in sets],
+        "unknown_sources": ", ".join(unknown),
+        "remap": _remap_rows(report),
+        "table_remap_rows": _table_remap_rows(report.table_remap),
+        "entities": None,
+    }
+    context.update(extra or {})
+    return _environment().get_template("report.html.j2").render(context)
 
 
 # ---------------------------------------------------------------------------- CLI
@@ -908,7 +728,14 @@ def body(args: argparse.Namespace) -> int:
     if args.remap_report:
         add_remap(report, read_remap_report(args.remap_report), args.remap_report)
     plots = make_plots(report)
-    text = render_html(report, plots, args.images, args.title)
+    extra = None
+    if args.chemicals or args.diseases:
+        from .report_entities import entity_sections
+
+        extra = {"entities": entity_sections([("chemicals", args.chemicals),
+                                              ("diseases", args.diseases)],
+                                             args.min_size, args.max_size)}
+    text = render_html(report, plots, args.images, args.title, extra)
 
     with contextlib.ExitStack() as stack:  # the PNGs and the HTML, all or none
         if args.png_dir:

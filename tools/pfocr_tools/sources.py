@@ -26,11 +26,31 @@ from .records import DEFAULT_LIMITS, Limits
 PAGE_SUFFIXES = (".md", ".markdown")
 TSV_SUFFIX = "-genes.tsv"
 TAR_SUFFIXES = (".tar", ".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".tbz2", ".txz")
+ENTITY_SUFFIXES = {"chemicals": "-chemicals.tsv", "diseases": "-diseases.tsv"}
 #: bytes of archive members held while they wait for their partner (a page for its genes
 #: TSV, or the other way round) in one streaming pass over a tar archive
 MAX_PENDING_BYTES = 512 << 20
 _ARCHIVE_ERRORS = (tarfile.TarError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError,
                    zlib.error, lzma.LZMAError, ValueError, NotImplementedError, RuntimeError)
+
+
+def _entity_candidates(page: str | None, tsv: str | None, kind: str) -> list[str]:
+    """Archive member names where a figure's chemicals / diseases TSV can sit."""
+    from .entities import tsv_paths
+
+    return tsv_paths(page, tsv, kind, "/")
+
+
+def _entity_members(page: str | None, tsv: str | None, lookup) -> dict[str, tuple[str, bytes]]:
+    """``{kind: (name, data)}`` of the entity TSVs ``lookup(name)`` finds (data or None)."""
+    found: dict[str, tuple[str, bytes]] = {}
+    for kind in ENTITY_SUFFIXES:
+        for name in _entity_candidates(page, tsv, kind):
+            data = lookup(name)
+            if data is not None:
+                found[kind] = (name, data)
+                break
+    return found
 
 
 @dataclass
@@ -41,6 +61,8 @@ class Source:
     page_data: bytes | None = None
     tsv_data: bytes | None = None
     tsv_label: str | None = None
+    #: archive members holding the figure's chemicals / diseases TSV: kind -> (label, data)
+    entity_data: dict[str, tuple[str, bytes]] | None = None
 
     def read(self, limits: Limits = DEFAULT_LIMITS) -> tuple[bytes | None, bytes | None]:
         page = self.page_data
@@ -264,13 +286,21 @@ def _from_zip(path: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Source | B
             if tsv:
                 claimed.add(tsv)
             pairs.append((page, tsv))
+
+        def member(name: str) -> bytes | None:
+            return read(names[name], f"{path}:{name}") if name in names else None
+
+        def extras(page: str | None, tsv: str | None) -> dict[str, tuple[str, bytes]]:
+            return {k: (f"{path}:{n}", d)
+                    for k, (n, d) in _entity_members(page, tsv, member).items()}
+
         for page, tsv in pairs:
             label = f"{path}:{page}"
             tsv_label = f"{path}:{tsv}" if tsv else None
             try:
                 yield Source(label=label, page_data=read(names[page], label),
                              tsv_data=read(names[tsv], tsv_label) if tsv and tsv_label else None,
-                             tsv_label=tsv_label)
+                             tsv_label=tsv_label, entity_data=extras(page, tsv))
             except DataError as exc:
                 if exc.path == path:  # the archive's own budget: stop
                     raise
@@ -279,7 +309,8 @@ def _from_zip(path: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Source | B
             if is_tsv(name) and name not in claimed:
                 label = f"{path}:{name}"
                 try:
-                    yield Source(label=label, tsv_data=read(names[name], label), tsv_label=label)
+                    yield Source(label=label, tsv_data=read(names[name], label), tsv_label=label,
+                                 entity_data=extras(None, name))
                 except DataError as exc:
                     if exc.path == path:
                         raise
@@ -294,7 +325,23 @@ def _from_tar(path: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Source | B
     """
     pending_pages: dict[str, tuple[str, bytes]] = {}  # wanted TSV name -> (page, data)
     pending_tsvs: dict[str, bytes] = {}
+    # chemicals / diseases TSVs (small) met so far: a page takes those that came before it
+    # (the pfocr-database layout puts _data/ before _figures/)
+    # (held until their page takes them, counted with the other waiting members)
+    entity_seen: dict[str, bytes] = {}
     pending = 0
+
+    def take(name: str) -> bytes | None:
+        nonlocal pending
+        data = entity_seen.pop(name, None)
+        if data is not None:
+            pending -= len(data)
+        return data
+
+    def extras(page: str | None, tsv: str | None) -> dict[str, tuple[str, bytes]]:
+        found = _entity_members(page, tsv, take)
+        return {k: (f"{path}:{n}", d) for k, (n, d) in found.items()}
+
     stream, raw = _decompressed(path)
     budget = _Budget(stream, path, limits.archive_bytes)
     with raw, stream, tarfile.open(fileobj=budget, mode="r|") as tf:  # type: ignore
@@ -305,6 +352,15 @@ def _from_tar(path: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Source | B
                 if target.startswith("/") or ".." in target.split("/"):
                     raise DataError(f"archive member {member.name!r} links outside the archive",
                                     path)
+                continue
+            if member.isfile() and name.endswith(tuple(ENTITY_SUFFIXES.values())):
+                label = f"{path}:{name}"
+                if member.size > limits.record_bytes:
+                    yield BadSource(label, DataError(_too_big(limits.record_bytes), label))
+                    continue
+                entity_seen[name] = _read_member(tf.extractfile(member), label,
+                                                 limits.record_bytes)
+                pending += len(entity_seen[name])
                 continue
             if not member.isfile() or not (is_page(name) or is_tsv(name)):
                 continue
@@ -324,9 +380,11 @@ def _from_tar(path: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Source | B
                     tsv_data = pending_tsvs.pop(found)
                     pending -= len(tsv_data)
                     yield Source(label=f"{path}:{name}", page_data=data,
-                                 tsv_data=tsv_data, tsv_label=f"{path}:{found}")
+                                 tsv_data=tsv_data, tsv_label=f"{path}:{found}",
+                                 entity_data=extras(name, found))
                 elif b"\ngenes:" in data:
-                    yield Source(label=f"{path}:{name}", page_data=data)
+                    yield Source(label=f"{path}:{name}", page_data=data,
+                                 entity_data=extras(name, None))
                 else:
                     for w in wanted:
                         pending_pages[w] = (name, data)
@@ -339,7 +397,7 @@ def _from_tar(path: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Source | B
                     for w in tsv_candidates(page):
                         pending_pages.pop(posixpath.normpath(w), None)
                     yield Source(label=f"{path}:{page}", page_data=pdata, tsv_data=data,
-                                 tsv_label=f"{path}:{name}")
+                                 tsv_label=f"{path}:{name}", entity_data=extras(page, name))
                 else:
                     pending_tsvs[name] = data
                     pending += len(data)
@@ -347,6 +405,9 @@ def _from_tar(path: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Source | B
     for page, pdata in pending_pages.values():
         if page not in seen:
             seen.add(page)
-            yield Source(label=f"{path}:{page}", page_data=pdata)
+            yield Source(label=f"{path}:{page}", page_data=pdata,
+                         entity_data=extras(page, None))
     for name, data in pending_tsvs.items():
-        yield Source(label=f"{path}:{name}", tsv_data=data, tsv_label=f"{path}:{name}")
+        yield Source(label=f"{path}:{name}", tsv_data=data, tsv_label=f"{path}:{name}",
+                     entity_data=extras(None, name))
+

@@ -42,6 +42,88 @@ COLUMNS: tuple[str, ...] = (
 #: Columns every tool needs at the least; extra columns (e.g. added by remap) are kept.
 REQUIRED: tuple[str, ...] = ("figid", "taxid", "organism", "word", "symbol", "source", "gene_id")
 
+#: The figure columns every table kind starts with (the gene table's first 11 columns).
+FIGURE_HEAD: tuple[str, ...] = COLUMNS[:11]
+
+#: Column order of the figure chemical table (documented in README.md).
+CHEMICAL_COLUMNS: tuple[str, ...] = (*FIGURE_HEAD, "word", "match", "name", "mesh", "chebi",
+                                     "occurrences")
+
+#: Column order of the figure disease table (documented in README.md).
+DISEASE_COLUMNS: tuple[str, ...] = (*FIGURE_HEAD, "word", "match", "name", "mesh", "doid",
+                                    "occurrences")
+
+#: The table kinds: their full column order and the columns a reader needs at the least.
+KIND_COLUMNS: dict[str, tuple[str, ...]] = {
+    "genes": COLUMNS, "chemicals": CHEMICAL_COLUMNS, "diseases": DISEASE_COLUMNS,
+}
+KIND_REQUIRED: dict[str, tuple[str, ...]] = {
+    "genes": REQUIRED,
+    "chemicals": ("figid", "taxid", "organism", "word", "mesh", "chebi"),
+    "diseases": ("figid", "taxid", "organism", "word", "mesh", "doid"),
+}
+KIND_NAMES = {"genes": "figure gene table", "chemicals": "figure chemical table",
+              "diseases": "figure disease table"}
+#: Identifier columns of each kind (``--id-column`` choices of pfocr-export).
+KIND_ID_COLUMNS = {"chemicals": ("chebi", "mesh"), "diseases": ("doid", "mesh")}
+
+
+def kind_of(columns: Sequence[str]) -> str | None:
+    """The table kind a header shows: genes, chemicals or diseases (None if none fits).
+
+    A ``chebi`` column makes a chemical table, a ``doid`` column a disease table, a
+    ``gene_id`` column a gene table.
+    """
+    cols = set(columns)
+    if "chebi" in cols and "gene_id" not in cols:
+        return "chemicals"
+    if "doid" in cols and "gene_id" not in cols:
+        return "diseases"
+    if "gene_id" in cols or "symbol" in cols:
+        return "genes"
+    return None
+
+
+def read_header(path: str) -> list[str]:
+    """The header line of a table file (a DataError naming the file if it cannot be read)."""
+    if not os.path.exists(path):
+        raise DataError("no such file", path)
+    if os.path.isdir(path):
+        raise DataError("is a directory, expected a figure table (TSV)", path)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            first = handle.readline()
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path) from None
+    except OSError as exc:
+        raise DataError(f"cannot read: {exc.strerror}", path) from None
+    if not first.strip():
+        raise DataError("empty file: expected a figure table with a header line", path)
+    return first.rstrip("\r\n").split("\t")
+
+
+def table_kind(path: str) -> str:
+    """The kind of the table in ``path`` from its header (DataError if it is none of them)."""
+    kind = kind_of(read_header(path))
+    if kind is None:
+        raise DataError("not a figure gene, chemical or disease table (no gene_id, chebi or "
+                        "doid column)", path, 1)
+    return kind
+
+
+def read_kind_table(path: str, kind: str) -> pd.DataFrame:
+    """Read a table of ``kind``; missing columns name the kind in the error."""
+    import pandas as pd  # noqa: F401  (read_table imports it)
+
+    try:
+        return read_table(path, KIND_REQUIRED[kind])
+    except DataError as exc:
+        if kind != "genes" and exc.message.startswith("not a figure gene table"):
+            raise DataError(exc.message.replace("figure gene table", KIND_NAMES[kind]),
+                            exc.path, exc.line) from None
+        raise
+
+
 STRICT_SOURCES = frozenset({"hgnc_symbol", "ncbigene_symbol"})
 SYNONYM_SOURCES = frozenset({"hgnc_alias_symbol", "hgnc_prev_symbol", "ncbigene_synonym"})
 FAMILY_SOURCES = frozenset({"bioentities_symbol", "famplex_relations"})

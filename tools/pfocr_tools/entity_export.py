@@ -1,0 +1,301 @@
+"""pfocr-export for the figure chemical and disease tables, and the BioThings NDJSON.
+
+Chemical / disease sets: one per figure (per organism of the figure with
+``--split-by-organism``, named ``<prefix>-chemical-<format>-<Genus_species>.<format>``), the
+distinct identifiers of ``--id-column`` in first-seen order, the same size rule as genes.
+
+NDJSON (``--format ndjson``): one BioThings PFOCR document per line and per figure that
+appears in any of the tables given (gene table, ``--chemicals``, ``--diseases``), in
+first-seen order::
+
+    {"_id": figid, "associatedWith": {"title", "pfocrUrl", "figureUrl", "pmc",
+     "mentions": {"chemicals": {"mesh": [], "chebi": []}, "diseases": {"mesh": [], "doid": []},
+                  "genes": {"ncbigene": []}}}}
+
+IDs are strings without prefixes; ``--flavor`` filters the genes only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .atomic import atomic_open
+from .cli import log
+from .errors import DataError, UsageError
+from .table import (
+    KIND_ID_COLUMNS,
+    KIND_NAMES,
+    REQUIRED,
+    flavor_mask,
+    kind_of,
+    read_header,
+    read_kind_table,
+    read_table,
+    table_kind,
+)
+
+#: Default identifier column of each entity kind (``--id-column`` left at gene_id).
+DEFAULT_ID = {"chemicals": "chebi", "diseases": "mesh"}
+#: The singular used in split file names (``pfocr-<date>-chemical-gmt-<Species>.gmt``).
+SINGULAR = {"chemicals": "chemical", "diseases": "disease"}
+BTE_KEYS = {"chemicals": ("mesh", "chebi"), "diseases": ("mesh", "doid")}
+
+
+def _column(df: pd.DataFrame, name: str) -> list[str]:
+    return df[name].tolist() if name in df.columns else [""] * len(df)
+
+
+# --------------------------------------------------------------------------- sets
+
+
+def build_entity_sets(df: pd.DataFrame, id_column: str, set_name: str = "figid",
+                      by_organism: bool = False) -> list:
+    """Chemical / disease sets of a figure chemical or disease table (no size filter).
+
+    One set per figure, or with ``by_organism`` one per organism of the figure (the
+    ``|``-joined ``taxid`` / ``organism`` cells); IDs distinct in first-seen order, each
+    mapped to the first word that named it. A figure without an organism is left out of the
+    split libraries.
+    """
+    from .export import GeneSet, clean_title
+
+    sets: dict[tuple[str, str], GeneSet] = {}
+    cols = zip(df["figid"].tolist(), _column(df, "figid_alias"), _column(df, "figtitle"),
+               _column(df, "papertitle"), _column(df, "pmcid"), df["taxid"].tolist(),
+               df["organism"].tolist(), df[id_column].tolist(), df["word"].tolist(),
+               strict=True)
+    for figid, alias, title, ptitle, pmcid, taxids, orgs, oid, word in cols:
+        if by_organism:
+            tax_list = taxids.split("|") if taxids else []
+            org_list = orgs.split("|") if orgs else []
+            org_list += [""] * (len(tax_list) - len(org_list))
+            pairs = list(zip(tax_list, org_list, strict=False))
+        else:
+            pairs = [("", "")]
+        for taxid, organism in pairs:
+            key = (taxid, figid)
+            gs = sets.get(key)
+            if gs is None:
+                name = alias if set_name == "alias" and alias else figid
+                gs = sets[key] = GeneSet(
+                    figid=figid, name=clean_title(name),
+                    title=clean_title(title) or clean_title(ptitle) or figid,
+                    pmcid=pmcid or figid.split("__", 1)[0], taxid=taxid, organism=organism)
+            if oid and oid not in gs.ids:
+                gs.ids[oid] = word
+    return list(sets.values())
+
+
+def render_entity(sets: Sequence, fmt: str, kind: str, id_column: str) -> str:
+    from .export import clean_title, json_document, render_gmt
+
+    if fmt == "gmt":
+        return render_gmt(sets)
+    if fmt == "tsv":
+        lines = ["\t".join(("set_name", "title", id_column, "word"))]
+        for s in sets:
+            lines.extend("\t".join((s.name, s.title, oid, clean_title(word)))
+                         for oid, word in s.ids.items())
+        return "\n".join(lines) + "\n"
+    docs = []
+    for s in sets:
+        doc = json_document(s, id_column)
+        doc["associatedWith"]["mentions"] = {kind: {id_column: list(s.ids)}}
+        docs.append(json.dumps(doc, ensure_ascii=False))
+    return "[\n" + ",\n".join(docs) + "\n]\n" if docs else "[]\n"
+
+
+def export_entities(df: pd.DataFrame, kind: str, args: argparse.Namespace) -> int:
+    """pfocr-export of a chemical or disease table (GMT, TSV or JSON; split or not)."""
+    from .export import _describe, _dupes, _write, size_filter, species_file_name
+
+    if args.split_by_organism is not None:
+        outdir = args.split_by_organism
+        try:
+            os.makedirs(outdir, exist_ok=True)
+        except OSError as exc:
+            raise DataError(f"cannot create output directory: {exc.strerror}", outdir) from None
+        sets = build_entity_sets(df, args.id_column, args.set_name, by_organism=True)
+        no_org = df.loc[df["taxid"] == "", "figid"].nunique()
+        if no_org:
+            log.info("%d figures have no organism (no gene rows) and are in no species "
+                     "library", no_org)
+        by_taxon: dict[str, list] = {}
+        for s in sets:
+            by_taxon.setdefault(s.taxid, []).append(s)
+        files = []
+        names: dict[str, str] = {}
+        prefix = f"{args.prefix}-{SINGULAR[kind]}"
+        for taxid, group in by_taxon.items():
+            kept = size_filter(group, args.min_size, args.max_size)
+            if not kept:
+                continue
+            name = species_file_name(prefix, args.format, group[0].organism, taxid)
+            if name in names and names[name] != taxid:
+                stem, ext = name.rsplit(".", 1)
+                name = f"{stem}_{taxid}.{ext}"
+            names[name] = taxid
+            files.append((name, render_entity(kept, args.format, kind, args.id_column),
+                          len(group), len(kept)))
+        for name, text, n_in, n_kept in sorted(files):
+            path = os.path.join(outdir, name)
+            _write(path, text)
+            log.info("%s: %s", path, _describe(n_in, n_kept, args).replace(
+                f"{args.flavor} rows, ", ""))
+        if not files:
+            log.warning("warning: no organism has a %s set left; nothing written to %s",
+                        SINGULAR[kind], outdir)
+        else:
+            log.info("%d species libraries written to %s", len(files), outdir)
+    if args.output is not None:
+        sets = build_entity_sets(df, args.id_column, args.set_name)
+        kept = size_filter(sets, args.min_size, args.max_size)
+        _dupes(kept)
+        _write(args.output, render_entity(kept, args.format, kind, args.id_column))
+        n_figs = df["figid"].nunique()
+        log.info("%s to %s", _describe(n_figs, len(kept), args).replace(
+            f"{args.flavor} rows, ", ""), "standard output" if args.output == "-" else args.output)
+        if not kept:
+            log.warning("warning: no %s set left (%d figures in the table); wrote an empty %s",
+                        SINGULAR[kind], n_figs, args.format.upper())
+    return 0
+
+
+# --------------------------------------------------------------------------- NDJSON
+
+
+@dataclass
+class Document:
+    figid: str
+    title: str
+    pmcid: str
+    mentions: dict[str, dict[str, dict[str, None]]] = field(default_factory=dict)
+
+
+def _blank_mentions(gene_key: str) -> dict[str, dict[str, dict[str, None]]]:
+    return {"chemicals": {"mesh": {}, "chebi": {}}, "diseases": {"mesh": {}, "doid": {}},
+            "genes": {gene_key: {}}}
+
+
+def build_documents(tables: Sequence[tuple[str, pd.DataFrame]], flavor: str = "strict",
+                    id_column: str = "gene_id") -> list[Document]:
+    """One document per figure of any table, in first-seen order (genes, chemicals,
+    diseases); distinct IDs of each kind in first-seen order."""
+    from .export import clean_title
+
+    gene_key = "ncbigene" if id_column == "gene_id" else id_column
+    docs: dict[str, Document] = {}
+    for kind, df in tables:
+        figs = zip(df["figid"].tolist(), _column(df, "figtitle"), _column(df, "papertitle"),
+                   _column(df, "pmcid"), strict=True)
+        for figid, title, ptitle, pmcid in figs:
+            if figid not in docs:
+                docs[figid] = Document(figid, clean_title(title) or clean_title(ptitle) or figid,
+                                       pmcid or figid.split("__", 1)[0],
+                                       _blank_mentions(gene_key))
+        if kind == "genes":
+            rows = df[flavor_mask(df, flavor)]
+            targets = [(id_column, gene_key)]
+        else:
+            rows = df
+            targets = [(c, c) for c in BTE_KEYS[kind]]
+        for column, key in targets:
+            for figid, value in zip(rows["figid"].tolist(), rows[column].tolist(), strict=True):
+                if not value:
+                    continue
+                bucket = docs[figid].mentions[kind][key]
+                for one in value.split("|") if "|" in value else (value,):
+                    if one:
+                        bucket.setdefault(one, None)
+    return list(docs.values())
+
+
+def ndjson_line(doc: Document) -> str:
+    from .export import FIGURE_URL, PFOCR_URL
+
+    filename = doc.figid.split("__", 1)[1] + ".jpg" if "__" in doc.figid else ""
+    body = {
+        "_id": doc.figid,
+        "associatedWith": {
+            "title": doc.title,
+            "pfocrUrl": PFOCR_URL.format(figid=doc.figid),
+            "figureUrl": FIGURE_URL.format(pmcid=doc.pmcid, filename=filename),
+            "pmc": doc.pmcid,
+            "mentions": {kind: {key: list(ids) for key, ids in per.items()}
+                         for kind, per in doc.mentions.items()},
+        },
+    }
+    return json.dumps(body, ensure_ascii=False) + "\n"
+
+
+def export_ndjson(tables: Sequence[tuple[str, str, pd.DataFrame]],
+                  args: argparse.Namespace) -> int:
+    docs = build_documents([(k, df) for k, _, df in tables], args.flavor, args.id_column)
+    with atomic_open(args.output) as handle:
+        for doc in docs:
+            handle.write(ndjson_line(doc))
+    log.info("%d documents written to %s (%s genes; from %s)", len(docs),
+             "standard output" if args.output == "-" else args.output, args.flavor,
+             ", ".join(f"{KIND_NAMES[k]} {p}" for k, p, _ in tables))
+    return 0
+
+
+# --------------------------------------------------------------------------- dispatch
+
+
+def entity_body(args: argparse.Namespace) -> int | None:
+    """Handle the chemical / disease / NDJSON cases of pfocr-export; None for the gene-only
+    cases, which the gene code path handles as before."""
+    extra = [("chemicals", args.chemicals), ("diseases", args.diseases)]
+    extra = [(k, p) for k, p in extra if p]
+    kind = "genes"
+    if args.input != "-":
+        try:
+            kind = kind_of(read_header(args.input)) or "genes"
+        except DataError:  # the gene table reader gives its own error
+            kind = "genes"
+    if args.format != "ndjson" and not extra and kind == "genes":
+        return None
+    if args.format != "ndjson":
+        if extra:
+            raise UsageError("--chemicals and --diseases go with --format ndjson (give a "
+                             "chemical or disease table as IN.tsv for its sets)")
+        if args.id_column == "gene_id":
+            args.id_column = DEFAULT_ID[kind]
+        if args.id_column not in KIND_ID_COLUMNS[kind]:
+            raise UsageError(f"--id-column for a {KIND_NAMES[kind]} is one of "
+                             + ", ".join(KIND_ID_COLUMNS[kind]))
+        df = read_kind_table(args.input, kind)
+        if args.set_name == "alias" and "figid_alias" not in df.columns:
+            raise DataError("--set-name alias needs a figid_alias column", args.input)
+        return export_entities(df, kind, args)
+    if args.split_by_organism is not None:
+        raise UsageError("--format ndjson writes one document per figure; it does not go "
+                         "with --split-by-organism")
+    if args.output is None:
+        args.output = "-"
+    tables = []
+    for k, path in extra:
+        if path == "-":
+            raise UsageError(f"--{k} needs a file (standard input is for IN.tsv)")
+        got = table_kind(path)
+        if got != k:
+            raise DataError(f"--{k} expects a {KIND_NAMES[k]}, this is a {KIND_NAMES[got]}",
+                            path, 1)
+    if kind in dict(extra):
+        raise UsageError(f"IN.tsv is a {KIND_NAMES[kind]}; do not give --{kind} as well")
+    for k, path in [(kind, args.input), *extra]:
+        if k == "genes":
+            required = list(dict.fromkeys((*REQUIRED, args.id_column)))
+            tables.append((k, path, read_table(path, required)))
+        else:
+            tables.append((k, path, read_kind_table(path, k)))
+    order = {"genes": 0, "chemicals": 1, "diseases": 2}
+    tables.sort(key=lambda t: order[t[0]])
+    return export_ndjson(tables, args)
