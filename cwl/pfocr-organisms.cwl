@@ -10,7 +10,7 @@ doc: |
   the titles and caption (by name, or as a binomial of a known genus), a plant / fungal /
   bacteriological / virological journal and, with `pubmed`, PubMed's MeSH organism headings
   of the paper. The call's confidence is high, medium, low or conflict (see the tool's help).
-  pfocr-filter's `evidence` input takes this table.
+  (pfocr-filter's `evidence` input, to come, takes this table.)
 
   Network: only `pubmed` uses the network (NCBI E-utilities), but CWL cannot make a
   requirement depend on an input, so this tool declares `NetworkAccess`. The E-utilities

@@ -233,7 +233,7 @@ def main() -> None:  # pragma: no cover - prints the README table
     new = score(new_rule(facts), labels)
     print("| rule | kept | true human | false human | missed human | precision | recall |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for name, s in (("--exclude-mentions (old)", old), ("--evidence medium (new)", new)):
+    for name, s in (("--exclude-mentions (old)", old), ("evidence call >= medium (new)", new)):
         print(f"| {name} | {len(s.kept)} | {s.tp} | {s.fp} | {s.fn} | {s.precision:.3f} |"
               f" {s.recall:.3f} |")
     print()

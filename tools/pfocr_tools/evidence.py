@@ -31,8 +31,8 @@ The call, for each organism O named by any source (a *candidate*):
 * ``medium``: no contradiction, no strong source, two or more weak sources name O;
 * ``low``: no contradiction, one weak source.
 
-``pfocr-filter --evidence LEVEL`` keeps a figure when a wanted organism's call is at least
-LEVEL (high > medium > low; conflict never).
+``EvidenceGate`` (for ``pfocr-filter --evidence``, to come) keeps a figure when a wanted
+organism's call is at least LEVEL (high > medium > low; conflict never).
 """
 
 from __future__ import annotations
