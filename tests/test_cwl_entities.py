@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_cwl import ROOT, runner, skip_if_missing
-from tests.test_cwl_workflow import ENTRIES, WORKFLOW, cli, cwltool, run
+from tests.test_cwl_workflow import ENTRIES, TESTS, WORKFLOW, cli, cwltool, run_cwltest
 
 SHARDS = [ROOT / "test-data" / "entities" / "records", ROOT / "test-data" / "records"
           / "old-schema"]
@@ -35,8 +35,13 @@ def by_hand(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_cwltool_entities_equal_cli(by_hand: Path, tmp_path: Path) -> None:
-    assert ENTRIES["gene_sets_entities"]["job"].endswith("gene-sets-entities.job.yml")
-    outputs = run("gene_sets_entities", cwltool(tmp_path), [], tmp_path)
+    entry = ENTRIES["gene_sets_entities"]
+    assert entry["job"].endswith("gene-sets-entities.job.yml")
+    command = cwltool(tmp_path)
+    result = run_cwltest(TESTS, entry, command[0], command[1:], tmp_path)
+    assert result.return_code == 0, (
+        f"{result.message}\n--- stderr\n{result.error_output[-6000:]}")
+    outputs = json.loads(result.standard_output)
     ndjson = Path(outputs["ndjson"]["path"]).read_bytes()
     assert ndjson == (by_hand / "bte.ndjson").read_bytes()
     docs = [json.loads(line) for line in ndjson.decode("utf-8").splitlines()]

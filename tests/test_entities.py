@@ -379,6 +379,19 @@ def test_filter_figures_from(tmp_path: Path, tables: tuple[Path, Path, Path]) ->
         assert all((d["decision"] == "kept") == (d["figid"] in keep) for d in decisions)
 
 
+def test_filter_figures_from_never_replaces_an_input(tmp_path: Path,
+                                                     tables: tuple[Path, Path, Path]) -> None:
+    genes, chem, _ = tables
+    figs, table = tmp_path / "figs.tsv", tmp_path / "chem.tsv"
+    shutil.copy(genes, figs)
+    shutil.copy(chem, table)
+    for out in (figs, table):
+        res = run_main(pfilter.main, [table, "--figures-from", figs, "-o", out])
+        assert res.returncode == 2, res.stderr
+        assert "is also an input" in res.stderr
+    assert figs.read_bytes() == genes.read_bytes() and table.read_bytes() == chem.read_bytes()
+
+
 @pytest.mark.parametrize(("args", "message"), [
     ([], "one of the arguments --organism --figures-from is required"),
     (["--organism", "human"], "is a figure chemical table: --organism filters the gene table"),

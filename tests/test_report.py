@@ -480,7 +480,7 @@ def _bad_cases(tmp: Path) -> dict[str, tuple[list[str], str]]:
     s = str(SMALL)
     return {
         "missing columns": ([str(notable)], f"{notable}:1: not a figure gene table"),
-        "not UTF-8 table": ([str(latin)], f"{latin}: not UTF-8"),
+        "not UTF-8 table": ([str(latin)], f"{latin}:2: not UTF-8"),
         "no such table": ([str(tmp / "nope.tsv")], "nope.tsv: no such file"),
         "table is a directory": ([str(tmp)], "is a directory"),
         "short GMT line": ([s, "--gmt", str(short)], f"{short}:2: not a GMT line"),

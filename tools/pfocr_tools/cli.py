@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 
 from . import __version__
+from .atomic import is_device
 from .errors import DataError, PfocrError, UsageError
 
 log = logging.getLogger("pfocr_tools")
@@ -141,27 +142,20 @@ def check_outputs(inputs: Iterable[str | None], outputs: Iterable[tuple[str, str
     outputs share one path (an output that is a folder: a data error, exit 1, as before).
     ``outputs`` holds (option name, path) pairs; ``-``, None and devices such as /dev/null
     are never in conflict."""
-    def real(path: str | None) -> bool:
-        if not path or path == "-":
-            return False
-        return not (os.path.exists(path) and not os.path.isfile(path)
-                    and not os.path.isdir(path))  # /dev/null, a FIFO: written, never replaced
+    def real(path: str | None) -> bool:  # /dev/null, a FIFO: written to, never replaced
+        return bool(path) and path != "-" and not is_device(path)
 
-    outs = [(opt, path) for opt, path in outputs if real(path)]
+    outs = [(opt, path) for opt, path in outputs if path and real(path)]
     for _, path in outs:
-        assert path is not None
         if os.path.isdir(path):
             raise DataError("cannot write output: is a directory", path)
-    ins = [p for p in inputs if real(p)]
+    ins = [p for p in inputs if p and real(p)]
     for opt, path in outs:
-        assert path is not None
         for inp in ins:
-            assert inp is not None
             if os.path.isfile(inp) and _same_file(path, inp):
                 raise UsageError(f"{opt} {path} is also an input; it would be replaced")
     for i, (opt, path) in enumerate(outs):
         for opt2, path2 in outs[i + 1:]:
-            assert path is not None and path2 is not None
             if _same_file(path, path2):
                 raise UsageError(f"{opt} and {opt2} name one file ({path}); one would be lost")
 

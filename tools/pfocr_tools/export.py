@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
-from collections.abc import Sequence
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported only for a table read whole
+    import pandas as pd
 
 from . import organisms
-from .atomic import atomic_open
 from .cli import check_outputs, log, make_parser, run
 from .errors import DataError, UsageError
-from .table import FLAVORS, REQUIRED, flavor_mask, read_table
+from .table import (
+    FLAVORS,
+    REQUIRED,
+    STRICT_SOURCES,
+    SYNONYM_SOURCES,
+    NotGrouped,
+    TableReader,
+    flavor_mask,
+    open_output,
+    read_table,
+    rereadable,
+)
 
 PROG = "pfocr-export"
 FORMATS = ("gmt", "tsv", "json", "ndjson")
@@ -220,7 +235,7 @@ def species_file_name(prefix: str, fmt: str, organism: str, taxid: str) -> str:
 
 
 def _write(path: str, text: str) -> None:
-    with atomic_open(path) as handle:
+    with open_output(path) as handle:
         handle.write(text)
 
 
@@ -254,26 +269,215 @@ def body(args: argparse.Namespace) -> int:
     required = list(dict.fromkeys((*REQUIRED, args.id_column)))
     if args.set_name == "alias":
         required.append("figid_alias")
-    df = read_table(args.input, required)
+    with rereadable(args.input) as src:
+        try:
+            _stream(src, args, required)
+        except NotGrouped as exc:
+            log.info("the rows of figure %s are not together (line %d): reading the whole "
+                     "table", exc.figid, exc.line)
+            _whole(src, args, required)
+    return 0
+
+
+def _whole(src: str, args: argparse.Namespace, required: Sequence[str]) -> None:
+    """Export a table read whole (its figures' rows are scattered)."""
+    df = read_table(src, required, name=args.input)
     if args.split_by_organism is not None:
         _split(df, args)
     if args.output is not None:
         sets = build_sets(df, args.flavor, args.id_column, args.set_name)
         kept = size_filter(sets, args.min_size, args.max_size)
         n_taxa = df.loc[flavor_mask(df, args.flavor), "taxid"].nunique()
-        if n_taxa > 1 and args.format != "json":
-            log.warning("warning: the table holds gene rows of %d organisms, so sets mix "
-                        "their gene IDs; use pfocr-filter --organism or --split-by-organism",
-                        n_taxa)
+        _warn_taxa(n_taxa, args)
         _dupes(kept)
         _write(args.output, render(kept, args.format, args.id_column))
-        where = "standard output" if args.output == "-" else args.output
-        n_figs = df["figid"].nunique()
-        log.info("%s to %s", _describe(n_figs, len(kept), args), where)
-        if not kept:
-            log.warning("warning: no gene set left (%d figures in the table); wrote an empty "
-                        "%s", n_figs, args.format.upper())
-    return 0
+        _report(df["figid"].nunique(), len(kept), args)
+
+
+def _warn_taxa(n_taxa: int, args: argparse.Namespace) -> None:
+    if n_taxa > 1 and args.format != "json":
+        log.warning("warning: the table holds gene rows of %d organisms, so sets mix "
+                    "their gene IDs; use pfocr-filter --organism or --split-by-organism",
+                    n_taxa)
+
+
+def _report(n_figs: int, n_kept: int, args: argparse.Namespace) -> None:
+    where = "standard output" if args.output == "-" else args.output
+    log.info("%s to %s", _describe(n_figs, n_kept, args), where)
+    if not n_kept:
+        log.warning("warning: no gene set left (%d figures in the table); wrote an empty "
+                    "%s", n_figs, args.format.upper())
+
+
+class _Library:
+    """One library written set by set (GMT lines, TSV lines or JSON documents)."""
+
+    def __init__(self, handle: IO[str], fmt: str, id_column: str):
+        self.handle = handle
+        self.fmt = fmt
+        self.id_column = id_column
+        self.n = 0
+        if fmt == "tsv":
+            handle.write("\t".join(("set_name", "title", id_column, "symbol")) + "\n")
+
+    def add(self, s: GeneSet) -> None:
+        if self.fmt == "gmt":
+            self.handle.write(render_gmt([s]))
+        elif self.fmt == "tsv":
+            self.handle.write(render_tsv([s], self.id_column).split("\n", 1)[1])
+        else:
+            doc = json.dumps(json_document(s, self.id_column), ensure_ascii=False,
+                             sort_keys=False)
+            self.handle.write(("[\n" if not self.n else ",\n") + doc)
+        self.n += 1
+
+    def close(self) -> None:
+        if self.fmt == "json":
+            self.handle.write("\n]\n" if self.n else "[]\n")
+
+
+def _figure_sets(cols: tuple[list[str], ...], rows: Iterable[int], set_name: str,
+                 by_organism: bool) -> list[GeneSet]:
+    """The gene sets of one figure's rows (build_sets on a part of a table)."""
+    figid_c, alias_c, title_c, ptitle_c, pmcid_c, taxid_c, org_c, gid_c, symbol_c = cols
+    sets: dict[str, GeneSet] = {}
+    for i in rows:
+        key = taxid_c[i] if by_organism else ""
+        gs = sets.get(key)
+        if gs is None:
+            figid = figid_c[i]
+            alias = alias_c[i]
+            name = alias if set_name == "alias" and alias else figid
+            gs = sets[key] = GeneSet(
+                figid=figid,
+                name=clean_title(name),
+                title=clean_title(title_c[i]) or clean_title(ptitle_c[i]) or figid,
+                pmcid=pmcid_c[i] or figid.split("__", 1)[0],
+                taxid=taxid_c[i],
+                organism=org_c[i],
+            )
+        gid = gid_c[i]
+        if "|" in gid:
+            for one in gid.split("|"):
+                if one and one not in gs.ids:
+                    gs.ids[one] = symbol_c[i]
+        elif gid and gid not in gs.ids:
+            gs.ids[gid] = symbol_c[i]
+    return list(sets.values())
+
+
+class _Taxon:
+    """A species library of --split-by-organism, spooled to a temporary file until the end."""
+
+    def __init__(self, taxid: str, organism: str, fmt: str, id_column: str, outdir: str):
+        self.taxid = taxid
+        self.organism = organism
+        self.n_sets = 0
+        self.spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="", dir=outdir,
+                                            prefix=".pfocr-export-")
+        self.library = _Library(self.spool, fmt, id_column)
+
+
+def _stream(src: str, args: argparse.Namespace, required: Sequence[str]) -> None:
+    """Export block by block: only the sets of the figures of one block are in memory."""
+    allowed = None if args.flavor == "all" else (
+        STRICT_SOURCES | SYNONYM_SOURCES if args.flavor == "synonyms" else STRICT_SOURCES)
+    outdir = args.split_by_organism
+    if outdir is not None:
+        try:
+            os.makedirs(outdir, exist_ok=True)
+        except OSError as exc:
+            raise DataError(f"cannot create output directory: {exc.strerror}", outdir) from None
+    rng = (args.min_size, args.max_size)
+    taxa: dict[str, _Taxon] = {}
+    names: set[str] = set()
+    dupes: list[str] = []
+    flavor_taxa: set[str] = set()
+    n_figs = 0
+    with contextlib.ExitStack() as stack:
+        reader = stack.enter_context(TableReader(src, required, name=args.input))
+        library = None
+        if args.output is not None:
+            library = _Library(stack.enter_context(open_output(args.output)), args.format,
+                               args.id_column)
+        for block in reader.blocks("figid", grouped=True):
+            figs = block.column("figid")
+            source = block.column("source")
+            cols = (figs, block.column("figid_alias"), block.column("figtitle"),
+                    block.column("papertitle"), block.column("pmcid"), block.column("taxid"),
+                    block.column("organism"), block.column(args.id_column),
+                    block.column("symbol"))
+            n = len(figs)
+            starts = [0]
+            starts += [i for i in range(1, n) if figs[i] != figs[i - 1]]
+            n_figs += len(starts)
+            starts.append(n)
+            taxid_c = cols[5]
+            for s, e in zip(starts, starts[1:], strict=False):
+                rows = range(s, e) if allowed is None else \
+                    [i for i in range(s, e) if source[i] in allowed]
+                if not rows:
+                    continue
+                flavor_taxa.update(taxid_c[i] for i in rows)
+                if library is not None:
+                    for gs in _figure_sets(cols, rows, args.set_name, False):
+                        if _in_range(gs, *rng):
+                            if gs.name in names:
+                                dupes.append(gs.name)
+                            names.add(gs.name)
+                            library.add(gs)
+                if outdir is not None:
+                    for gs in _figure_sets(cols, rows, args.set_name, True):
+                        taxon = taxa.get(gs.taxid)
+                        if taxon is None:
+                            taxon = taxa[gs.taxid] = _Taxon(gs.taxid, gs.organism,
+                                                            args.format, args.id_column,
+                                                            outdir)
+                            stack.callback(taxon.spool.close)
+                        taxon.n_sets += 1
+                        if _in_range(gs, *rng):
+                            taxon.library.add(gs)
+        if outdir is not None:
+            _write_taxa(taxa, args)
+        if library is not None:
+            _warn_taxa(len(flavor_taxa), args)
+            if dupes:
+                log.warning("warning: %d set names are used by more than one set (first: %s)",
+                            len(dupes), dupes[0])
+            library.close()
+    if args.output is not None:
+        _report(n_figs, library.n if library is not None else 0, args)
+
+
+def _in_range(gs: GeneSet, min_size: int, max_size: int | None) -> bool:
+    return len(gs.ids) >= min_size and (max_size is None or len(gs.ids) <= max_size)
+
+
+def _write_taxa(taxa: dict[str, _Taxon], args: argparse.Namespace) -> None:
+    outdir = args.split_by_organism
+    files: list[tuple[str, _Taxon]] = []
+    names: dict[str, str] = {}
+    for taxid, taxon in taxa.items():
+        if not taxon.library.n:
+            continue
+        name = species_file_name(args.prefix, args.format, taxon.organism, taxid)
+        if name in names and names[name] != taxid:
+            stem, ext = name.rsplit(".", 1)
+            name = f"{stem}_{taxid}.{ext}"
+        names[name] = taxid
+        files.append((name, taxon))
+    for name, taxon in sorted(files, key=lambda f: f[0]):
+        path = os.path.join(outdir, name)
+        taxon.library.close()
+        taxon.spool.flush()
+        taxon.spool.seek(0)
+        with open_output(path) as handle:
+            shutil.copyfileobj(taxon.spool, handle, 1 << 20)
+        log.info("%s: %s", path, _describe(taxon.n_sets, taxon.library.n, args))
+    if not files:
+        log.warning("warning: no organism has a gene set left; nothing written to %s", outdir)
+    else:
+        log.info("%d species libraries written to %s", len(files), outdir)
 
 
 def check_writable(path: str) -> None:

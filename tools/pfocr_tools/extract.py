@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
+import gzip
 import multiprocessing
 import os
 import tempfile
@@ -35,7 +36,15 @@ from .records import (
     parse_page,
 )
 from .sources import BadSource, Source, iter_sources, read_file
-from .table import CHEMICAL_COLUMNS, COLUMNS, DISEASE_COLUMNS, FLAVORS, write_rows
+from .table import (
+    CHEMICAL_COLUMNS,
+    COLUMNS,
+    DISEASE_COLUMNS,
+    FLAVORS,
+    GZIP_LEVEL,
+    is_gzip_name,
+    write_rows,
+)
 
 PROG = "pfocr-extract"
 BATCH = 128
@@ -379,6 +388,10 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
     reject_rows: list[tuple[str, str, str]] = []
     with contextlib.ExitStack() as stack:
         out = stack.enter_context(atomic_open(output, "wb"))
+        gz = is_gzip_name(output)
+        if gz:  # a .gz name: gzip-compressed, deterministic (no time stamp, no file name)
+            out = stack.enter_context(gzip.GzipFile(filename="", mode="wb", fileobj=out,
+                                                    mtime=0, compresslevel=GZIP_LEVEL))
         figs = stack.enter_context(atomic_open(figures)) if figures else None
         out.write(("\t".join(COLUMNS) + "\n").encode())
         if figs is not None:
@@ -444,7 +457,13 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
                 stats["rejects"] += 1
                 reject_rows.append((path, "" if line is None else str(line), message))
                 log.warning("skipped: %s", err)
-            if spill:
+            if spill and gz:
+                with open(spill, "rb") as handle:
+                    for start, size in ranges:
+                        handle.seek(start)
+                        out.write(handle.read(size))
+                os.unlink(spill)
+            elif spill:
                 out.flush()
                 _copy_ranges(spill, out.fileno(), ranges)
                 os.unlink(spill)

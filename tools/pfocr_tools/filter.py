@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import compress
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported only to filter a table read whole
+    import pandas as pd
 
 from . import organisms
-from .atomic import atomic_open
 from .cli import check_outputs, log, make_parser, run
 from .errors import UsageError
 from .export import check_writable
-from .table import REQUIRED, read_table, write_rows
+from .table import (
+    REQUIRED,
+    Block,
+    NotGrouped,
+    TableReader,
+    open_output,
+    read_table,
+    rereadable,
+    write_rows,
+)
 
 PROG = "pfocr-filter"
 
@@ -182,6 +193,9 @@ def filter_table(df: pd.DataFrame, wanted: Sequence[str], by: str = "genes",
                  exclude_mentions: bool = False, allowed: Sequence[str] = ()
                  ) -> tuple[pd.DataFrame, list[Decision]]:
     """Filter a figure gene table; return the kept rows and one decision per figure."""
+    import numpy as np
+    import pandas as pd
+
     wanted_set = set(wanted)
     wanted_names = {organism_label(t).casefold() for t in wanted}
     wanted_label = ", ".join(organism_label(t) for t in wanted)
@@ -256,28 +270,131 @@ def filter_table(df: pd.DataFrame, wanted: Sequence[str], by: str = "genes",
     return df[mask], decisions
 
 
-def summarize(decisions: Sequence[Decision]) -> str:
-    kept = sum(d.kept for d in decisions)
-    no_rows = Counter(d.reason for d in decisions if not d.kept and not d.excluding)
-    named: Counter[str] = Counter()
-    n_named = 0
+class Tally:
+    """The summary of a stream of decisions (what ``summarize`` says of a list)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.kept = 0
+        self.no_rows: Counter[str] = Counter()
+        self.named: Counter[str] = Counter()
+        self.n_named = 0
+
+    def add(self, d: Decision) -> None:
+        self.n += 1
+        if d.kept:
+            self.kept += 1
+        elif d.excluding:
+            self.n_named += 1
+            self.named.update(organism_label(t) for t in d.excluding)
+        else:
+            self.no_rows[d.reason] += 1
+
+    def text(self) -> str:
+        parts = [f"{n} {reason}" for reason, n in sorted(self.no_rows.items())]
+        if self.n_named:
+            detail = ", ".join(f"{name} {n}" for name, n in
+                               sorted(self.named.items(), key=lambda kv: (-kv[1], kv[0])))
+            parts.append(f"{self.n_named} naming other organisms ({detail})")
+        text = f"{self.n} figures: {self.kept} kept, {self.n - self.kept} dropped"
+        if parts:
+            text += ": " + "; ".join(parts)
+        return text
+
+
+def summarize(decisions: Iterable[Decision]) -> str:
+    tally = Tally()
     for d in decisions:
-        if not d.kept and d.excluding:
-            n_named += 1
-            named.update(organism_label(t) for t in d.excluding)
-    parts = [f"{n} {reason}" for reason, n in sorted(no_rows.items())]
-    if n_named:
-        detail = ", ".join(f"{name} {n}" for name, n in sorted(named.items(),
-                                                                  key=lambda kv: (-kv[1], kv[0])))
-        parts.append(f"{n_named} naming other organisms ({detail})")
-    dropped = len(decisions) - kept
-    text = f"{len(decisions)} figures: {kept} kept, {dropped} dropped"
-    if parts:
-        text += ": " + "; ".join(parts)
-    return text
+        tally.add(d)
+    return tally.text()
+
+
+class _Rule:
+    """The per-row and per-figure rule of filter_table, for streaming (block by block)."""
+
+    def __init__(self, wanted: Sequence[str], by: str, exclude_mentions: bool,
+                 allowed: Sequence[str], count_genes: bool = True):
+        self.count_genes = count_genes
+        if by not in ("genes", "record"):
+            raise ValueError(f"unknown --by {by!r}")
+        self.wanted = list(wanted)
+        self.wanted_set = set(wanted)
+        self.wanted_names = {organism_label(t).casefold() for t in wanted}
+        self.wanted_label = ", ".join(organism_label(t) for t in wanted)
+        self.by = by
+        self.exclude_mentions = exclude_mentions
+        self.allowed = list(allowed)
+        self.record_cache: dict[tuple[str, str], bool] = {}
+        self.mention_cache: dict[str, list[str]] = {}
+
+    def rows_ok(self, block: Block) -> list[bool]:
+        if self.by == "genes":
+            wanted = self.wanted_set
+            return [t in wanted for t in block.column("taxid")]
+        cache = self.record_cache
+        ok = []
+        for pair in zip(block.column("record_organisms"), block.column("organisms_ner"),
+                        strict=True):
+            hit = cache.get(pair)
+            if hit is None:
+                hit = cache[pair] = record_lists(pair, self.wanted_set, self.wanted_names)
+            ok.append(hit)
+        return ok
+
+    def excluding(self, mentioned: str) -> list[str]:
+        if not (self.exclude_mentions and mentioned):
+            return []
+        found = self.mention_cache.get(mentioned)
+        if found is None:
+            found = self.mention_cache[mentioned] = [
+                t for t in mentioned.split("|")
+                if t and mention_excludes(t, self.wanted, self.allowed)]
+        return found
+
+    def block(self, block: Block) -> tuple[list[str], list[Decision]]:
+        """The kept lines of a block of whole figures, and one decision per figure."""
+        ok = self.rows_ok(block)
+        figs = block.column("figid")
+        genes = block.column("gene_id")
+        alias = block.column("figid_alias")
+        mention = block.column("mentioned_taxids")
+        lines = block.lines
+        n = len(figs)
+        starts = [0]
+        starts += [i for i in range(1, n) if figs[i] != figs[i - 1]]
+        starts.append(n)
+        kept_lines: list[str] = []
+        decisions = []
+        for s, e in zip(starts, starts[1:], strict=False):
+            oks = ok[s:e]
+            kept_rows = sum(oks)
+            mentioned = mention[s]
+            excluding = self.excluding(mentioned)
+            if kept_rows == 0:
+                reason = (f"no gene rows of {self.wanted_label}" if self.by == "genes"
+                          else f"record does not list {self.wanted_label}")
+                kept = False
+            elif excluding:
+                reason = "names " + ", ".join(organism_label(t) for t in excluding)
+                kept = False
+            else:
+                reason = "kept"
+                kept = True
+            n_genes = 0
+            if kept and self.count_genes:
+                n_genes = len({g for g, k in zip(genes[s:e], oks, strict=True) if k and g})
+            if kept:
+                if kept_rows == e - s:
+                    kept_lines += lines[s:e]
+                else:
+                    kept_lines += compress(lines[s:e], oks)
+            decisions.append(Decision(figs[s], alias[s], kept, reason, e - s,
+                                      kept_rows if kept else 0, n_genes, mentioned, excluding))
+        return kept_lines, decisions
 
 
 def body(args: argparse.Namespace) -> int:
+    check_outputs([args.input, args.figures_from], [("-o", args.output), ("--log", args.log)])
     if args.figures_from is not None:
         from .entity_filter import figures_from_body
 
@@ -290,7 +407,6 @@ def body(args: argparse.Namespace) -> int:
     allowed = [t for t, _ in resolve_all(args.allow_mention, "--allow-mention")]
     if allowed and not args.exclude_mentions:
         raise UsageError("--allow-mention only makes sense with --exclude-mentions")
-    check_outputs([args.input], [("-o", args.output), ("--log", args.log)])
     for path in (args.output, args.log):
         if path not in (None, "-"):
             check_writable(path)
@@ -299,23 +415,61 @@ def body(args: argparse.Namespace) -> int:
         required.append("record_organisms")
     if args.exclude_mentions:
         required.append("mentioned_taxids")
-    df = read_table(args.input, required)
     taxids = [t for t, _ in wanted]
-    out, decisions = filter_table(df, taxids, args.by, args.exclude_mentions, allowed)
     label = ", ".join(f"{sci} ({t})" if sci else f"taxid {t}" for t, sci in wanted)
-    columns = list(df.columns)
-    with atomic_open(args.output) as handle:
-        write_rows(handle, out.to_numpy().tolist(), columns)
-    if args.log:
-        with atomic_open(args.log) as handle:
-            write_rows(handle, (d.row() for d in decisions), LOG_COLUMNS)
+    with rereadable(args.input) as src:
+        try:
+            n_in, n_out, summary = _stream(src, args, required, taxids, allowed)
+        except NotGrouped as exc:
+            log.info("the rows of figure %s are not together (line %d): reading the whole "
+                     "table", exc.figid, exc.line)
+            n_in, n_out, summary = _whole(src, args, required, taxids, allowed)
     log.info("%s (by %s%s): %s; %d of %d rows written to %s", label, args.by,
              ", excluding other mentions" if args.exclude_mentions else "",
-             summarize(decisions), len(out), len(df),
+             summary, n_out, n_in,
              "standard output" if args.output == "-" else args.output)
-    if len(out) == 0:
+    if n_out == 0:
         log.warning("warning: no rows left for %s; wrote a table with the header only", label)
     return 0
+
+
+def _stream(src: str, args: argparse.Namespace, required: Sequence[str], taxids: list[str],
+            allowed: list[str]) -> tuple[int, int, str]:
+    """Filter block by block (bounded memory); raise NotGrouped for a scattered table."""
+    rule = _Rule(taxids, args.by, args.exclude_mentions, allowed, count_genes=bool(args.log))
+    tally = Tally()
+    n_in = n_out = 0
+    with contextlib.ExitStack() as stack:
+        reader = stack.enter_context(TableReader(src, required, name=args.input))
+        out = stack.enter_context(open_output(args.output))
+        log_out = stack.enter_context(open_output(args.log)) if args.log else None
+        out.write("\t".join(reader.header) + "\n")
+        if log_out is not None:
+            log_out.write("\t".join(LOG_COLUMNS) + "\n")
+        for block in reader.blocks("figid", grouped=True):
+            lines, decisions = rule.block(block)
+            n_in += len(block)
+            n_out += len(lines)
+            if lines:
+                out.write("\n".join(lines) + "\n")
+            for d in decisions:
+                tally.add(d)
+            if log_out is not None and decisions:
+                log_out.write("".join("\t".join(d.row()) + "\n" for d in decisions))
+    return n_in, n_out, tally.text()
+
+
+def _whole(src: str, args: argparse.Namespace, required: Sequence[str], taxids: list[str],
+           allowed: list[str]) -> tuple[int, int, str]:
+    """Filter a table read whole (its figures' rows are scattered)."""
+    df = read_table(src, required, name=args.input)
+    out, decisions = filter_table(df, taxids, args.by, args.exclude_mentions, allowed)
+    with open_output(args.output) as handle:
+        write_rows(handle, out.to_numpy().tolist(), list(df.columns))
+    if args.log:
+        with open_output(args.log) as handle:
+            write_rows(handle, (d.row() for d in decisions), LOG_COLUMNS)
+    return len(df), len(out), summarize(decisions)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -11,11 +13,21 @@ import numpy as np
 import pandas as pd
 
 from . import geneindex
-from .atomic import atomic_open
 from .cli import check_outputs, log, make_parser, run
 from .errors import DataError, UsageError
 from .organisms import by_taxid, resolve
-from .table import read_table, write_rows, write_table
+from .table import (
+    Block,
+    NotGrouped,
+    TableReader,
+    clean,
+    open_output,
+    read_table,
+    rereadable,
+    write_frame,
+    write_rows,
+    write_table,
+)
 
 PROG = "pfocr-remap"
 DESCRIPTION = """\
@@ -267,6 +279,20 @@ def _row_taxids(df: pd.DataFrame) -> None:
         raise DataError(f"taxid {df['taxid'].iloc[i]!r} is not an NCBI taxid", None, i + 2)
 
 
+def table_keys(df: pd.DataFrame, opts: Options
+               ) -> tuple[np.ndarray, list[tuple[str, str]], dict[int, int]]:
+    """The (term, species) key code of every row, the keys in first-seen order, and the
+    rows per key."""
+    terms = df[opts.from_].astype(str)
+    species_col = (pd.Series("|".join(opts.species), index=df.index) if opts.species
+                   else df["taxid"])
+    keys = terms + "\x1f" + species_col
+    codes, uniques = pd.factorize(keys, sort=False)
+    pairs = [tuple(k.split("\x1f")) for k in uniques]
+    counts = pd.Series(codes).value_counts().to_dict()
+    return np.asarray(codes, dtype=np.int64), pairs, counts  # type: ignore[return-value]
+
+
 def remap(df: pd.DataFrame, backend, opts: Options, with_version: bool = True  # noqa: ANN001
           ) -> tuple[pd.DataFrame, list[list[str]]]:
     """Remap a figure gene table; return the new table and the report rows.
@@ -274,21 +300,37 @@ def remap(df: pd.DataFrame, backend, opts: Options, with_version: bool = True  #
     ``with_version=False`` leaves the report's data_version empty (for MyGene.info, asking for
     it costs a request).
     """
-    col = opts.from_
-    scope = "gene_id" if col == "gene_id" else "symbol"
     if not opts.species:  # the rows' own species are used: they must be taxids
         _row_taxids(df)
-    terms = df[col].astype(str)
-    species_col = (pd.Series("|".join(opts.species), index=df.index) if opts.species
-                   else df["taxid"])
-    keys = terms + "\x1f" + species_col
-    codes, uniques = pd.factorize(keys, sort=False)
-    pairs = [k.split("\x1f") for k in uniques]
-    counts = pd.Series(codes).value_counts().to_dict()
+    codes, pairs, counts = table_keys(df, opts)
+    p = plan(pairs, counts, backend, opts, with_version, len(df))
+    return apply(df, codes, p), p.report
+
+
+@dataclass
+class Plan:
+    """What every (term, species) key becomes: result entries (several for a family or
+    several orthologs), in key order, and the report rows."""
+
+    opts: Options
+    entry_rows: list[tuple]
+    report: list[list[str]]
+    per_key: np.ndarray
+    first: np.ndarray
+    key_mapped: np.ndarray
+    values: dict[str, np.ndarray] | None
+    target_name: str
+
+
+def plan(pairs: Sequence[tuple[str, str]], counts: dict[int, int], backend,  # noqa: ANN001
+         opts: Options, with_version: bool = True, n_rows: int = 0) -> Plan:
+    """Resolve the distinct (term, species) keys of a table (``counts``: rows per key)."""
+    col = opts.from_
+    scope = "gene_id" if col == "gene_id" else "symbol"
     all_taxids = sorted({t for _, sp in pairs for t in sp.split("|")}, key=int)
     distinct_terms = sorted({t for t, _ in pairs if t.strip()})
     log.info("%d rows, %d distinct (term, species) keys, %d distinct terms (%s backend)",
-             len(df), len(pairs), len(distinct_terms), backend.name)
+             n_rows, len(pairs), len(distinct_terms), backend.name)
     found = backend.resolve(distinct_terms, scope, all_taxids) if distinct_terms else {}
 
     outcomes: list[Outcome] = []
@@ -365,11 +407,108 @@ def remap(df: pd.DataFrame, backend, opts: Options, with_version: bool = True  #
             "|".join(orth_note), str(counts.get(code, 0)), backend.name, version,
         ])
 
-    # expand every row into the entries of its key (entry_rows are in key order)
     n_keys = len(pairs)
     entry_keys = np.fromiter((e[0] for e in entry_rows), dtype=np.int64, count=len(entry_rows))
     per_key = np.bincount(entry_keys, minlength=n_keys)
-    first = np.concatenate(([0], np.cumsum(per_key)[:-1]))
+    first = np.concatenate(([0], np.cumsum(per_key)[:-1])).astype(np.int64)
+    key_mapped = np.zeros(n_keys, dtype=bool)
+    for e in entry_rows:
+        if e[1]:
+            key_mapped[e[0]] = True
+    return Plan(opts, entry_rows, report, per_key, first, key_mapped, None, target_name)
+
+
+ENTRY_NAMES = ("_key", "_gene", "_symbol", "_taxid", "ensembl", "uniprot", "remap_status",
+               "remap_match", "remap_family")
+
+
+def _entry_values(p: Plan) -> dict[str, np.ndarray]:
+    """The entries as columns (made on first use: the text path does not need them)."""
+    if p.values is None:
+        p.values = {name: np.array([e[i] for e in p.entry_rows], dtype=object)
+                    for i, name in enumerate(ENTRY_NAMES)}
+    return p.values
+
+
+class LineWriter:
+    """apply() for the text rows of a block, without pandas (every --from but word): each
+    output row is the input row's fields and its key's result entry, picked by one
+    itemgetter per kind of entry (mapped or not)."""
+
+    def __init__(self, header_in: Sequence[str], header_out: Sequence[str], p: Plan):
+        from operator import itemgetter
+
+        opts = p.opts
+        n = len(header_in)
+        pos = {c: i for i, c in enumerate(header_in)}
+        replace_ids = "entrez" in opts.to or bool(opts.ortholog_to)
+        replace_symbols = "symbol" in opts.to or bool(opts.ortholog_to)
+        # the entry values are appended to the row's fields at n + 0..8
+        new = {"ensembl": n + 4, "uniprot": n + 5, "remap_status": n + 6, "remap_match": n + 7,
+               "remap_family": n + 8}
+
+        def getter(mapped: bool):  # noqa: ANN202
+            picks = []
+            for c in header_out:
+                if c in new:
+                    picks.append(new[c])
+                elif c == "source_gene_id" and c not in pos:
+                    picks.append(pos["gene_id"])
+                elif c == "source_symbol" and c not in pos:
+                    picks.append(pos["symbol"])
+                elif c == "gene_id" and mapped and replace_ids:
+                    picks.append(n)
+                elif c == "symbol" and mapped and replace_symbols:
+                    picks.append(n + 1)
+                elif c == "taxid" and mapped and opts.ortholog_to:
+                    picks.append(n + 2)
+                elif c == "organism" and mapped and opts.ortholog_to:
+                    picks.append(n + 3)
+                else:
+                    picks.append(pos[c])
+            return itemgetter(*picks) if len(picks) > 1 else (lambda row: (row[picks[0]],))
+
+        get_mapped, get_unmapped = getter(True), getter(False)
+        drop = opts.unmapped == "drop"
+        self.entries = []
+        for _, gene, symbol, _taxid, ens, uni, status, match, family in p.entry_rows:
+            values = [gene, clean(symbol), opts.ortholog_to, p.target_name, ens, uni, status,
+                      match, family]
+            if gene:
+                self.entries.append((values, get_mapped, True))
+            else:
+                self.entries.append((values, get_unmapped, not drop))
+        self.first = p.first.tolist()
+        self.per_key = p.per_key.tolist()
+        self.n = n
+
+    def lines(self, block: Block, codes: Sequence[int]) -> list[str]:
+        out: list[str] = []
+        entries, first, per_key = self.entries, self.first, self.per_key
+        join = "\t".join
+        for i, row in enumerate(block.rows()):
+            c = codes[i]
+            s = first[c]
+            if per_key[c] == 1:
+                values, get, keep = entries[s]
+                if keep:
+                    out.append(join(get(row + values)))
+                continue
+            for j in range(s, s + per_key[c]):
+                values, get, keep = entries[j]
+                if keep:
+                    out.append(join(get(row + values)))
+        return out
+
+
+def apply(df: pd.DataFrame, codes: np.ndarray, p: Plan) -> pd.DataFrame:
+    """The remapped rows of (a block of whole figures of) a table; ``codes``: the key code
+    of every row."""
+    opts = p.opts
+    col = opts.from_
+    target = opts.ortholog_to
+    target_name = p.target_name
+    per_key, first, n_keys = p.per_key, p.first, len(p.per_key)
     codes_arr = np.asarray(codes, dtype=np.int64)
     base = df.drop(columns=[c for c in ("ensembl", "uniprot", "remap_status", "remap_match",
                                         "remap_family") if c in df.columns])
@@ -377,10 +516,7 @@ def remap(df: pd.DataFrame, backend, opts: Options, with_version: bool = True  #
         # a word is looked up again, so the rows it had (one per old gene) all give the same
         # genes: keep the first row per (figure, word, species) whose word maps; rows of
         # unmapped words stay as they were
-        key_mapped = np.zeros(n_keys, dtype=bool)
-        for e in entry_rows:
-            if e[1]:
-                key_mapped[e[0]] = True
+        key_mapped = p.key_mapped
         fig_codes = pd.factorize(base["figid"])[0].astype(np.int64)
         dup = pd.Series(fig_codes * max(1, n_keys) + codes_arr).duplicated(keep="first")
         keep = ~(dup.to_numpy() & key_mapped[codes_arr])
@@ -396,10 +532,7 @@ def remap(df: pd.DataFrame, backend, opts: Options, with_version: bool = True  #
         starts = np.repeat(np.cumsum(counts_rows) - counts_rows, counts_rows)
         entry_idx = np.repeat(first[codes_arr], counts_rows) + (np.arange(len(row_idx)) - starts)
         out_df = base.take(row_idx).reset_index(drop=True)
-    names = ("_key", "_gene", "_symbol", "_taxid", "ensembl", "uniprot", "remap_status",
-             "remap_match", "remap_family")
-    for i, name in enumerate(names):
-        values = np.array([e[i] for e in entry_rows], dtype=object)
+    for name, values in _entry_values(p).items():
         out_df[name] = values[entry_idx]
     mapped = out_df["_gene"] != ""
     if opts.unmapped == "drop":
@@ -433,7 +566,7 @@ def remap(df: pd.DataFrame, backend, opts: Options, with_version: bool = True  #
     if col == "word":
         columns.append("remap_family")
     out_df = out_df[columns]
-    return out_df, report
+    return out_df
 
 
 # --------------------------------------------------------------------------------------------
@@ -513,33 +646,134 @@ def _body(args: argparse.Namespace) -> int:
     if len(target) > 1:
         raise UsageError("--ortholog-to takes one species")
     check_outputs([args.input, args.index], [("-o", args.output), ("--report", args.report)])
-    df = read_table(args.input)
-    if df.empty:  # e.g. a shard with no rows of the chosen organism: pass it on, say so
-        log.warning("warning: %s has a header but no rows; writing a table without rows",
-                    args.input)
-    if args.from_ not in df.columns:
-        raise DataError(f"not a figure gene table: missing column {args.from_}", args.input, 1)
-    backend = make_backend(args)
     opts = Options(from_=args.from_, species=species, to=to,
                    ortholog_to=target[0] if target else "", unmapped=args.unmapped)
+    with rereadable(args.input) as src:
+        try:
+            keys = _collect_keys(src, args.input, opts)
+        except NotGrouped as exc:
+            log.info("the rows of figure %s are not together (line %d): reading the whole "
+                     "table", exc.figid, exc.line)
+            return _whole(src, args, opts)
+        key_code, pairs, counts, n_rows = keys
+        if n_rows == 0:  # e.g. a shard with no rows of the chosen organism: pass it on
+            log.warning("warning: %s has a header but no rows; writing a table without rows",
+                        args.input)
+        backend = make_backend(args)
+        p = _plan(pairs, counts, backend, opts, bool(args.report), n_rows, args.input)
+        with contextlib.ExitStack() as stack:  # both files, or neither
+            if args.report:
+                with_report = stack.enter_context(open_output(args.report))
+                write_rows(with_report, p.report, REPORT_COLUMNS)
+            statuses = Counter(r[2] for r in p.report)
+            n_terms = len(p.report)
+            p.report = []  # one row per distinct key: not needed any more
+            reader = stack.enter_context(TableReader(src, name=args.input))
+            out = stack.enter_context(open_output(args.output))
+            header = apply(_empty(reader.header), np.zeros(0, dtype=np.int64), p).columns
+            out.write("\t".join(header) + "\n")
+            n_out = 0
+            sp_all = "|".join(opts.species)
+            lines = LineWriter(reader.header, header, p) if opts.from_ != "word" else None
+            for block in reader.blocks("figid", grouped=False):
+                terms = block.column(opts.from_)
+                if opts.species:
+                    codes = [key_code[(t, sp_all)] for t in terms]
+                else:
+                    codes = list(map(key_code.__getitem__,
+                                     zip(terms, block.column("taxid"), strict=True)))
+                if lines is not None:
+                    rows = lines.lines(block, codes)
+                    n_out += len(rows)
+                    if rows:
+                        out.write("\n".join(rows) + "\n")
+                    continue
+                frame = apply(block.frame(object), np.asarray(codes, dtype=np.int64), p)
+                n_out += len(frame)
+                write_frame(out, frame)
+    _log_done(statuses, n_terms, n_out, backend)
+    return 0
+
+
+def _empty(header: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=str) for c in header}, columns=list(header))
+
+
+def _plan(pairs, counts, backend, opts, with_version, n_rows, name):  # noqa: ANN001, ANN202
+    try:
+        return plan(pairs, counts, backend, opts, with_version, n_rows)
+    except DataError as exc:
+        if exc.path is None:
+            exc.path = name
+        raise DataError(exc.message, exc.path, exc.line) from None
+
+
+def _collect_keys(src: str, name: str, opts: Options
+                  ) -> tuple[dict[tuple[str, str], int], list[tuple[str, str]], dict[int, int],
+                             int]:
+    """First pass: the distinct (term, species) keys in first-seen order and their row
+    counts (a word lookup needs each figure's rows together: NotGrouped otherwise)."""
+    key_code: dict[tuple[str, str], int] = {}
+    counts: list[int] = []
+    n_rows = 0
+    good_taxids: set[str] = set()
+    sp_all = "|".join(opts.species)
+    with TableReader(src, name=name) as reader:
+        if opts.from_ not in reader.header:
+            raise DataError(f"not a figure gene table: missing column {opts.from_}", name, 1)
+        grouped = opts.from_ == "word"
+        for block in reader.blocks("figid" if grouped else None, grouped=grouped):
+            terms = block.column(opts.from_)
+            if opts.species:
+                keys = [(t, sp_all) for t in terms]
+            else:
+                taxids = block.column("taxid")
+                for t in set(taxids) - good_taxids:
+                    if not (t.isascii() and t.isdigit()):
+                        i = taxids.index(t)
+                        raise DataError(f"taxid {t!r} is not an NCBI taxid", name,
+                                        block.line_number(i))
+                    good_taxids.add(t)
+                keys = list(zip(terms, taxids, strict=True))
+            for k, n in Counter(keys).items():  # Counter keeps first-seen order
+                code = key_code.get(k)
+                if code is None:
+                    code = key_code[k] = len(counts)
+                    counts.append(0)
+                counts[code] += n
+            n_rows += len(block)
+    return key_code, list(key_code), dict(enumerate(counts)), n_rows
+
+
+def _whole(src: str, args: argparse.Namespace, opts: Options) -> int:
+    """Remap a table read whole (a word lookup whose figures' rows are scattered)."""
+    df = read_table(src, name=args.input)
+    if df.empty:
+        log.warning("warning: %s has a header but no rows; writing a table without rows",
+                    args.input)
+    backend = make_backend(args)
     try:
         out, report = remap(df, backend, opts, with_version=bool(args.report))
     except DataError as exc:
         if exc.path is None:
             exc.path = args.input
         raise DataError(exc.message, exc.path, exc.line) from None
-    statuses = pd.Series([r[2] for r in report]).value_counts().to_dict()
-    log.info("%d distinct terms: %s; %d rows written; %d MyGene.info requests" if
-             backend.name == "mygene" else "%d distinct terms: %s; %d rows written%s",
-             len(report), ", ".join(f"{v} {k}" for k, v in sorted(statuses.items())),
-             len(out), backend.requests if backend.name == "mygene" else "")
+    _log_done(Counter(r[2] for r in report), len(report), len(out), backend)
     if not args.report:
         write_table(out, args.output)
         return 0
-    with atomic_open(args.report) as handle:  # both files, or neither
+    with open_output(args.report) as handle:  # both files, or neither
         write_rows(handle, report, REPORT_COLUMNS)
         write_table(out, args.output)
     return 0
+
+
+def _log_done(statuses: Counter[str], n_terms: int, n_out: int,
+              backend) -> None:  # noqa: ANN001
+    log.info("%d distinct terms: %s; %d rows written; %d MyGene.info requests" if
+             backend.name == "mygene" else "%d distinct terms: %s; %d rows written%s",
+             n_terms, ", ".join(f"{v} {k}" for k, v in sorted(statuses.items())),
+             n_out, backend.requests if backend.name == "mygene" else "")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,12 +12,14 @@ import base64
 import contextlib
 import csv
 import functools
+import heapq
 import html
 import os
 import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from urllib.parse import quote
 
 import numpy as np
@@ -27,7 +29,19 @@ from . import __version__
 from .atomic import atomic_open, made_dir
 from .cli import check_outputs, log, make_parser, run
 from .errors import DataError, UsageError
-from .table import FAMILY_SOURCES, FLAVORS, STRICT_SOURCES, SYNONYM_SOURCES, flavor_mask, read_table
+from .table import (
+    FAMILY_SOURCES,
+    FLAVORS,
+    STRICT_SOURCES,
+    SYNONYM_SOURCES,
+    Block,
+    NotGrouped,
+    TableReader,
+    flavor_mask,
+    read_table,
+    rereadable,
+    source_in_flavor,
+)
 
 PROG = "pfocr-report"
 
@@ -445,7 +459,6 @@ def add_gmt(report: Report, lib: GmtLibrary, df: pd.DataFrame) -> None:
     the report's flavor, over all organisms (pfocr-export's sets) or for one organism
     (``--split-by-organism``).
     """
-    sizes = [len(s) for s in lib.sets]
     meta = df.drop_duplicates("figid")
     alias_to_figid = {a: f for f, a in zip(meta["figid"].tolist(),
                                            _col(meta, "figid_alias").tolist(), strict=True) if a}
@@ -475,6 +488,13 @@ def add_gmt(report: Report, lib: GmtLibrary, df: pd.DataFrame) -> None:
         matched += 1
         if genes == per_figure.get(figid, set()) or genes in organism_sets.get(figid, []):
             same += 1
+    gmt_numbers(report, lib, matched, same)
+
+
+def gmt_numbers(report: Report, lib: GmtLibrary, matched: int, same: int) -> None:
+    """The GMT summary of a report: ``matched`` sets named after a table figure, ``same`` of
+    them with that figure's genes."""
+    sizes = [len(s) for s in lib.sets]
     genes_all: set[str] = set().union(*lib.sets) if lib.sets else set()
     report.gmt = {
         "sets": len(lib.sets),
@@ -496,6 +516,290 @@ def add_remap(report: Report, counts: RemapCounts, path: str) -> None:
     report.remap = [(s, counts.queries[s], counts.rows[s] if counts.rows is not None else None)
                     for s in statuses]
     report.remap_name = os.path.basename(path)
+
+
+# ---------------------------------------------------------------------------- streaming
+
+
+class _Figure:
+    """The first row of a figure: what describe() and the year count need."""
+
+    __slots__ = ("alias", "title", "year")
+
+    def __init__(self, alias: str, title: str, year: str):
+        self.alias = alias
+        self.title = title
+        self.year = year
+
+
+class Aggregate:
+    """The report's numbers, gathered block by block (a block holds whole figures): only
+    aggregates are kept (distinct genes, counts per organism and source, the sizes of the gene
+    sets, the few largest and smallest sets), never the table."""
+
+    def __init__(self, header: Sequence[str], flavor: str, min_size: int,
+                 max_size: int | None, gmt: GmtLibrary | None = None):
+        self.header = set(header)
+        self.flavor = flavor
+        self.min_size = min_size
+        self.max_size = max_size
+        self.rows = 0
+        self.figures = 0
+        self.papers: set[str] = set()
+        self.genes: set[str] = set()
+        self.taxa: set[str] = set()
+        self.no_gene = 0
+        self.src_rows: Counter[str] = Counter()
+        self.src_figs: Counter[str] = Counter()
+        self.src_genes: dict[str, set[str]] = {}
+        self.fl_rows: Counter[str] = Counter()
+        self.fl_figs: Counter[str] = Counter()
+        self.fl_genes: dict[str, set[str]] = {fl: set() for fl in ("strict", "synonyms", "all")}
+        self.fl_sets: Counter[str] = Counter()
+        self.fl_kept: Counter[str] = Counter()
+        self.sizes: list[int] = []
+        self.below = self.above = 0
+        self.kept_sizes: list[int] = []
+        self.kept_figs = 0
+        self.lib_genes: set[str] = set()
+        self.lib_taxa: set[str] = set()
+        self.tax_kept: Counter[str] = Counter()
+        self.tax_dropped: Counter[str] = Counter()
+        self.tax_genes: dict[str, set[str]] = {}
+        self.gene_sets: Counter[tuple[str, str]] = Counter()
+        self.symbols: Counter[tuple[str, str, str]] = Counter()
+        self.names: dict[str, str] = {}
+        self.years: Counter[int] = Counter()
+        self.years_unknown = 0
+        self.largest: list[tuple] = []
+        self.smallest: list[tuple] = []
+        self.remap = "remap_status" in self.header
+        self.statuses: Counter[str] = Counter()
+        self.changed = 0
+        self.before: set[str] = set()
+        self.after: set[str] = set()
+        self.gmt = gmt
+        self.gmt_index = {name: i for i, name in enumerate(gmt.names)} if gmt else {}
+        self.gmt_best: dict[int, tuple[int, int, bool]] = {}
+
+    def block(self, block: Block) -> None:
+        figs = block.column("figid")
+        tax = block.column("taxid")
+        gene = block.column("gene_id")
+        src = block.column("source")
+        sym = block.column("symbol")
+        n = len(figs)
+        self.rows += n
+        self.papers.update(block.column("pmcid"))
+        self.genes.update(gene)
+        self.taxa.update(tax)
+        self.no_gene += gene.count("")
+        for t, o in zip(tax, block.column("organism"), strict=True):
+            if t not in self.names:
+                self.names[t] = o
+        if self.remap:
+            self.statuses.update(block.column("remap_status"))
+            if "source_gene_id" in self.header:
+                before = block.column("source_gene_id")
+                self.changed += sum(b != a for b, a in zip(before, gene, strict=True))
+                self.before.update(before)
+                self.after.update(gene)
+        starts = [0]
+        starts += [i for i in range(1, n) if figs[i] != figs[i - 1]]
+        self.figures += len(starts)
+        # rows per source (a figure lies in one block: distinct figures add up over blocks)
+        by_src: dict[str, list[int]] = {}
+        for i, s in enumerate(src):
+            lst = by_src.get(s)
+            if lst is None:
+                by_src[s] = [i]
+            else:
+                lst.append(i)
+        for s, idx in by_src.items():
+            self.src_rows[s] += len(idx)
+            self.src_figs[s] += len({figs[i] for i in idx})
+            self.src_genes.setdefault(s, set()).update(gene[i] for i in idx)
+        chosen: set[tuple[str, str, str]] = set()
+        for fl in ("strict", "synonyms", "all"):
+            idx = [i for s, lst in by_src.items() if source_in_flavor(s, fl) for i in lst]
+            if fl != "all" and len(by_src) > 1:
+                idx.sort()
+            self.fl_rows[fl] += len(idx)
+            self.fl_figs[fl] += len({figs[i] for i in idx})
+            self.fl_genes[fl].update(gene[i] for i in idx)
+            members = {(figs[i], tax[i], gene[i]) for i in idx if gene[i]}
+            sizes = Counter((f, t) for f, t, _ in members)
+            self.fl_sets[fl] += len(sizes)
+            self.fl_kept[fl] += sum(in_range(v, self.min_size, self.max_size)
+                                    for v in sizes.values())
+            if fl == self.flavor:
+                chosen = members
+                self.symbols.update((tax[i], gene[i], sym[i]) for i in idx if gene[i])
+        self._sets(block, starts, chosen)
+
+    def _sets(self, block: Block, starts: list[int], members: set[tuple[str, str, str]]
+              ) -> None:
+        """The gene sets of the chosen flavor in a block."""
+        sets: dict[tuple[str, str], list[str]] = {}
+        for f, t, g in members:
+            key = (f, t)
+            lst = sets.get(key)
+            if lst is None:
+                sets[key] = [g]
+            else:
+                lst.append(g)
+        figs = block.column("figid")
+        alias = block.column("figid_alias")
+        title = block.column("figtitle")
+        ptitle = block.column("papertitle")
+        year = block.column("year")
+        meta = {figs[s]: _Figure(alias[s], title[s] or ptitle[s], year[s]) for s in starts}
+        lo, hi = self.min_size, self.max_size
+        kept_figs: set[str] = set()
+        extremes = []
+        for (f, t), genes in sets.items():
+            size = len(genes)
+            self.sizes.append(size)
+            if size < lo:
+                self.below += 1
+            if hi is not None and size > hi:
+                self.above += 1
+            if not in_range(size, lo, hi):
+                self.tax_dropped[t] += 1
+                continue
+            self.tax_kept[t] += 1
+            self.kept_sizes.append(size)
+            kept_figs.add(f)
+            self.lib_genes.update(genes)
+            self.lib_taxa.add(t)
+            self.tax_genes.setdefault(t, set()).update(genes)
+            self.gene_sets.update((t, g) for g in genes)
+            extremes.append((size, f, t))
+        self.kept_figs += len(kept_figs)
+        for f in kept_figs:
+            y = _year(meta[f].year)
+            if y is None:
+                self.years_unknown += 1
+            else:
+                self.years[y] += 1
+        if extremes:
+            big = [(-size, f, t, meta[f]) for size, f, t in extremes]
+            small = [(size, f, t, meta[f]) for size, f, t in extremes]
+            key = itemgetter(0, 1, 2)
+            self.largest = heapq.nsmallest(EXTREMES, self.largest + big, key=key)
+            self.smallest = heapq.nsmallest(2 * EXTREMES, self.smallest + small, key=key)
+        if self.gmt_index:
+            self._gmt(figs, alias, starts, sets)
+
+    def _gmt(self, figs: list[str], alias: list[str], starts: list[int],
+             sets: dict[tuple[str, str], list[str]]) -> None:
+        """Match the GMT sets named after the figures of a block (add_gmt's rule)."""
+        index = self.gmt_index
+        assert self.gmt is not None
+        for s in starts:
+            figid, al = figs[s], alias[s]
+            hits = []
+            for priority, name in ((0, figid), (1, figid + ".jpg"), (2, al)):
+                i = index.get(name) if name else None
+                if i is not None:
+                    hits.append((priority, i))
+            if not hits:
+                continue
+            per_org = [frozenset(g) for (f, _t), g in sets.items() if f == figid]
+            whole = frozenset().union(*per_org) if per_org else frozenset()
+            seq = self.figures + s  # later figures win an alias (as a dict built in order)
+            for priority, i in hits:
+                rank = (priority, -seq)
+                best = self.gmt_best.get(i)
+                if best is None or rank < best[:2]:
+                    genes = self.gmt.sets[i]
+                    self.gmt_best[i] = (priority, -seq, genes == whole or genes in per_org)
+
+    def report(self, input_name: str) -> Report:
+        names = self.names
+        self.papers.discard("")
+        self.genes.discard("")
+        self.taxa.discard("")
+        table = {"rows": self.rows, "figures": self.figures, "papers": len(self.papers),
+                 "genes": len(self.genes), "organisms": len(self.taxa),
+                 "rows_without_gene_id": self.no_gene}
+        sources = []
+        for s in sorted(self.src_rows):
+            genes = self.src_genes[s]
+            genes.discard("")
+            sources.append((s, source_flavor(s), self.src_rows[s], self.src_figs[s],
+                            len(genes)))
+        sources.sort(key=lambda r: (-r[2], r[0]))
+        flavors = []
+        for fl in ("strict", "synonyms", "all"):
+            genes = self.fl_genes[fl]
+            genes.discard("")
+            flavors.append((fl, self.fl_rows[fl], self.fl_figs[fl], len(genes),
+                            self.fl_sets[fl], self.fl_kept[fl]))
+        kept = self.kept_sizes
+        library: dict[str, int | float] = {
+            "sets": len(kept),
+            "figures": self.kept_figs,
+            "genes": len(self.lib_genes),
+            "organisms": len(self.lib_taxa),
+            "sets_below_min": self.below,
+            "sets_above_max": self.above if self.max_size is not None else 0,
+            "smallest": min(kept) if kept else 0,
+            "median": statistics.median(kept) if kept else 0,
+            "largest": max(kept) if kept else 0,
+        }
+        organisms = []
+        for taxid in sorted(set(self.tax_kept) | set(self.tax_dropped)):
+            organisms.append((names.get(taxid, ""), taxid, self.tax_kept[taxid],
+                              self.tax_dropped[taxid], len(self.tax_genes.get(taxid, ()))))
+        organisms.sort(key=lambda r: (-r[2], -r[3], r[0], r[1]))
+        top_genes = []
+        if self.gene_sets:
+            counts = sorted(self.gene_sets.values(), reverse=True)
+            floor = counts[min(TOP_GENES, len(counts)) - 1]
+            cands = {k: n for k, n in self.gene_sets.items() if n >= floor}
+            best: dict[tuple[str, str], tuple[int, str]] = {}
+            for (t, g, symbol), k in self.symbols.items():
+                if (t, g) in cands:
+                    cur = best.get((t, g))
+                    if cur is None or (-k, symbol) < cur:
+                        best[(t, g)] = (-k, symbol)
+            ranked = sorted(((n, best[k][1], k[0], k[1]) for k, n in cands.items()),
+                            key=lambda r: (-r[0], r[1], r[2], r[3]))
+            for n, symbol, taxid, gene_id in ranked[:TOP_GENES]:
+                top_genes.append((symbol, gene_id, names.get(taxid, taxid), n))
+
+        def describe(size: int, figid: str, taxid: str, meta: _Figure) -> dict[str, str | int]:
+            return {"figid": figid, "figid_alias": meta.alias,
+                    "organism": names.get(taxid, taxid), "taxid": taxid, "size": size,
+                    "title": meta.title, "year": meta.year}
+
+        largest = [describe(-n, f, t, m) for n, f, t, m in self.largest]
+        top = {(f, t) for _, f, t, _ in self.largest}
+        smallest = [describe(n, f, t, m) for n, f, t, m in self.smallest
+                    if (f, t) not in top][:EXTREMES]
+        table_remap = None
+        if self.remap:
+            statuses = list(REMAP_STATUSES) + sorted(set(self.statuses) - set(REMAP_STATUSES))
+            table_remap = {"statuses": [(s or "(empty)", self.statuses[s]) for s in statuses]}
+            if "source_gene_id" in self.header:
+                self.before.discard("")
+                self.after.discard("")
+                table_remap.update(changed=self.changed, genes_before=len(self.before),
+                                   genes_after=len(self.after))
+        return Report(
+            input_name=input_name, flavor=self.flavor, min_size=self.min_size,
+            max_size=self.max_size, table=table, sources=sources, flavors=flavors,
+            library=library, sizes=sorted(self.sizes), organisms=organisms,
+            years=sorted(self.years.items()), years_unknown=self.years_unknown,
+            top_genes=top_genes, largest=largest, smallest=smallest, table_remap=table_remap,
+        )
+
+    def add_gmt(self, report: Report) -> None:
+        assert self.gmt is not None
+        matched = len(self.gmt_best)
+        same = sum(1 for _, _, ok in self.gmt_best.values() if ok)
+        gmt_numbers(report, self.gmt, matched, same)
 
 
 # ---------------------------------------------------------------------------- plots
@@ -720,11 +1024,18 @@ def body(args: argparse.Namespace) -> int:
         raise UsageError("--images link needs --png-dir (the PNGs the report links to)")
     check_outputs([args.input, args.gmt, args.remap_report], [("-o", args.output)])
 
-    df = read_table(args.input)
     name = "standard input" if args.input == "-" else os.path.basename(args.input)
-    report = compute(df, args.flavor, args.min_size, args.max_size, name)
-    if args.gmt:
-        add_gmt(report, read_gmt(args.gmt), df)
+    gmt = read_gmt(args.gmt) if args.gmt else None
+    with rereadable(args.input) as src:
+        try:
+            report = _stream(src, args, name, gmt)
+        except NotGrouped as exc:
+            log.info("the rows of figure %s are not together (line %d): reading the whole "
+                     "table", exc.figid, exc.line)
+            df = read_table(src, name=args.input)
+            report = compute(df, args.flavor, args.min_size, args.max_size, name)
+            if gmt is not None:
+                add_gmt(report, gmt, df)
     if args.remap_report:
         add_remap(report, read_remap_report(args.remap_report), args.remap_report)
     plots = make_plots(report)
@@ -752,6 +1063,18 @@ def body(args: argparse.Namespace) -> int:
              name, f"{report.table['figures']:,}", f"{lib['sets']:,}", report.flavor,
              _cutoffs(report), len(plots), args.output)
     return 0
+
+
+def _stream(src: str, args: argparse.Namespace, name: str, gmt: GmtLibrary | None) -> Report:
+    """The report's numbers from the table read block by block (bounded memory)."""
+    with TableReader(src, name=args.input) as reader:
+        agg = Aggregate(reader.header, args.flavor, args.min_size, args.max_size, gmt)
+        for block in reader.blocks("figid", grouped=True):
+            agg.block(block)
+    report = agg.report(name)
+    if gmt is not None:
+        agg.add_gmt(report)
+    return report
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,10 +7,15 @@ the record wrote it (tabs and line breaks inside a value become a space, the onl
 
 from __future__ import annotations
 
-import csv
+import contextlib
+import gzip
+import io
 import os
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:  # pandas is imported lazily: record parsing does not need it
     import pandas as pd
@@ -179,61 +184,402 @@ def write_rows(handle, rows: Iterable[Sequence[str]], header: Sequence[str] = CO
     return n
 
 
-def read_table(path: str, required: Sequence[str] = REQUIRED) -> pd.DataFrame:
-    """Read a figure gene table (every column as text). ``-`` reads standard input."""
-    import sys
-
+def read_table(path: str, required: Sequence[str] = REQUIRED, name: str | None = None
+               ) -> pd.DataFrame:
+    """Read a whole figure gene table (every column as text). ``-`` reads standard input; a
+    ``.gz`` file is decompressed. Memory grows with the table: the tools stream it with
+    TableReader instead."""
     import pandas as pd
 
-    source = sys.stdin if path == "-" else path
-    if path != "-":
-        if not os.path.exists(path):
-            raise DataError("no such file", path)
-        if os.path.isdir(path):
-            raise DataError("is a directory, expected a figure gene table (TSV)", path)
-    try:
-        df = pd.read_csv(
-            source,
-            sep="\t",
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            quoting=csv.QUOTE_NONE,
-            encoding="utf-8",
-            encoding_errors="strict",
-        )
-    except pd.errors.EmptyDataError:
-        raise DataError("empty file: expected a figure gene table with a header line",
-                        path) from None
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path) from None
-    except pd.errors.ParserError as exc:
-        msg = str(exc).strip().splitlines()[-1]
-        raise DataError(f"malformed TSV: {msg}", path) from None
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise DataError(
-            "not a figure gene table: missing column(s) " + ", ".join(missing), path, 1
-        )
-    return df
+    with TableReader(path, required, name) as reader:
+        frames = [block.frame() for block in reader.blocks(by=None)]
+        if not frames:
+            return pd.DataFrame({c: pd.Series([], dtype=str) for c in reader.header},
+                                columns=list(reader.header))
+    if len(frames) == 1:
+        return frames[0]
+    return pd.concat(frames, ignore_index=True)
 
 
 def write_table(df: pd.DataFrame, path: str, chunk: int = 100_000) -> None:
-    """Write a DataFrame as a figure gene table, atomically (``-`` is standard output).
+    """Write a DataFrame as a figure gene table, atomically (``-`` is standard output; a
+    ``.gz`` name is gzip-compressed)."""
+    with open_output(path) as handle:
+        handle.write("\t".join(str(c) for c in df.columns) + "\n")
+        write_frame(handle, df, chunk)
+
+
+def write_frame(handle: IO[str], df: pd.DataFrame, chunk: int = 100_000) -> None:
+    """Write the rows of a DataFrame (no header) as TSV.
 
     Column-wise, in chunks: values are joined per column, and cleaned only in a column
     that holds a tab or line break.
     """
-    with atomic_open(path) as handle:
-        handle.write("\t".join(str(c) for c in df.columns) + "\n")
-        for start in range(0, len(df), chunk):
-            part = df.iloc[start:start + chunk]
-            columns = []
-            for name in part.columns:
-                values = [v if isinstance(v, str) else str(v) for v in part[name].tolist()]
-                blob = "".join(values)
-                if "\t" in blob or "\n" in blob or "\r" in blob:
-                    values = [clean(v) for v in values]
-                columns.append(values)
-            if columns and columns[0]:
-                handle.write("\n".join(map("\t".join, zip(*columns, strict=True))) + "\n")
+    for start in range(0, len(df), chunk):
+        part = df.iloc[start:start + chunk]
+        columns = []
+        for name in part.columns:
+            values = list(map(str, part[name].tolist()))
+            blob = "".join(values)
+            if "\t" in blob or "\n" in blob or "\r" in blob:
+                values = [clean(v) for v in values]
+            columns.append(values)
+        if columns and columns[0]:
+            handle.write("\n".join(map("\t".join, zip(*columns, strict=True))) + "\n")
+
+
+# --------------------------------------------------------------------------- streaming
+#
+# Every table tool reads its input here, block by block, so that memory stays bounded
+# whatever the table's size. A block holds whole figures: the rows of one figure are
+# contiguous in every table the tools write (extract writes a figure's rows together; filter,
+# remap keep the order), so per-figure work never spans two blocks. A table whose figures are
+# scattered is detected (NotGrouped) and the tools fall back to reading it whole.
+
+#: Bytes read per block (a block is cut at a figure boundary, so it may hold more).
+BLOCK_BYTES = 2 << 20
+
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+class NotGrouped(Exception):  # noqa: N818 - a signal to fall back, not an error for the user
+    """The rows of a figure are not contiguous in the table (``figid``, line number)."""
+
+    def __init__(self, figid: str, line: int):
+        self.figid = figid
+        self.line = line
+        super().__init__(f"rows of figure {figid} are not contiguous (again at line {line})")
+
+
+def is_gzip_name(path: str) -> bool:
+    """True for a file name that asks for gzip compression (``.gz``, as cutadapt does)."""
+    return path != "-" and path.lower().endswith(".gz")
+
+
+def _open_input(path: str) -> IO[bytes]:
+    """A binary handle on a table file, standard input (``-``) or a gzip file (by name or by
+    its magic bytes; a Galaxy dataset has no extension)."""
+    if path == "-":
+        raw: IO[bytes] = _stdin_bytes()
+    else:
+        if not os.path.exists(path):
+            raise DataError("no such file", path)
+        if os.path.isdir(path):
+            raise DataError("is a directory, expected a figure gene table (TSV)", path)
+        try:
+            raw = open(path, "rb")  # noqa: SIM115 - closed by the reader
+        except OSError as exc:
+            raise DataError(f"cannot read: {exc.strerror}", path) from None
+    peek = getattr(raw, "peek", None)
+    head = peek(2)[:2] if peek is not None else b""
+    if head == _GZIP_MAGIC or (is_gzip_name(path) and not head):
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    return raw
+
+
+def _stdin_bytes() -> IO[bytes]:
+    """Standard input as bytes (a text stream without a buffer, as in tests, is encoded)."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is not None:
+        return buffer
+    return io.BufferedReader(io.BytesIO(sys.stdin.read().encode("utf-8")))  # type: ignore[arg-type]
+
+
+def sniff(first_line: str) -> str | None:
+    """What a file whose first line is ``first_line`` looks like, when it is plainly not a
+    figure gene table (None otherwise)."""
+    line = first_line.lstrip("\ufeff").strip()
+    fields = line.split("\t")
+    if len(fields) >= 3 and all(f.strip().isdigit() for f in fields[2:] if f.strip()) \
+            and any(f.strip() for f in fields[2:]):
+        return "a GMT gene-set library"
+    if line.startswith(("[", "{")):
+        return "JSON"
+    if line.startswith("<"):
+        return "HTML or XML"
+    if line.startswith("---") or (":" in line and "\t" not in line):
+        return "a YAML PFOCR record"
+    if line.startswith("query\tspecies\tstatus"):
+        return "a pfocr-remap report"
+    if line.startswith("figid\tfigid_alias\tdecision"):
+        return "a pfocr-filter log"
+    return None
+
+
+class Block:
+    """Rows of whole figures: their text (no line ends) and the table's columns."""
+
+    __slots__ = ("lines", "header", "first", "numbers", "_flat", "_index")
+
+    def __init__(self, lines: list[str], header: tuple[str, ...], flat: list[str],
+                 first: int, numbers: list[int] | None):
+        self.lines = lines
+        self.header = header
+        self.first = first
+        self.numbers = numbers
+        self._flat = flat
+        self._index = {name: i for i, name in enumerate(header)}
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def line_number(self, i: int) -> int:
+        """The file line number of row ``i``."""
+        return self.numbers[i] if self.numbers is not None else self.first + i
+
+    def column(self, name: str) -> list[str]:
+        """The values of one column (a list of ``len(self)`` strings; "" for a missing column)."""
+        i = self._index.get(name)
+        if i is None:
+            return [""] * len(self.lines)
+        return self._flat[i::len(self.header)]
+
+    def rows(self) -> list[list[str]]:
+        """The rows as lists of fields."""
+        flat, n = self._flat, len(self.header)
+        return [flat[i:i + n] for i in range(0, len(flat), n)]
+
+    def frame(self, dtype: object = str) -> pd.DataFrame:
+        """The block as a DataFrame of text columns (index 0..n-1); ``dtype=object`` is
+        faster to build (plain Python strings)."""
+        import pandas as pd
+
+        n = len(self.header)
+        return pd.DataFrame({name: self._flat[i::n] for i, name in enumerate(self.header)},
+                            columns=list(self.header), dtype=dtype)
+
+
+class TableReader:
+    """Stream a figure gene table in blocks of whole figures (bounded memory).
+
+    ``path`` may be ``-`` (standard input) or a gzip file; ``name`` is the file name used in
+    error messages (default: ``path``). Checks, with a one-line error naming the file and line:
+    UTF-8 text, a header without repeated names holding the ``required`` columns, and the same
+    number of fields on every row as in the header. Blank lines are skipped.
+    """
+
+    def __init__(self, path: str, required: Sequence[str] = REQUIRED, name: str | None = None,
+                 block_bytes: int | None = None):
+        self.path = path
+        self.name = name or path
+        self.block_bytes = block_bytes or BLOCK_BYTES
+        self._fh = _open_input(path)
+        self.line = 0
+        try:
+            raw = self._read(self._fh.readline)
+        except BaseException:
+            self.close()
+            raise
+        if not raw.strip():
+            self.close()
+            raise DataError("empty file: expected a figure gene table with a header line",
+                            self.name)
+        self.line = 1
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.close()
+            raise DataError(f"not UTF-8 text ({exc.reason})", self.name, 1) from None
+        text = text.rstrip("\r\n").lstrip("\ufeff")
+        self.header: tuple[str, ...] = tuple(text.split("\t"))
+        seen: set[str] = set()
+        for col in self.header:
+            if col in seen:
+                self.close()
+                raise DataError(f"not a figure gene table: column {col!r} appears twice in "
+                                "the header", self.name, 1)
+            seen.add(col)
+        missing = [c for c in required if c not in seen]
+        if missing:
+            self.close()
+            kind = sniff(text)
+            if kind is not None:
+                raise DataError(f"looks like {kind}, expected a figure gene table (TSV)",
+                                self.name, 1)
+            raise DataError("not a figure gene table: missing column(s) " + ", ".join(missing),
+                            self.name, 1)
+
+    def _read(self, fn, *args):  # noqa: ANN001, ANN202
+        try:
+            return fn(*args)
+        except (gzip.BadGzipFile, EOFError, OSError) as exc:
+            if isinstance(exc, OSError) and not isinstance(exc, gzip.BadGzipFile) \
+                    and "gzip" not in str(exc).lower() and "compressed" not in str(exc):
+                raise DataError(f"cannot read: {exc}", self.name) from None
+            raise DataError(f"damaged gzip data: {exc}", self.name) from None
+
+    def close(self) -> None:
+        if self.path == "-":  # standard input stays open
+            return
+        with contextlib.suppress(Exception):
+            self._fh.close()
+            inner = getattr(self._fh, "fileobj", None)
+            if inner is not None:
+                inner.close()
+
+    def __enter__(self) -> TableReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _chunks(self) -> Iterator[tuple[list[str], int, list[int] | None]]:
+        """Raw blocks of lines: (lines, number of the first line, numbers or None)."""
+        fh = self._fh
+        while True:
+            data = self._read(fh.read, self.block_bytes)
+            if not data:
+                return
+            if not data.endswith(b"\n"):
+                data += self._read(fh.readline)
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                line = self.line + 1 + data.count(b"\n", 0, exc.start)
+                raise DataError(f"not UTF-8 text ({exc.reason})", self.name, line) from None
+            if "\r" in text:
+                text = text.replace("\r\n", "\n")
+            lines = text.split("\n")
+            if lines[-1] == "":
+                lines.pop()
+            first = self.line + 1
+            self.line += len(lines)
+            numbers = None
+            if "" in lines:
+                numbers = [first + i for i, line in enumerate(lines) if line]
+                lines = [line for line in lines if line]
+            yield lines, first, numbers
+
+    def _block(self, lines: list[str], first: int, numbers: list[int] | None) -> Block:
+        n = len(self.header)
+        flat = "\t".join(lines).split("\t")
+        if len(flat) != len(lines) * n:
+            for i, line in enumerate(lines):
+                got = line.count("\t") + 1
+                if got != n:
+                    where = numbers[i] if numbers is not None else first + i
+                    raise DataError(f"malformed TSV: {got} fields, the header has {n}"
+                                    f" ({'too few' if got < n else 'too many'})", self.name,
+                                    where)
+        return Block(lines, self.header, flat, first, numbers)
+
+    def blocks(self, by: str | None = "figid", grouped: bool = False) -> Iterator[Block]:
+        """Blocks of rows; with ``by`` (a column) a block never cuts a run of equal values of
+        that column; with ``grouped`` raise NotGrouped when a ``by`` value comes back after
+        other values (its rows are not contiguous)."""
+        key = self.header.index(by) if by is not None and by in self.header else None
+        carry: list[str] = []
+        carry_first = 0
+        carry_numbers: list[int] | None = None
+        closed = _Closed() if grouped and key is not None else None
+        for lines, first, numbers in self._chunks():
+            if carry:
+                if numbers is not None or carry_numbers is not None:
+                    old = carry_numbers or list(range(carry_first, carry_first + len(carry)))
+                    new = numbers or list(range(first, first + len(lines)))
+                    numbers = old + new
+                lines = carry + lines
+                first = carry_first
+                carry, carry_numbers = [], None
+            if key is None or not lines:
+                if lines:
+                    yield self._block(lines, first, numbers)
+                continue
+            last = _field(lines[-1], key)
+            j = len(lines) - 1
+            while j >= 0 and _field(lines[j], key) == last:
+                j -= 1
+            carry = lines[j + 1:]
+            carry_first = numbers[j + 1] if numbers is not None else first + j + 1
+            carry_numbers = numbers[j + 1:] if numbers is not None else None
+            if j >= 0:
+                block = self._block(lines[:j + 1], first,
+                                    numbers[:j + 1] if numbers is not None else None)
+                if closed is not None:
+                    closed.check(block, by)  # type: ignore[arg-type]
+                yield block
+        if carry:
+            block = self._block(carry, carry_first, carry_numbers)
+            if closed is not None:
+                closed.check(block, by)  # type: ignore[arg-type]
+            yield block
+
+
+def _field(line: str, i: int) -> str:
+    return line.split("\t", i + 1)[i] if i else line.split("\t", 1)[0]
+
+
+class _Closed:
+    """The values of ``by`` seen in earlier blocks, kept as a sorted array of their hashes.
+
+    Hashes, not the strings: a string kept from every block would pin the memory arenas of
+    all blocks (CPython's small-object allocator), so memory would grow with the table. A
+    hash collision only makes a tool fall back to reading the table whole (never a wrong
+    result)."""
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self.np = np
+        self.hashes = np.empty(0, dtype=np.int64)
+
+    def check(self, block: Block, by: str) -> None:
+        import itertools
+
+        np = self.np
+        values = block.column(by)
+        runs = [k for k, _ in itertools.groupby(values)]
+        hashes = np.fromiter(map(hash, runs), dtype=np.int64, count=len(runs))
+        dupes = len(set(runs)) != len(runs)
+        old_hit = False
+        if self.hashes.size:
+            at = np.minimum(np.searchsorted(self.hashes, hashes), self.hashes.size - 1)
+            old_hit = bool((self.hashes[at] == hashes).any())
+        if dupes or old_hit:
+            seen: set[str] = set()
+            prev = None
+            old = set(self.hashes.tolist())
+            for i, v in enumerate(values):
+                if v != prev and (v in seen or hash(v) in old):
+                    raise NotGrouped(v, block.line_number(i))
+                seen.add(v)
+                prev = v
+        self.hashes = np.sort(np.concatenate((self.hashes, hashes)))
+
+
+@contextlib.contextmanager
+def rereadable(path: str) -> Iterator[str]:
+    """A path that can be read twice: ``path`` itself, or for standard input (``-``) a
+    temporary copy of it (deleted afterwards)."""
+    if path != "-":
+        yield path
+        return
+    fd, tmp = tempfile.mkstemp(prefix=".pfocr-stdin-", suffix=".tsv")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(_stdin_bytes(), out, 1 << 20)
+        yield tmp
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+@contextlib.contextmanager
+def open_output(path: str) -> Iterator[IO[str]]:
+    """atomic_open for text, gzip-compressed when the name ends in ``.gz`` (deterministic:
+    no time stamp and no file name in the gzip header)."""
+    if not is_gzip_name(path):
+        with atomic_open(path) as handle:
+            yield handle
+        return
+    with atomic_open(path, "wb") as raw:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
+                           compresslevel=GZIP_LEVEL) as gz:
+            text = io.TextIOWrapper(gz, encoding="utf-8", newline="", write_through=False)
+            yield text
+            text.flush()
+            text.detach()
+
+
+#: gzip level for ``.gz`` outputs (6, gzip's default: 1 is about 3x faster and 15 % larger).
+GZIP_LEVEL = 6

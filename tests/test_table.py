@@ -1,0 +1,249 @@
+"""The figure gene table reader and writer: streaming in blocks of whole figures, gzip by
+name, one-line errors naming the file and line; every table tool streams the same answer as
+the library functions give on the table read whole."""
+
+from __future__ import annotations
+
+import gzip
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pfocr_tools import export, report, table
+from pfocr_tools import filter as pfilter
+from pfocr_tools import remap as premap
+from pfocr_tools.table import COLUMNS, NotGrouped, TableReader, read_table, write_rows
+
+from .clirun import run_main
+from .conftest import RECORDS
+
+
+@pytest.fixture(scope="module")
+def records_table(tmp_path_factory) -> Path:
+    """The figure gene table of every bundled record, made by the real pfocr-extract."""
+    out = tmp_path_factory.mktemp("table") / "all.tsv"
+    proc = subprocess.run([sys.executable, "-m", "pfocr_tools.extract", str(RECORDS),
+                           "-o", str(out), "--jobs", "1"], capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()
+    return out
+
+
+@pytest.fixture
+def tiny_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks of about 2 KB, so that figures are carried over block ends all the time."""
+    monkeypatch.setattr(table, "BLOCK_BYTES", 2048)
+
+
+def scattered(src: Path, dest: Path) -> Path:
+    """The same rows, with the rows of the figures interleaved (not contiguous)."""
+    lines = src.read_text("utf-8").splitlines(keepends=True)
+    body = lines[1:]
+    random.Random(7).shuffle(body)
+    dest.write_text(lines[0] + "".join(body), "utf-8")
+    return dest
+
+
+# ------------------------------------------------------------------------------ reader
+
+
+def test_blocks_hold_whole_figures_and_every_row(records_table: Path, tiny_blocks: None
+                                                 ) -> None:
+    whole = read_table(str(records_table))
+    seen: list[str] = []
+    rows = 0
+    with TableReader(str(records_table)) as reader:
+        assert reader.header == COLUMNS
+        blocks = list(reader.blocks("figid", grouped=True))
+        assert len(blocks) > 10
+        for block in blocks:
+            figs = list(dict.fromkeys(block.column("figid")))
+            assert not set(figs) & set(seen), "a figure spans two blocks"
+            seen += figs
+            rows += len(block)
+            assert block.frame().shape == (len(block), len(COLUMNS))
+    assert rows == len(whole)
+    assert seen == list(dict.fromkeys(whole["figid"]))
+
+
+def test_scattered_figures_raise_not_grouped(records_table: Path, tmp_path: Path) -> None:
+    path = scattered(records_table, tmp_path / "s.tsv")
+    with TableReader(str(path)) as reader, pytest.raises(NotGrouped) as info:
+        for _ in reader.blocks("figid", grouped=True):
+            pass
+    assert info.value.line > 2
+
+
+def test_gzip_round_trip_is_deterministic(records_table: Path, tmp_path: Path) -> None:
+    df = read_table(str(records_table))
+    a, b = tmp_path / "a.tsv.gz", tmp_path / "b.tsv.gz"
+    table.write_table(df, str(a))
+    table.write_table(df, str(b))
+    assert a.read_bytes() == b.read_bytes()
+    assert gzip.decompress(a.read_bytes()) == records_table.read_bytes()
+    assert read_table(str(a)).equals(df)
+    # gzip found by its magic bytes too (a Galaxy dataset has no .gz extension)
+    plain_name = tmp_path / "dataset_1.dat"
+    plain_name.write_bytes(a.read_bytes())
+    assert read_table(str(plain_name)).equals(df)
+
+
+BAD_TABLES = {
+    "too few fields": ("figid\ttaxid\torganism\tword\tsymbol\tsource\tgene_id\n"
+                       "F1\t9606\tHomo sapiens\tTP53\tTP53\thgnc_symbol\t7157\n"
+                       "F1\t9606\tHomo sapiens\tTP53\n", ":3: malformed TSV: 4 fields, the "
+                       "header has 7 (too few)"),
+    "too many fields": ("figid\ttaxid\torganism\tword\tsymbol\tsource\tgene_id\n"
+                        "F1\t9606\tHomo sapiens\tTP53\tTP53\thgnc_symbol\t7157\tx\n",
+                        ":2: malformed TSV: 8 fields"),
+    "repeated column": ("figid\ttaxid\torganism\tword\tsymbol\tsource\tgene_id\ttaxid\n",
+                        ":1: not a figure gene table: column 'taxid' appears twice"),
+    "a GMT": ("F1\tA title\t7157\t672\t675\nF2\tB\t1\t2\t3\n",
+              ":1: looks like a GMT gene-set library, expected a figure gene table"),
+    "a YAML record": ("---\nfigid: PMC1__F1\n", ":1: looks like a YAML PFOCR record"),
+    "empty": ("", ": empty file"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TABLES))
+@pytest.mark.parametrize("tool", ["filter", "export", "remap", "report"])
+def test_bad_table_one_line_error(tmp_path: Path, case: str, tool: str) -> None:
+    text, message = BAD_TABLES[case]
+    path = tmp_path / "bad.tsv"
+    path.write_text(text, "utf-8")
+    out = tmp_path / "out"
+    args = {"filter": [path, "--organism", "human", "-o", out],
+            "export": [path, "-o", out],
+            "remap": [path, "-o", out],
+            "report": [path, "-o", out]}[tool]
+    main = {"filter": pfilter.main, "export": export.main, "remap": premap.main,
+            "report": report.main}[tool]
+    res = run_main(main, args)
+    assert res.returncode == 1, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"{path}{message}" in lines[0], res.stderr
+    assert not out.exists()
+
+
+def test_not_utf8_names_the_line(tmp_path: Path, tiny_blocks: None) -> None:
+    head = "\t".join(COLUMNS) + "\n"
+    row = "\t".join(["x"] * len(COLUMNS)) + "\n"
+    path = tmp_path / "latin1.tsv"
+    path.write_bytes((head + row * 500).encode() + b"caf\xe9" + row[1:].encode())
+    with pytest.raises(table.DataError) as info:
+        read_table(str(path))
+    assert str(info.value) == f"{path}:502: not UTF-8 text (invalid continuation byte)"
+
+
+# ------------------------------------------------------- the tools, streamed and whole
+
+
+def _filter_whole(path: Path, out: Path, log: Path) -> None:
+    df = read_table(str(path))
+    kept, decisions = pfilter.filter_table(df, ["9606", "10090"], "genes", True, [])
+    with open(out, "w", encoding="utf-8", newline="") as handle:
+        write_rows(handle, kept.to_numpy().tolist(), list(df.columns))
+    with open(log, "w", encoding="utf-8", newline="") as handle:
+        write_rows(handle, (d.row() for d in decisions), pfilter.LOG_COLUMNS)
+
+
+def test_filter_streams_what_filter_table_gives(records_table: Path, tmp_path: Path,
+                                                tiny_blocks: None) -> None:
+    _filter_whole(records_table, tmp_path / "want.tsv", tmp_path / "want.log")
+    res = run_main(pfilter.main, [records_table, "--organism", "human,mouse",
+                                  "--exclude-mentions", "-o", tmp_path / "got.tsv.gz",
+                                  "--log", tmp_path / "got.log"])
+    assert res.returncode == 0, res.stderr
+    assert gzip.decompress((tmp_path / "got.tsv.gz").read_bytes()) == \
+        (tmp_path / "want.tsv").read_bytes()
+    assert (tmp_path / "got.log").read_bytes() == (tmp_path / "want.log").read_bytes()
+
+
+def test_filter_of_a_scattered_table_reads_it_whole(records_table: Path, tmp_path: Path
+                                                    ) -> None:
+    path = scattered(records_table, tmp_path / "s.tsv")
+    _filter_whole(path, tmp_path / "want.tsv", tmp_path / "want.log")
+    res = run_main(pfilter.main, [path, "--organism", "human,mouse", "--exclude-mentions",
+                                  "-o", tmp_path / "got.tsv", "--log", tmp_path / "got.log"])
+    assert res.returncode == 0, res.stderr
+    assert "not together" in res.stderr
+    assert (tmp_path / "got.tsv").read_bytes() == (tmp_path / "want.tsv").read_bytes()
+    assert (tmp_path / "got.log").read_bytes() == (tmp_path / "want.log").read_bytes()
+
+
+@pytest.mark.parametrize("fmt", ["gmt", "tsv", "json"])
+def test_export_streams_what_build_sets_gives(records_table: Path, tmp_path: Path,
+                                              tiny_blocks: None, fmt: str) -> None:
+    df = read_table(str(records_table))
+    sets = export.size_filter(export.build_sets(df, "synonyms"), 2, 50)
+    want = export.render(sets, fmt, "gene_id")
+    res = run_main(export.main, [records_table, "--flavor", "synonyms", "--min-size", "2",
+                                 "--max-size", "50", "--format", fmt, "-o", tmp_path / "o",
+                                 "--split-by-organism", tmp_path / "split"])
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "o").read_text("utf-8") == want
+    by_taxon: dict[str, list] = {}
+    for s in export.build_sets(df, "synonyms", by_organism=True):
+        by_taxon.setdefault(s.taxid, []).append(s)
+    files = sorted(p.name for p in (tmp_path / "split").iterdir())
+    assert len(files) == sum(1 for g in by_taxon.values() if export.size_filter(g, 2, 50))
+    for group in by_taxon.values():
+        kept = export.size_filter(group, 2, 50)
+        if kept:
+            name = export.species_file_name("pfocr", fmt, group[0].organism, group[0].taxid)
+            assert (tmp_path / "split" / name).read_text("utf-8") == \
+                export.render(kept, fmt, "gene_id")
+
+
+@pytest.mark.parametrize(("flavor", "lo", "hi"), [("strict", 3, None), ("all", 1, 20)])
+def test_report_aggregate_equals_compute(records_table: Path, tiny_blocks: None,
+                                         flavor: str, lo: int, hi: int | None) -> None:
+    df = read_table(str(records_table))
+    want = report.compute(df, flavor, lo, hi, "t")
+    with TableReader(str(records_table)) as reader:
+        agg = report.Aggregate(reader.header, flavor, lo, hi)
+        for block in reader.blocks("figid", grouped=True):
+            agg.block(block)
+    assert agg.report("t") == want
+
+
+@pytest.mark.parametrize("frm", ["gene_id", "word"])
+def test_remap_streams_what_remap_gives(records_table: Path, tmp_path: Path,
+                                        tiny_blocks: None, frm: str) -> None:
+    from pfocr_tools import geneindex
+
+    df = read_table(str(records_table))
+    opts = premap.Options(from_=frm, to=("entrez", "ensembl"))
+    backend = premap.LocalBackend(geneindex.GeneIndex(None))
+    out, rep = premap.remap(df, backend, opts)
+    table.write_table(out, str(tmp_path / "want.tsv"))
+    with open(tmp_path / "want-report.tsv", "w", encoding="utf-8", newline="") as handle:
+        write_rows(handle, rep, premap.REPORT_COLUMNS)
+    res = run_main(premap.main, [records_table, "--from", frm, "--to", "entrez,ensembl",
+                                 "-o", tmp_path / "got.tsv", "--report",
+                                 tmp_path / "got-report.tsv"])
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "got.tsv").read_bytes() == (tmp_path / "want.tsv").read_bytes()
+    got_report = (tmp_path / "got-report.tsv").read_text("utf-8")
+    assert got_report == (tmp_path / "want-report.tsv").read_text("utf-8")
+
+
+def test_tools_read_standard_input_and_gzip(records_table: Path, tmp_path: Path) -> None:
+    gz = tmp_path / "t.tsv.gz"
+    gz.write_bytes(gzip.compress(records_table.read_bytes(), mtime=0))
+    a = run_main(export.main, [gz, "-o", tmp_path / "a.gmt"])
+    b = run_main(export.main, ["-", "-o", tmp_path / "b.gmt"],
+                 stdin=records_table.read_text("utf-8"))
+    assert a.returncode == b.returncode == 0, a.stderr + b.stderr
+    assert (tmp_path / "a.gmt").read_bytes() == (tmp_path / "b.gmt").read_bytes()
+    assert (tmp_path / "a.gmt").stat().st_size > 1000
+
+
+def test_extract_writes_gzip_by_name(records_table: Path, tmp_path: Path) -> None:
+    out = tmp_path / "t.tsv.gz"
+    proc = subprocess.run([sys.executable, "-m", "pfocr_tools.extract", str(RECORDS),
+                           "-o", str(out), "--jobs", "2"], capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert out.read_bytes()[:2] == b"\x1f\x8b"
+    assert gzip.decompress(out.read_bytes()) == records_table.read_bytes()
