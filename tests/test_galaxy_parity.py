@@ -22,7 +22,9 @@ from pfocr_tools import organisms
 ROOT = Path(__file__).resolve().parent.parent
 GALAXY = ROOT / "galaxy"
 TOOL_XMLS = sorted(p for p in GALAXY.glob("pfocr_*.xml"))
-TOOLS = ["extract", "filter", "remap", "export", "report"]
+TOOLS = ["extract", "filter", "remap", "export", "report", "organisms"]
+#: tools whose module is not named after the tool (pfocr_tools.organisms is the data module)
+MODULES = {"organisms": "organism_evidence"}
 
 # parser options a wrapper deliberately does not offer (set by the wrapper, or no use in Galaxy)
 NOT_EXPOSED = {
@@ -37,6 +39,10 @@ NOT_EXPOSED = {
     # (Galaxy records its own job times)
     "export": {"--split-by-organism", "--manifest", "--no-manifest", "--manifest-timestamp"},
     "report": set(),
+    # an API key is a secret, not a job parameter; the E-utilities client is set up by the
+    # wrapper (no persistent cache in a job; NCBI's URL; default timeouts and retries)
+    "organisms": {"--api-key", "--tool", "--eutils-url", "--cache-dir", "--timeout",
+                  "--retries", "--backoff"},
 }
 # options whose CLI default is None and whose wrapper default is the value the CLI then uses
 DOCUMENTED_DEFAULTS = {("remap", "--mygene-url"): "https://mygene.info/v3"}
@@ -112,7 +118,7 @@ def load_tool(path: Path) -> ET.Element:
 
 def parser_of(tool: ET.Element) -> tuple[str, argparse.ArgumentParser]:
     name = tool.get("id").removeprefix("pfocr_")
-    module = importlib.import_module(f"pfocr_tools.{name}")
+    module = importlib.import_module(f"pfocr_tools.{MODULES.get(name, name)}")
     return name, module.build_parser()
 
 
