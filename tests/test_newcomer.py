@@ -40,10 +40,10 @@ def test_help_names_arguments_alike() -> None:
     option that takes a value shows a metavar or its choices (no argparse dest names)."""
     import argparse
 
-    from pfocr_tools import extract, remap, report
+    from pfocr_tools import extract, organism_evidence, remap, report
     from pfocr_tools import filter as filter_
 
-    for module in (extract, filter_, remap, export, report):
+    for module in (extract, filter_, remap, export, report, organism_evidence):
         parser = module.build_parser()
         for action in parser._actions:
             if isinstance(action, argparse._HelpAction | argparse._VersionAction) or \

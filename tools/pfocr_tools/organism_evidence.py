@@ -59,21 +59,22 @@ def build_parser() -> argparse.ArgumentParser:
     net = p.add_argument_group("PubMed (--pubmed; network: NCBI E-utilities)")
     net.add_argument("--pubmed", action="store_true",
                      help="add MeSH organisms of each figure's paper (PMCID -> PMID -> MeSH)")
-    net.add_argument("--api-key", help="NCBI API key: 10 requests/s instead of 3")
-    net.add_argument("--email", help="your e-mail, sent to NCBI as it asks")
-    net.add_argument("--tool", default="pfocr-tools",
+    net.add_argument("--api-key", metavar="KEY", help="NCBI API key: 10 requests/s instead of 3")
+    net.add_argument("--email", metavar="ADDRESS", help="your e-mail, sent to NCBI as it asks")
+    net.add_argument("--tool", default="pfocr-tools", metavar="NAME",
                      help="tool name sent to NCBI (default pfocr-tools)")
-    net.add_argument("--eutils-url", default=None,
+    net.add_argument("--eutils-url", default=None, metavar="URL",
                      help="E-utilities base URL (default "
                           "https://eutils.ncbi.nlm.nih.gov/entrez/eutils)")
-    net.add_argument("--cache-dir", help="cache directory for E-utilities answers (default: "
-                                         "$PFOCR_CACHE_DIR or ~/.cache/pfocr-tools)")
+    net.add_argument("--cache-dir", metavar="DIR",
+                     help="cache directory for E-utilities answers (default: "
+                          "$PFOCR_CACHE_DIR or ~/.cache/pfocr-tools)")
     net.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
-    net.add_argument("--timeout", type=float, default=60.0,
+    net.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                      help="seconds to wait for an answer (default 60)")
-    net.add_argument("--retries", type=int, default=5,
+    net.add_argument("--retries", type=int, default=5, metavar="N",
                      help="retries on 429 / 5xx / network faults / malformed XML (default 5)")
-    net.add_argument("--backoff", type=float, default=1.0,
+    net.add_argument("--backoff", type=float, default=1.0, metavar="SECONDS",
                      help="first retry delay in seconds, doubled each time; a Retry-After "
                           "header wins (default 1)")
     return p
