@@ -144,3 +144,28 @@ def test_empty_entity_table_filters_quietly(tmp_path: Path) -> None:
     res = run_main(filter_.main, [empty, "-o", tmp_path / "out.tsv", "--figures-from", TABLE])
     assert res.returncode == 0, res.stderr
     assert "warning" not in res.stderr and "0 of 0 rows written" in res.stderr
+
+
+def test_a_gmt_given_as_a_table_is_named(tmp_path: Path) -> None:
+    """Libraries of symbols or with URL descriptions too (numeric ones: tests/test_table.py)."""
+    from pfocr_tools import filter as filter_
+    from pfocr_tools import remap, report
+
+    symbols = tmp_path / "symbols.gmt"
+    symbols.write_text("PMC1__a\tA title\tIL6\tSTAT3\tJAK1\n", "utf-8")
+    urls = tmp_path / "urls.gmt"
+    urls.write_text("PMC1__a\thttps://pfocr.wikipathways.org/figures/PMC1__a.html\tIL6\n",
+                    "utf-8")
+    for gmt in (symbols, urls):
+        for main, extra in ((export.main, []), (filter_.main, ["--organism", "human"]),
+                            (remap.main, []), (report.main, [])):
+            res = run_main(main, [gmt, "-o", tmp_path / "out", *extra])
+            assert res.returncode == 1, res.stderr
+            assert res.stderr.count("\n") == 1
+            assert f"{gmt}:1: looks like a GMT gene-set library, expected a figure gene table" \
+                in res.stderr
+    # a table whose header merely lacks columns keeps the missing-columns message
+    other = tmp_path / "other.tsv"
+    other.write_text("gene\tcount\tnote\nIL6\t3\tx\n", "utf-8")
+    res = run_main(export.main, [other, "-o", tmp_path / "out"])
+    assert res.returncode == 1 and "missing column(s)" in res.stderr

@@ -286,6 +286,12 @@ def sniff(first_line: str) -> str | None:
     if len(fields) >= 3 and all(f.strip().isdigit() for f in fields[2:] if f.strip()) \
             and any(f.strip() for f in fields[2:]):
         return "a GMT gene-set library"
+    # a GMT of symbols (export --id-column symbol): a set name, a title with spaces or a URL,
+    # then identifiers without white space (issue 14)
+    if len(fields) >= 3 and fields[0] and not any(c.isspace() for c in fields[0]) \
+            and (" " in fields[1].strip() or fields[1].startswith(("http://", "https://"))) \
+            and all(f and not any(c.isspace() for c in f) for f in fields[2:]):
+        return "a GMT gene-set library"
     if line.startswith(("[", "{")):
         return "JSON"
     if line.startswith("<"):
