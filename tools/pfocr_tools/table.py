@@ -8,6 +8,7 @@ the record wrote it (tabs and line breaks inside a value become a space, the onl
 from __future__ import annotations
 
 import contextlib
+import gc
 import gzip
 import io
 import os
@@ -239,6 +240,9 @@ def write_frame(handle: IO[str], df: pd.DataFrame, chunk: int = 100_000) -> None
 #: Bytes read per block (a block is cut at a figure boundary, so it may hold more).
 BLOCK_BYTES = 2 << 20
 
+#: Blocks between two runs of the (otherwise paused) cyclic garbage collector.
+GC_EVERY = 32
+
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -466,7 +470,23 @@ class TableReader:
     def blocks(self, by: str | None = "figid", grouped: bool = False) -> Iterator[Block]:
         """Blocks of rows; with ``by`` (a column) a block never cuts a run of equal values of
         that column; with ``grouped`` raise NotGrouped when a ``by`` value comes back after
-        other values (its rows are not contiguous)."""
+        other values (its rows are not contiguous).
+
+        The cyclic garbage collector is paused while the blocks are read (a block makes
+        millions of short-lived tuples and lists, each of which would count towards a
+        collection; none of them form cycles) and run once every GC_EVERY blocks instead."""
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for n, block in enumerate(self._blocks(by, grouped), 1):
+                yield block
+                if n % GC_EVERY == 0:
+                    gc.collect()
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _blocks(self, by: str | None, grouped: bool) -> Iterator[Block]:
         key = self.header.index(by) if by is not None and by in self.header else None
         carry: list[str] = []
         carry_first = 0
