@@ -11,6 +11,8 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import ne
 from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:  # pandas is imported only for a table read whole
@@ -409,13 +411,13 @@ def _stream(src: str, args: argparse.Namespace, required: Sequence[str]) -> None
                     block.column("symbol"))
             n = len(figs)
             starts = [0]
-            starts += [i for i in range(1, n) if figs[i] != figs[i - 1]]
+            starts += compress(range(1, n), map(ne, figs[1:], figs[:-1]))
             n_figs += len(starts)
             starts.append(n)
             taxid_c = cols[5]
             for s, e in zip(starts, starts[1:], strict=False):
                 rows = range(s, e) if allowed is None else \
-                    [i for i in range(s, e) if source[i] in allowed]
+                    list(compress(range(s, e), map(allowed.__contains__, source[s:e])))
                 if not rows:
                     continue
                 flavor_taxa.update(taxid_c[i] for i in rows)
