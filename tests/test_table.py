@@ -136,6 +136,31 @@ def test_not_utf8_names_the_line(tmp_path: Path, tiny_blocks: None) -> None:
     assert str(info.value) == f"{path}:502: not UTF-8 text (invalid continuation byte)"
 
 
+@pytest.mark.parametrize("where", ["header", "row", "row after a block"])
+def test_a_line_longer_than_the_limit_is_an_error(tmp_path: Path, tiny_blocks: None,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   where: str) -> None:
+    """A hostile table with a huge line meets MAX_LINE_BYTES, not the memory limit."""
+    monkeypatch.setattr(table, "MAX_LINE_BYTES", 4096)
+    head = "\t".join(COLUMNS) + "\n"
+    row = "\t".join(["x"] * len(COLUMNS)) + "\n"
+    huge = "\t".join(["y" * 5000] + ["x"] * (len(COLUMNS) - 1)) + "\n"
+    text, line = {"header": ("z" * 5000 + head, 1), "row": (head + huge, 2),
+                  "row after a block": (head + row * 100 + huge, 102)}[where]
+    path = tmp_path / "long.tsv"
+    path.write_text(text, "utf-8")
+    with pytest.raises(table.DataError) as info:
+        with TableReader(str(path)) as reader:
+            for _ in reader.blocks():
+                pass
+    assert str(info.value) == (f"{path}:{line}: line longer than 4,096 bytes: not a figure "
+                               "gene table")
+    ok = tmp_path / "ok.tsv"
+    ok.write_text(head + row * 100, "utf-8")  # lines under the limit: read as before
+    with TableReader(str(ok)) as reader:
+        assert sum(len(b) for b in reader.blocks()) == 100
+
+
 # ------------------------------------------------------- the tools, streamed and whole
 
 
@@ -208,19 +233,29 @@ def test_report_aggregate_equals_compute(records_table: Path, tiny_blocks: None,
     assert agg.report("t") == want
 
 
-@pytest.mark.parametrize("frm", ["gene_id", "word"])
+@pytest.mark.parametrize(("frm", "to", "ortholog", "unmapped"), [
+    ("gene_id", "entrez,ensembl", "", "keep"),
+    ("word", "entrez,ensembl", "", "keep"),
+    ("symbol", "symbol,uniprot", "", "drop"),
+    ("gene_id", "entrez", "mouse", "keep"),
+    ("gene_id", "symbol", "rat", "drop"),
+])
 def test_remap_streams_what_remap_gives(records_table: Path, tmp_path: Path,
-                                        tiny_blocks: None, frm: str) -> None:
+                                        tiny_blocks: None, frm: str, to: str, ortholog: str,
+                                        unmapped: str) -> None:
     from pfocr_tools import geneindex
 
     df = read_table(str(records_table))
-    opts = premap.Options(from_=frm, to=("entrez", "ensembl"))
+    opts = premap.Options(from_=frm, to=tuple(to.split(",")),
+                          ortholog_to=premap.parse_species(ortholog)[0] if ortholog else "",
+                          unmapped=unmapped)
     backend = premap.LocalBackend(geneindex.GeneIndex(None))
     out, rep = premap.remap(df, backend, opts)
     table.write_table(out, str(tmp_path / "want.tsv"))
     with open(tmp_path / "want-report.tsv", "w", encoding="utf-8", newline="") as handle:
         write_rows(handle, rep, premap.REPORT_COLUMNS)
-    res = run_main(premap.main, [records_table, "--from", frm, "--to", "entrez,ensembl",
+    res = run_main(premap.main, [records_table, "--from", frm, "--to", to,
+                                 "--ortholog-to", ortholog, "--unmapped", unmapped,
                                  "-o", tmp_path / "got.tsv", "--report",
                                  tmp_path / "got-report.tsv"])
     assert res.returncode == 0, res.stderr

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress
+from operator import ne
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pandas is imported only to filter a table read whole
@@ -356,7 +357,7 @@ class _Rule:
     def rows_ok(self, block: Block) -> list[bool]:
         if self.by == "genes":
             wanted = self.wanted_set
-            return [t in wanted for t in block.column("taxid")]
+            return list(map(wanted.__contains__, block.column("taxid")))
         cache = self.record_cache
         ok = []
         for pair in zip(block.column("record_organisms"), block.column("organisms_ner"),
@@ -387,7 +388,7 @@ class _Rule:
         lines = block.lines
         n = len(figs)
         starts = [0]
-        starts += [i for i in range(1, n) if figs[i] != figs[i - 1]]
+        starts += compress(range(1, n), map(ne, figs[1:], figs[:-1]))
         starts.append(n)
         kept_lines: list[str] = []
         decisions = []

@@ -8,6 +8,7 @@ the record wrote it (tabs and line breaks inside a value become a space, the onl
 from __future__ import annotations
 
 import contextlib
+import gc
 import gzip
 import io
 import os
@@ -90,21 +91,10 @@ def kind_of(columns: Sequence[str]) -> str | None:
 
 
 def read_header(path: str) -> list[str]:
-    """The header line of a table file (a DataError naming the file if it cannot be read)."""
-    if not os.path.exists(path):
-        raise DataError("no such file", path)
-    if os.path.isdir(path):
-        raise DataError("is a directory, expected a figure table (TSV)", path)
-    try:
-        with open(path, encoding="utf-8") as handle:
-            first = handle.readline()
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path) from None
-    except OSError as exc:
-        raise DataError(f"cannot read: {exc.strerror}", path) from None
-    if not first.strip():
-        raise DataError("empty file: expected a figure table with a header line", path)
-    return first.rstrip("\r\n").split("\t")
+    """The header line of a table file, plain or gzip (a DataError naming the file if it
+    cannot be read)."""
+    with TableReader(path, required=()) as reader:
+        return list(reader.header)
 
 
 def table_kind(path: str) -> str:
@@ -238,6 +228,12 @@ def write_frame(handle: IO[str], df: pd.DataFrame, chunk: int = 100_000) -> None
 
 #: Bytes read per block (a block is cut at a figure boundary, so it may hold more).
 BLOCK_BYTES = 2 << 20
+#: Longest line a table may have (pfocr-extract writes lines far shorter: its values are
+#: limited by --max-field-chars); a longer one is an error, so memory stays bounded.
+MAX_LINE_BYTES = 16 << 20
+
+#: Blocks between two runs of the (otherwise paused) cyclic garbage collector.
+GC_EVERY = 256
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -366,7 +362,7 @@ class TableReader:
         self._fh = _open_input(path)
         self.line = 0
         try:
-            raw = self._read(self._fh.readline)
+            raw = self._readline()
         except BaseException:
             self.close()
             raise
@@ -408,6 +404,16 @@ class TableReader:
                 raise DataError(f"cannot read: {exc}", self.name) from None
             raise DataError(f"damaged gzip data: {exc}", self.name) from None
 
+    def _readline(self, started: int = 0, line: int | None = None) -> bytes:
+        """The rest of a line of which ``started`` bytes were read already; the whole line at
+        most MAX_LINE_BYTES (else a one-line error naming ``line``, default the next one)."""
+        room = MAX_LINE_BYTES - started
+        data = self._read(self._fh.readline, room + 1)
+        if len(data) > room:
+            raise DataError(f"line longer than {MAX_LINE_BYTES:,} bytes: not a figure gene "
+                            "table", self.name, line if line is not None else self.line + 1)
+        return data
+
     def close(self) -> None:
         if self.path == "-":  # standard input stays open
             return
@@ -431,7 +437,8 @@ class TableReader:
             if not data:
                 return
             if not data.endswith(b"\n"):
-                data += self._read(fh.readline)
+                started = len(data) - (data.rfind(b"\n") + 1)
+                data += self._readline(started, self.line + 1 + data.count(b"\n"))
             try:
                 text = data.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -466,7 +473,24 @@ class TableReader:
     def blocks(self, by: str | None = "figid", grouped: bool = False) -> Iterator[Block]:
         """Blocks of rows; with ``by`` (a column) a block never cuts a run of equal values of
         that column; with ``grouped`` raise NotGrouped when a ``by`` value comes back after
-        other values (its rows are not contiguous)."""
+        other values (its rows are not contiguous).
+
+        The cyclic garbage collector is paused while the blocks are read (a block makes
+        millions of short-lived tuples and lists, each of which would count towards a
+        collection; none of them form cycles) and run once every GC_EVERY blocks (about
+        512 MB of text) instead."""
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for n, block in enumerate(self._blocks(by, grouped), 1):
+                yield block
+                if n % GC_EVERY == 0:
+                    gc.collect()
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _blocks(self, by: str | None, grouped: bool) -> Iterator[Block]:
         key = self.header.index(by) if by is not None and by in self.header else None
         carry: list[str] = []
         carry_first = 0
