@@ -249,7 +249,6 @@ def filter_table(df: pd.DataFrame, wanted: Sequence[str], by: str = "genes",
         i = first_row[code]
         mentioned = mention_col[i] if mention_col is not None else ""
         excluding: list[str] = []
-        key = ""
         if exclude_mentions and mentioned:
             excluding = mention_cache.get(mentioned)  # type: ignore[assignment]
             if excluding is None:
@@ -258,15 +257,7 @@ def filter_table(df: pd.DataFrame, wanted: Sequence[str], by: str = "genes",
                     if t and mention_excludes(t, wanted, allowed)
                 ]
         kept_rows = int(rows_kept[code])
-        if kept_rows == 0:
-            reason = (f"no gene rows of {wanted_label}" if by == "genes"
-                      else f"record does not list {wanted_label}")
-            kept = False
-        elif excluding:
-            reason = "names " + ", ".join(organism_label(t) for t in excluding)
-            kept = False
-        else:
-            kept, reason, key = judge(gate, fid)
+        kept, reason, key = decide(fid, kept_rows, excluding, by, wanted_label, gate)
         if not kept:
             dropped.add(fid)
         decisions.append(Decision(
@@ -287,9 +278,16 @@ def filter_table(df: pd.DataFrame, wanted: Sequence[str], by: str = "genes",
     return df[mask], decisions
 
 
-def judge(gate: EvidenceGate | None, figid: str) -> tuple[bool, str, str]:
-    """The evidence gate's say on a figure that passed the row and mention rules:
-    (keep?, reason, summary key)."""
+def decide(figid: str, kept_rows: int, excluding: list[str], by: str, wanted_label: str,
+           gate: EvidenceGate | None) -> tuple[bool, str, str]:
+    """The rule for one figure, the same for a table read whole or streamed: no rows of the
+    chosen organisms, then a mention of another organism, then the evidence gate drop it.
+    Returns (keep?, reason, summary key)."""
+    if kept_rows == 0:
+        return False, (f"no gene rows of {wanted_label}" if by == "genes"
+                       else f"record does not list {wanted_label}"), ""
+    if excluding:
+        return False, "names " + ", ".join(organism_label(t) for t in excluding), ""
     if gate is None:
         return True, "kept", ""
     return gate.verdict(figid)
@@ -397,16 +395,8 @@ class _Rule:
             kept_rows = sum(oks)
             mentioned = mention[s]
             excluding = self.excluding(mentioned)
-            key = ""
-            if kept_rows == 0:
-                reason = (f"no gene rows of {self.wanted_label}" if self.by == "genes"
-                          else f"record does not list {self.wanted_label}")
-                kept = False
-            elif excluding:
-                reason = "names " + ", ".join(organism_label(t) for t in excluding)
-                kept = False
-            else:
-                kept, reason, key = judge(self.gate, figs[s])
+            kept, reason, key = decide(figs[s], kept_rows, excluding, self.by,
+                                       self.wanted_label, self.gate)
             n_genes = 0
             if kept and self.count_genes:
                 n_genes = len({g for g, k in zip(genes[s:e], oks, strict=True) if k and g})
