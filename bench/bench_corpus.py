@@ -8,8 +8,10 @@ Builds N synthetic records from the real test records (``bench_extract.build_cor
 extract -> filter (human, mouse, rat, --exclude-mentions) -> remap (local) -> export
 --split-by-organism -> report, and prints per step: wall time, peak resident memory of the
 whole process tree (sampled from /proc every 0.1 s), the ratio to a plain Python loop that
-reads and splits every line of the step's input table, and the input's bytes per row. The
-load average is printed beside the numbers: the machine may be shared, so timings are noisy.
+reads and splits every line of the step's input table, the CPU time (user + system) of the
+step and of the loop and their ratio (less disturbed than wall time by other jobs on a shared
+machine), and the input's bytes per row. The load average is printed beside the numbers: the
+machine may be shared, so timings are noisy.
 
 ``--columns`` adds the bytes per row of each column of the extract table and of the
 column-cut options weighed in README "Corpus scale". Numbers are printed, never asserted.
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -40,6 +43,16 @@ with open(sys.argv[1], encoding="utf-8") as f:
 #: Per-figure columns (the same on every gene row of a figure).
 FIGURE_COLUMNS = ("figid", "figid_alias", "pmcid", "figtitle", "papertitle", "year",
                   "record_organisms", "organisms_ner", "mentioned_taxids")
+
+
+def cpu_run(cmd: list[str]) -> tuple[float, int, float]:
+    """timed_run, plus the CPU time (user + system) of the command and its children: less
+    sensitive than wall time to other jobs on a shared machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, peak = timed_run(cmd)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, peak, cpu
 
 
 def loadavg() -> str:
@@ -123,15 +136,16 @@ def run_pipeline(work: Path, records: int, jobs: int) -> list[tuple]:
     results = []
     total = 0.0
     for label, src, cmd in steps:
-        loop_t = None
+        loop_t = loop_cpu = None
         if src is not None:
-            loop_t, _ = timed_run([py, "-c", LOOP, str(src)])
-        wall, peak = timed_run(cmd)
+            loop_t, _, loop_cpu = cpu_run([py, "-c", LOOP, str(src)])
+        wall, peak, cpu = cpu_run(cmd)
         total += wall
         size = rows = None
         if src is not None:
             size, rows = src.stat().st_size, rows_of(src)
-        results.append((records, label, wall, peak, loop_t, size, rows, loadavg()))
+        results.append((records, label, wall, peak, loop_t, size, rows, loadavg(), cpu,
+                        loop_cpu))
         print_row(results[-1])
     print(f"{'':8s} {'pipeline total':42s} {total:7.1f} s   (load average {loadavg()})")
     shutil.rmtree(corpus)
@@ -140,17 +154,21 @@ def run_pipeline(work: Path, records: int, jobs: int) -> list[tuple]:
 
 def print_header() -> None:
     print(f"\n{'records':>8s} {'step':42s} {'wall':>7s}   {'peak RSS':>9s} {'loop':>7s} "
-          f"{'ratio':>6s} {'in B/row':>8s} {'in rows':>10s}  load average")
+          f"{'ratio':>6s} {'cpu':>7s} {'loop cpu':>8s} {'cpu ratio':>9s} {'in B/row':>8s} "
+          f"{'in rows':>10s}  load average")
 
 
 def print_row(r: tuple) -> None:
-    records, label, wall, peak, loop_t, size, rows, load = r
+    records, label, wall, peak, loop_t, size, rows, load, cpu, loop_cpu = r
     loop = f"{loop_t:6.1f}s" if loop_t else "      -"
     ratio = f"{wall / loop_t:5.1f}x" if loop_t else "     -"
+    cpu_s = f"{cpu:6.1f}s"
+    loop_c = f"{loop_cpu:7.1f}s" if loop_cpu else "       -"
+    cpu_ratio = f"{cpu / loop_cpu:8.1f}x" if loop_cpu else "        -"
     bpr = f"{size / max(rows, 1):8.0f}" if size else "       -"
     nrows = f"{rows:10,d}" if rows is not None else "         -"
     print(f"{records:8,d} {label:42s} {wall:6.1f}s {peak / 1024:7.0f} MiB {loop} {ratio} "
-          f"{bpr} {nrows}  {load}", flush=True)
+          f"{cpu_s} {loop_c} {cpu_ratio} {bpr} {nrows}  {load}", flush=True)
 
 
 def main() -> None:

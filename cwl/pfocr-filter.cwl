@@ -11,6 +11,8 @@ doc: |
   `by: record` keeps every row of the figures whose record lists a chosen organism.
   `exclude_mentions` also drops figures whose title, caption or paper title name another
   organism (yeast, E. coli, plants, viruses, ... in a human library).
+  `evidence` (the table of pfocr-organisms) keeps only the figures whose organism call for a
+  chosen organism reaches `confidence` (default medium).
 
 intent: [edam:operation_3695]
 
@@ -82,6 +84,25 @@ inputs:
         items: string
         inputBinding:
           prefix: --allow-mention
+  evidence:
+    label: Organism evidence table
+    doc: The table pfocr-organisms writes of the same records. When given, keep only the
+      figures whose organism call for a chosen organism reaches confidence; the decision log
+      names the evidence behind each keep or drop.
+    type: File?
+    format: edam:format_3475
+    inputBinding:
+      prefix: --evidence
+  confidence:
+    label: Lowest organism call that keeps a figure
+    doc: With evidence; high, medium (default) or low (conflict never keeps a figure).
+    type:
+      - "null"
+      - type: enum
+        name: confidence
+        symbols: [high, medium, low]
+    inputBinding:
+      prefix: --confidence
   output_name:
     label: Output file name
     doc: Name of the filtered figure gene table.

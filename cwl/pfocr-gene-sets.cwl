@@ -24,6 +24,7 @@ $namespaces:
 
 requirements:
   ScatterFeatureRequirement: {}
+  MultipleInputFeatureRequirement: {}
   NetworkAccess:
     networkAccess: true  # pfocr-remap, for backend mygene only
   SubworkflowFeatureRequirement: {}
@@ -185,6 +186,7 @@ steps:
       mygene_url: mygene_url
       email: email
       cache_dir: cache_dir
+      chemicals_and_diseases: chemicals_and_diseases
     out: [gene_table, remap_report, chemical_table, disease_table]
   merge:
     label: merge the shards' tables
@@ -203,15 +205,25 @@ steps:
   merge_chemicals:
     label: merge the shards' chemical tables
     run: merge-tables.cwl
+    when: $(inputs.chemicals_and_diseases)
     in:
-      tables: per_shard/chemical_table
+      chemicals_and_diseases: chemicals_and_diseases
+      tables:  # the shards' tables (null only when the step is skipped)
+        source: [per_shard/chemical_table]
+        linkMerge: merge_flattened
+        pickValue: all_non_null
       output_name: {default: figure-chemicals.tsv}
     out: [merged]
   merge_diseases:
     label: merge the shards' disease tables
     run: merge-tables.cwl
+    when: $(inputs.chemicals_and_diseases)
     in:
-      tables: per_shard/disease_table
+      chemicals_and_diseases: chemicals_and_diseases
+      tables:  # the shards' tables (null only when the step is skipped)
+        source: [per_shard/disease_table]
+        linkMerge: merge_flattened
+        pickValue: all_non_null
       output_name: {default: figure-diseases.tsv}
     out: [merged]
   export_chemicals:
@@ -220,7 +232,9 @@ steps:
     when: $(inputs.chemicals_and_diseases)
     in:
       chemicals_and_diseases: chemicals_and_diseases
-      gene_table: merge_chemicals/merged
+      gene_table:  # merged whenever this step runs (same condition)
+        source: [merge_chemicals/merged]
+        pickValue: the_only_non_null
       output_name: {default: pfocr-chemical.gmt}
       min_size: min_size
       max_size: max_size
@@ -235,8 +249,12 @@ steps:
     in:
       chemicals_and_diseases: chemicals_and_diseases
       gene_table: merge/merged
-      chemicals: merge_chemicals/merged
-      diseases: merge_diseases/merged
+      chemicals:  # merged whenever this step runs (same condition)
+        source: [merge_chemicals/merged]
+        pickValue: the_only_non_null
+      diseases:
+        source: [merge_diseases/merged]
+        pickValue: the_only_non_null
       format: {default: ndjson}
       flavor: flavor
       output_name: ndjson_name

@@ -94,6 +94,11 @@ inputs:
     label: MyGene.info cache folder
     doc: A path on storage shared by the jobs, to keep MyGene.info answers between runs.
     type: string?
+  chemicals_and_diseases:
+    label: Filter the chemical and disease tables too
+    doc: Without it the two filter steps are skipped (no jobs) and their outputs are null.
+    type: boolean
+    default: false
 
 steps:
   extract:
@@ -128,7 +133,9 @@ steps:
     out: [remapped_table, report]
   filter_chemicals:
     run: pfocr-filter.cwl
+    when: $(inputs.chemicals_and_diseases)
     in:
+      chemicals_and_diseases: chemicals_and_diseases
       gene_table:  # always written here (chemicals_name / diseases_name are set)
         source: extract/chemical_table
         valueFrom: $(self)
@@ -137,7 +144,9 @@ steps:
     out: [filtered_table]
   filter_diseases:
     run: pfocr-filter.cwl
+    when: $(inputs.chemicals_and_diseases)
     in:
+      chemicals_and_diseases: chemicals_and_diseases
       gene_table:  # always written here (chemicals_name / diseases_name are set)
         source: extract/disease_table
         valueFrom: $(self)
@@ -162,13 +171,13 @@ outputs:
   chemical_table:
     label: Figure chemical table of the shard
     doc: The chemical rows of the figures the gene filter kept.
-    type: File
+    type: File?
     format: edam:format_3475
     outputSource: filter_chemicals/filtered_table
   disease_table:
     label: Figure disease table of the shard
     doc: The disease rows of the figures the gene filter kept.
-    type: File
+    type: File?
     format: edam:format_3475
     outputSource: filter_diseases/filtered_table
 

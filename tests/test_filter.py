@@ -281,3 +281,116 @@ def test_minimal_table(tmp_path: Path) -> None:
         "dropped", "kept"]
     proc = cli(table, "--organism", "mouse", "--by", "record")
     assert proc.returncode == 1 and "missing column(s) record_organisms" in proc.stderr
+
+
+# ----------------------------------------------------------------------------- --evidence
+
+EVIDENCE = TEST_DATA / "evidence" / "records-organisms.tsv"  # pfocr-organisms test-data/records
+
+
+def log_rows(path: Path) -> dict[str, dict[str, str]]:
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {r["figid"]: r for r in csv.DictReader(fh, delimiter="\t")}
+
+
+def test_evidence_gate_on_the_table(tmp_path: Path) -> None:
+    out, log = tmp_path / "out.tsv", tmp_path / "log.tsv"
+    res = cli(TABLE, "-o", out, "--organism", "human", "--evidence", EVIDENCE, "--log", log)
+    assert res.returncode == 0, res.stderr
+    rows = log_rows(log)
+    # plant, yeast and chick figures dropped; host-pathogen figures (EPEC, HSV-1) kept
+    assert sorted(f for f, r in rows.items() if r["decision"] == "kept") == [
+        "PMC3023586__gmic0102_0094_fig001", "PMC3789782__ppat.1003652.g001",
+        "PMC4865504__fendo-07-00042-g001", "PMC6092617__EMBJ-37-e99429-g013"]
+    assert rows["PMC3789782__ppat.1003652.g001"]["reason"].startswith(
+        "evidence: Homo sapiens medium (")
+    assert rows["PMC1201514__nihms3453f1"]["reason"] == (
+        "evidence below medium: Homo sapiens conflict (record, genes; against mention "
+        "Saccharomyces cerevisiae)")
+    assert "(by genes, evidence >= medium): 8 figures: 4 kept, 4 dropped: 4 with Homo " \
+        "sapiens conflict;" in res.stderr
+    # the rows are still those of --by genes, for the kept figures only
+    full = read_table(str(TABLE))
+    df = read_table(str(out))
+    assert set(df["taxid"]) == {"9606"}
+    assert len(df) == sum(int(r["rows_kept"]) for r in rows.values())
+    assert list(df.columns) == list(full.columns)
+
+
+def test_evidence_combines_with_mentions_and_by(tmp_path: Path) -> None:
+    ev = ("--evidence", EVIDENCE)
+    alone = set(kept("--organism", "human", *ev, table=TABLE, tmp=tmp_path))
+    names = set(kept("--organism", "human", "--exclude-mentions", table=TABLE, tmp=tmp_path))
+    both = set(kept("--organism", "human", "--exclude-mentions", *ev, table=TABLE,
+                    tmp=tmp_path))
+    assert both == alone & names and both < alone  # both rules: the host-pathogen figures go
+    record = set(kept("--organism", "human", "--by", "record", *ev, table=TABLE, tmp=tmp_path))
+    assert record == alone  # every figure here lists human: the gate alone decides
+    low = set(kept("--organism", "human", *ev, "--confidence", "low", table=TABLE,
+                   tmp=tmp_path))
+    high = set(kept("--organism", "human", *ev, "--confidence", "high", table=TABLE,
+                    tmp=tmp_path))
+    assert high <= alone <= low
+    plants = kept("--organism", "arabidopsis", "--by", "record", *ev, "--confidence", "high",
+                  table=TABLE, tmp=tmp_path)
+    assert plants == ["PMC10035662__fpls-14-1114172-g008"]
+
+
+def test_evidence_streamed_and_whole_agree(tmp_path: Path) -> None:
+    """A scattered table (read whole) gives the streamed decisions."""
+    lines = TABLE.read_text(encoding="utf-8").splitlines(keepends=True)
+    scattered = tmp_path / "scattered.tsv"
+    scattered.write_text(lines[0] + "".join(lines[1:][::-1]), encoding="utf-8")
+    a, b = tmp_path / "a.log", tmp_path / "b.log"
+    for table, log in ((TABLE, a), (scattered, b)):
+        assert run(table, "-o", tmp_path / "o.tsv", "--organism", "human", "--evidence",
+                   EVIDENCE, "--log", log, "-q") == 0
+    ra, rb = log_rows(a), log_rows(b)
+    assert {f: (r["decision"], r["reason"]) for f, r in ra.items()} == \
+        {f: (r["decision"], r["reason"]) for f, r in rb.items()}
+
+
+def test_evidence_missing_figures_are_dropped_with_a_warning(tmp_path: Path) -> None:
+    part = tmp_path / "part.tsv"
+    text = EVIDENCE.read_text(encoding="utf-8").splitlines(keepends=True)
+    part.write_text("".join(line for line in text if "PMC3789782" not in line),
+                    encoding="utf-8")
+    out, log = tmp_path / "out.tsv", tmp_path / "log.tsv"
+    res = cli(TABLE, "-o", out, "--organism", "human", "--evidence", part, "--log", log)
+    assert res.returncode == 0
+    assert f"warning: 1 figure(s) of {TABLE} are not in the evidence table {part}: dropped" \
+        in res.stderr
+    assert log_rows(log)["PMC3789782__ppat.1003652.g001"]["reason"] == \
+        "not in the evidence table"
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (("--organism", "human", "--confidence", "high"), 2,
+     "error: --confidence only makes sense with --evidence"),
+    (("--figures-from", TABLE, "--evidence", EVIDENCE), 2,
+     "error: --evidence goes with --organism, not with --figures-from"),
+    (("--organism", "human", "--evidence", TABLE), 1,
+     f"error: {TABLE}:1: not a pfocr-organisms evidence table: missing column(s) group, "
+     "confidence, against"),
+    (("--organism", "human", "--evidence", "/nonexistent/ev.tsv"), 1,
+     "error: /nonexistent/ev.tsv: cannot read"),
+    (("--organism", "human", "--evidence", EVIDENCE, "--confidence", "conflict"), 2,
+     "invalid choice: 'conflict'"),
+])
+def test_evidence_errors(tmp_path: Path, args: tuple[str | Path, ...], code: int,
+                         message: str) -> None:
+    out = tmp_path / "out.tsv"
+    res = cli(TABLE, "-o", out, *args)
+    assert res.returncode == code
+    assert message in res.stderr and "Traceback" not in res.stderr
+    assert not out.exists()
+
+
+def test_evidence_output_cannot_replace_it(tmp_path: Path) -> None:
+    ev = tmp_path / "ev.tsv"
+    ev.write_bytes(EVIDENCE.read_bytes())
+    res = cli(TABLE, "-o", ev, "--organism", "human", "--evidence", ev)
+    assert res.returncode == 2 and "is also an input" in res.stderr
+    assert ev.read_bytes() == EVIDENCE.read_bytes()

@@ -45,7 +45,8 @@ NOT_EXPOSED = {
                   "--retries", "--backoff"},
 }
 # options whose CLI default is None and whose wrapper default is the value the CLI then uses
-DOCUMENTED_DEFAULTS = {("remap", "--mygene-url"): "https://mygene.info/v3"}
+DOCUMENTED_DEFAULTS = {("remap", "--mygene-url"): "https://mygene.info/v3",
+                       ("filter", "--confidence"): "medium"}
 # selects on options without argparse choices: values the CLI accepts, checked another way
 TO_VALUES = {"entrez", "symbol", "ensembl", "uniprot"}
 

@@ -467,7 +467,7 @@ def test_document_shapes_and_retry_after() -> None:
     import email.utils
 
     import httpx
-    from pfocr_tools.mygene_backend import MyGeneClient, parse_doc
+    from pfocr_tools.mygene_backend import parse_doc, retry_after
 
     old = parse_doc({"_id": "3572", "entrezgene": 3572, "taxid": 9606, "symbol": "IL6ST",
                      "ensembl": [{"gene": "ENSG00000134352.21"}, {"gene": ["ENSG0000X"]}],
@@ -481,13 +481,12 @@ def test_document_shapes_and_retry_after() -> None:
                      "ensembl": {"gene": "ENSG00000168610"}, "uniprot": {"Swiss-Prot": "P40763"}})
     assert (new["ensembl"], new["uniprot"], new["homologs"]) == (
         ("ENSG00000168610",), ("P40763",), ())
-    client = MyGeneClient(url="http://127.0.0.1:9/v3", cache_dir=None)
-    assert client._retry_after(httpx.Response(429, headers={"Retry-After": "7"})) == 7.0
+    assert retry_after(httpx.Response(429, headers={"Retry-After": "7"})) == 7.0
     when = email.utils.formatdate(time.time() + 30, usegmt=True)
-    wait = client._retry_after(httpx.Response(503, headers={"Retry-After": when}))
+    wait = retry_after(httpx.Response(503, headers={"Retry-After": when}))
     assert wait is not None and 25 <= wait <= 31
-    assert client._retry_after(httpx.Response(503)) is None
-    assert client._retry_after(httpx.Response(429, headers={"Retry-After": "99999"})) == 300.0
+    assert retry_after(httpx.Response(503)) is None
+    assert retry_after(httpx.Response(429, headers={"Retry-After": "99999"})) == 300.0
 
 
 @pytest.mark.parametrize("to", ["entrez", "entrez,ensembl,uniprot,symbol"])

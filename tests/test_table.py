@@ -234,19 +234,29 @@ def test_report_aggregate_equals_compute(records_table: Path, tiny_blocks: None,
     assert agg.report("t") == want
 
 
-@pytest.mark.parametrize("frm", ["gene_id", "word"])
+@pytest.mark.parametrize(("frm", "to", "ortholog", "unmapped"), [
+    ("gene_id", "entrez,ensembl", "", "keep"),
+    ("word", "entrez,ensembl", "", "keep"),
+    ("symbol", "symbol,uniprot", "", "drop"),
+    ("gene_id", "entrez", "mouse", "keep"),
+    ("gene_id", "symbol", "rat", "drop"),
+])
 def test_remap_streams_what_remap_gives(records_table: Path, tmp_path: Path,
-                                        tiny_blocks: None, frm: str) -> None:
+                                        tiny_blocks: None, frm: str, to: str, ortholog: str,
+                                        unmapped: str) -> None:
     from pfocr_tools import geneindex
 
     df = read_table(str(records_table))
-    opts = premap.Options(from_=frm, to=("entrez", "ensembl"))
+    opts = premap.Options(from_=frm, to=tuple(to.split(",")),
+                          ortholog_to=premap.parse_species(ortholog)[0] if ortholog else "",
+                          unmapped=unmapped)
     backend = premap.LocalBackend(geneindex.GeneIndex(None))
     out, rep = premap.remap(df, backend, opts)
     table.write_table(out, str(tmp_path / "want.tsv"))
     with open(tmp_path / "want-report.tsv", "w", encoding="utf-8", newline="") as handle:
         write_rows(handle, rep, premap.REPORT_COLUMNS)
-    res = run_main(premap.main, [records_table, "--from", frm, "--to", "entrez,ensembl",
+    res = run_main(premap.main, [records_table, "--from", frm, "--to", to,
+                                 "--ortholog-to", ortholog, "--unmapped", unmapped,
                                  "-o", tmp_path / "got.tsv", "--report",
                                  tmp_path / "got-report.tsv"])
     assert res.returncode == 0, res.stderr

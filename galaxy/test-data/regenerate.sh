@@ -40,6 +40,14 @@ pfocr-filter -q $P/filter/table.tsv -o filter/mouse.tsv --organism 10090 --by ge
 pfocr-filter -q $P/filter/table.tsv -o filter/human-exclude.tsv --organism human --by genes \
   --exclude-mentions --allow-mention viruses --log filter/human-exclude-log.tsv
 
+# pfocr_filter test 7: the organism evidence gate (the evidence table is test-data/evidence's,
+# pfocr-organisms of test-data/records; tests/test_evidence.py checks it is current)
+pfocr-filter -q $P/filter/table.tsv -o filter/human-evidence.tsv --organism human --by genes \
+  --evidence $P/evidence/records-organisms.tsv --confidence medium
+
+# pfocr_organisms test 1: the zip archive of records
+pfocr-organisms -q extract/records.zip -o organisms/records-zip.tsv
+
 # pfocr_export tests 1, 2, 4
 pfocr-export -q $P/export/table.tsv -o export/default.gmt --format gmt --flavor strict --min-size 3 \
   --set-name figid --id-column gene_id

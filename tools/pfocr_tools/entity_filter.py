@@ -55,7 +55,9 @@ def figures_from_body(args: argparse.Namespace) -> int:
 
     for flag, bad in (("--by record", args.by != "genes"),
                       ("--exclude-mentions", args.exclude_mentions),
-                      ("--allow-mention", bool(args.allow_mention))):
+                      ("--allow-mention", bool(args.allow_mention)),
+                      ("--evidence", args.evidence is not None),
+                      ("--confidence", args.confidence is not None)):
         if bad:
             raise UsageError(f"{flag} goes with --organism, not with --figures-from")
     if args.figures_from == "-":

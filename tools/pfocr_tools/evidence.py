@@ -31,8 +31,8 @@ The call, for each organism O named by any source (a *candidate*):
 * ``medium``: no contradiction, no strong source, two or more weak sources name O;
 * ``low``: no contradiction, one weak source.
 
-``EvidenceGate`` (for ``pfocr-filter --evidence``, to come) keeps a figure when a wanted
-organism's call is at least LEVEL (high > medium > low; conflict never).
+``EvidenceGate`` (``pfocr-filter --evidence``) keeps a figure when a wanted organism's call
+is at least LEVEL (high > medium > low; conflict never).
 """
 
 from __future__ import annotations
@@ -464,8 +464,25 @@ class EvidenceGate:
         self.missing = 0
 
     def judge(self, figid: str) -> tuple[bool, str]:
+        kept, reason, _ = self.verdict(figid)
+        return kept, reason
+
+    def verdict(self, figid: str) -> tuple[bool, str, str]:
+        """(keep?, the reason naming the evidence, a short key for a summary of drops:
+        ``with Homo sapiens conflict``, ``with no evidence for Homo sapiens``, ``not in the evidence
+        table``)."""
         calls = self.calls.get(figid)
         if calls is None:
             self.missing += 1
-            return False, "not in the evidence table"
-        return decide(calls, self.wanted, self.level)
+            return False, "not in the evidence table", "not in the evidence table"
+        kept, reason = decide(calls, self.wanted, self.level)
+        mine = [c for c in calls if c.taxid in self.wanted]
+        if mine:
+            key = "with " + ", ".join(f"{c.organism} {c.confidence}" for c in mine)
+        else:
+            key = "with no evidence for " + ", ".join(self.wanted_names)
+        return kept, reason, key
+
+    @property
+    def wanted_names(self) -> list[str]:
+        return [taxon(t).name for t in self.wanted]

@@ -11,6 +11,8 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import itemgetter, ne
 from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:  # pandas is imported only for a table read whole
@@ -460,17 +462,23 @@ def _stream(src: str, args: argparse.Namespace, required: Sequence[str]) -> None
                     block.column("organism"), block.column(args.id_column),
                     block.column("symbol"))
             n = len(figs)
+            n_figs += 1 + sum(map(ne, figs[1:], figs[:-1]))
+            if allowed is not None:  # keep the rows of the flavor's sources, in order
+                keep = list(compress(range(n), map(allowed.__contains__, source)))
+                if len(keep) < n:
+                    if not keep:
+                        continue
+                    pick = itemgetter(*keep) if len(keep) > 1 else \
+                        (lambda values, i=keep[0]: (values[i],))
+                    cols = tuple(list(pick(c)) for c in cols)
+                    figs = cols[0]
+                    n = len(figs)
             starts = [0]
-            starts += [i for i in range(1, n) if figs[i] != figs[i - 1]]
-            n_figs += len(starts)
+            starts += compress(range(1, n), map(ne, figs[1:], figs[:-1]))
             starts.append(n)
-            taxid_c = cols[5]
+            flavor_taxa.update(cols[5])
             for s, e in zip(starts, starts[1:], strict=False):
-                rows = range(s, e) if allowed is None else \
-                    [i for i in range(s, e) if source[i] in allowed]
-                if not rows:
-                    continue
-                flavor_taxa.update(taxid_c[i] for i in rows)
+                rows = range(s, e)
                 if library is not None:
                     for gs in _figure_sets(cols, rows, args.set_name, False):
                         if _in_range(gs, *rng) and gmtsafe.finish_one(gs, guard, *finish):

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress
+from operator import ne
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pandas is imported only to filter a table read whole
@@ -16,6 +17,7 @@ if TYPE_CHECKING:  # pandas is imported only to filter a table read whole
 from . import organisms
 from .cli import check_outputs, log, make_parser, run
 from .errors import UsageError
+from .evidence import EvidenceGate
 from .export import check_writable
 from .table import (
     REQUIRED,
@@ -54,6 +56,14 @@ mammals (papers on mammal genes name human, mouse and rat together); when it is 
 lists it (a group such as viruses allows its members too). Any other mention drops the
 figure: yeast, E. coli, Arabidopsis and other plants, Drosophila, C. elegans, zebrafish,
 Xenopus, chicken, fish, viruses, bacteria, fungi and parasites, for a human library.
+
+--evidence ORGANISMS.tsv (the table pfocr-organisms writes) keeps a figure only when its
+organism call for a chosen organism reaches --confidence (high, medium (default) or low;
+conflict never passes): a per-figure gate on top of --by, which still picks the rows. A
+figure missing from the evidence table is dropped (with a warning). With --exclude-mentions
+as well, a figure must pass both (the evidence already weighs the mentions, so the two
+together are stricter than either). The decision log's reason names the evidence behind
+each keep or drop, e.g. "evidence: Homo sapiens medium (record, genes)".
 """
 
 LOG_COLUMNS = ("figid", "figid_alias", "decision", "reason", "rows_in", "rows_kept",
@@ -87,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-mention", action="append", default=[], metavar="NAME",
                    help="with --exclude-mentions: an organism or group (e.g. viruses) whose "
                         "mention never drops a figure (repeatable)")
+    p.add_argument("--evidence", metavar="ORGANISMS.tsv",
+                   help="organism evidence table from pfocr-organisms: keep only figures whose "
+                        "call for a chosen organism reaches --confidence")
+    p.add_argument("--confidence", choices=("high", "medium", "low"), default=None,
+                   help="with --evidence: the lowest call that keeps a figure (default medium)")
     p.add_argument("--log", metavar="LOG.tsv",
                    help="write one line per figure: decision and reason")
     return p
@@ -168,6 +183,7 @@ class Decision:
     genes_kept: int
     mentioned: str
     excluding: list[str]
+    tally: str = ""  # the summary's key for a drop, when not the reason itself
 
     def row(self) -> tuple[str, ...]:
         return (self.figid, self.figid_alias, "kept" if self.kept else "dropped", self.reason,
@@ -190,8 +206,8 @@ def resolve_all(names: Sequence[str], option: str = "--organism") -> list[tuple[
 
 
 def filter_table(df: pd.DataFrame, wanted: Sequence[str], by: str = "genes",
-                 exclude_mentions: bool = False, allowed: Sequence[str] = ()
-                 ) -> tuple[pd.DataFrame, list[Decision]]:
+                 exclude_mentions: bool = False, allowed: Sequence[str] = (),
+                 gate: EvidenceGate | None = None) -> tuple[pd.DataFrame, list[Decision]]:
     """Filter a figure gene table; return the kept rows and one decision per figure."""
     import numpy as np
     import pandas as pd
@@ -241,16 +257,7 @@ def filter_table(df: pd.DataFrame, wanted: Sequence[str], by: str = "genes",
                     if t and mention_excludes(t, wanted, allowed)
                 ]
         kept_rows = int(rows_kept[code])
-        if kept_rows == 0:
-            reason = (f"no gene rows of {wanted_label}" if by == "genes"
-                      else f"record does not list {wanted_label}")
-            kept = False
-        elif excluding:
-            reason = "names " + ", ".join(organism_label(t) for t in excluding)
-            kept = False
-        else:
-            reason = "kept"
-            kept = True
+        kept, reason, key = decide(fid, kept_rows, excluding, by, wanted_label, gate)
         if not kept:
             dropped.add(fid)
         decisions.append(Decision(
@@ -263,11 +270,27 @@ def filter_table(df: pd.DataFrame, wanted: Sequence[str], by: str = "genes",
             genes_kept=int(genes[code]) if kept else 0,
             mentioned=mentioned,
             excluding=excluding,
+            tally=key,
         ))
     mask = row_ok
     if dropped:
         mask = mask & ~df["figid"].isin(dropped).to_numpy()
     return df[mask], decisions
+
+
+def decide(figid: str, kept_rows: int, excluding: list[str], by: str, wanted_label: str,
+           gate: EvidenceGate | None) -> tuple[bool, str, str]:
+    """The rule for one figure, the same for a table read whole or streamed: no rows of the
+    chosen organisms, then a mention of another organism, then the evidence gate drop it.
+    Returns (keep?, reason, summary key)."""
+    if kept_rows == 0:
+        return False, (f"no gene rows of {wanted_label}" if by == "genes"
+                       else f"record does not list {wanted_label}"), ""
+    if excluding:
+        return False, "names " + ", ".join(organism_label(t) for t in excluding), ""
+    if gate is None:
+        return True, "kept", ""
+    return gate.verdict(figid)
 
 
 class Tally:
@@ -288,7 +311,7 @@ class Tally:
             self.n_named += 1
             self.named.update(organism_label(t) for t in d.excluding)
         else:
-            self.no_rows[d.reason] += 1
+            self.no_rows[d.tally or d.reason] += 1
 
     def text(self) -> str:
         parts = [f"{n} {reason}" for reason, n in sorted(self.no_rows.items())]
@@ -313,8 +336,10 @@ class _Rule:
     """The per-row and per-figure rule of filter_table, for streaming (block by block)."""
 
     def __init__(self, wanted: Sequence[str], by: str, exclude_mentions: bool,
-                 allowed: Sequence[str], count_genes: bool = True):
+                 allowed: Sequence[str], count_genes: bool = True,
+                 gate: EvidenceGate | None = None):
         self.count_genes = count_genes
+        self.gate = gate
         if by not in ("genes", "record"):
             raise ValueError(f"unknown --by {by!r}")
         self.wanted = list(wanted)
@@ -330,7 +355,7 @@ class _Rule:
     def rows_ok(self, block: Block) -> list[bool]:
         if self.by == "genes":
             wanted = self.wanted_set
-            return [t in wanted for t in block.column("taxid")]
+            return list(map(wanted.__contains__, block.column("taxid")))
         cache = self.record_cache
         ok = []
         for pair in zip(block.column("record_organisms"), block.column("organisms_ner"),
@@ -361,7 +386,7 @@ class _Rule:
         lines = block.lines
         n = len(figs)
         starts = [0]
-        starts += [i for i in range(1, n) if figs[i] != figs[i - 1]]
+        starts += compress(range(1, n), map(ne, figs[1:], figs[:-1]))
         starts.append(n)
         kept_lines: list[str] = []
         decisions = []
@@ -370,16 +395,8 @@ class _Rule:
             kept_rows = sum(oks)
             mentioned = mention[s]
             excluding = self.excluding(mentioned)
-            if kept_rows == 0:
-                reason = (f"no gene rows of {self.wanted_label}" if self.by == "genes"
-                          else f"record does not list {self.wanted_label}")
-                kept = False
-            elif excluding:
-                reason = "names " + ", ".join(organism_label(t) for t in excluding)
-                kept = False
-            else:
-                reason = "kept"
-                kept = True
+            kept, reason, key = decide(figs[s], kept_rows, excluding, self.by,
+                                       self.wanted_label, self.gate)
             n_genes = 0
             if kept and self.count_genes:
                 n_genes = len({g for g, k in zip(genes[s:e], oks, strict=True) if k and g})
@@ -389,12 +406,14 @@ class _Rule:
                 else:
                     kept_lines += compress(lines[s:e], oks)
             decisions.append(Decision(figs[s], alias[s], kept, reason, e - s,
-                                      kept_rows if kept else 0, n_genes, mentioned, excluding))
+                                      kept_rows if kept else 0, n_genes, mentioned, excluding,
+                                      key))
         return kept_lines, decisions
 
 
 def body(args: argparse.Namespace) -> int:
-    check_outputs([args.input, args.figures_from], [("-o", args.output), ("--log", args.log)])
+    check_outputs([args.input, args.figures_from, args.evidence],
+                  [("-o", args.output), ("--log", args.log)])
     if args.figures_from is not None:
         from .entity_filter import figures_from_body
 
@@ -407,6 +426,10 @@ def body(args: argparse.Namespace) -> int:
     allowed = [t for t, _ in resolve_all(args.allow_mention, "--allow-mention")]
     if allowed and not args.exclude_mentions:
         raise UsageError("--allow-mention only makes sense with --exclude-mentions")
+    if args.confidence is not None and args.evidence is None:
+        raise UsageError("--confidence only makes sense with --evidence")
+    if args.evidence == "-" and args.input == "-":
+        raise UsageError("--evidence and IN.tsv cannot both be standard input")
     for path in (args.output, args.log):
         if path not in (None, "-"):
             check_writable(path)
@@ -416,16 +439,24 @@ def body(args: argparse.Namespace) -> int:
     if args.exclude_mentions:
         required.append("mentioned_taxids")
     taxids = [t for t, _ in wanted]
+    level = args.confidence or "medium"
+    gate = EvidenceGate(args.evidence, taxids, level) if args.evidence is not None else None
     label = ", ".join(f"{sci} ({t})" if sci else f"taxid {t}" for t, sci in wanted)
     with rereadable(args.input) as src:
         try:
-            n_in, n_out, summary = _stream(src, args, required, taxids, allowed)
+            n_in, n_out, summary = _stream(src, args, required, taxids, allowed, gate)
         except NotGrouped as exc:
             log.info("the rows of figure %s are not together (line %d): reading the whole "
                      "table", exc.figid, exc.line)
-            n_in, n_out, summary = _whole(src, args, required, taxids, allowed)
-    log.info("%s (by %s%s): %s; %d of %d rows written to %s", label, args.by,
+            if gate is not None:
+                gate.missing = 0  # counted again on the second reading
+            n_in, n_out, summary = _whole(src, args, required, taxids, allowed, gate)
+    if gate is not None and gate.missing:
+        log.warning("warning: %d figure(s) of %s are not in the evidence table %s: dropped",
+                    gate.missing, args.input, args.evidence)
+    log.info("%s (by %s%s%s): %s; %d of %d rows written to %s", label, args.by,
              ", excluding other mentions" if args.exclude_mentions else "",
+             f", evidence >= {level}" if gate is not None else "",
              summary, n_out, n_in,
              "standard output" if args.output == "-" else args.output)
     if n_out == 0:
@@ -434,9 +465,10 @@ def body(args: argparse.Namespace) -> int:
 
 
 def _stream(src: str, args: argparse.Namespace, required: Sequence[str], taxids: list[str],
-            allowed: list[str]) -> tuple[int, int, str]:
+            allowed: list[str], gate: EvidenceGate | None = None) -> tuple[int, int, str]:
     """Filter block by block (bounded memory); raise NotGrouped for a scattered table."""
-    rule = _Rule(taxids, args.by, args.exclude_mentions, allowed, count_genes=bool(args.log))
+    rule = _Rule(taxids, args.by, args.exclude_mentions, allowed, count_genes=bool(args.log),
+                 gate=gate)
     tally = Tally()
     n_in = n_out = 0
     with contextlib.ExitStack() as stack:
@@ -460,10 +492,10 @@ def _stream(src: str, args: argparse.Namespace, required: Sequence[str], taxids:
 
 
 def _whole(src: str, args: argparse.Namespace, required: Sequence[str], taxids: list[str],
-           allowed: list[str]) -> tuple[int, int, str]:
+           allowed: list[str], gate: EvidenceGate | None = None) -> tuple[int, int, str]:
     """Filter a table read whole (its figures' rows are scattered)."""
     df = read_table(src, required, name=args.input)
-    out, decisions = filter_table(df, taxids, args.by, args.exclude_mentions, allowed)
+    out, decisions = filter_table(df, taxids, args.by, args.exclude_mentions, allowed, gate)
     with open_output(args.output) as handle:
         write_rows(handle, out.to_numpy().tolist(), list(df.columns))
     if args.log:

@@ -69,6 +69,22 @@ def parse_doc(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+
+def retry_after(response: Any) -> float | None:
+    """Seconds asked by a ``Retry-After`` header (seconds or an HTTP date), capped at
+    MAX_RETRY_AFTER; None without one (shared by the MyGene.info and E-utilities clients)."""
+    value = response.headers.get("Retry-After") if response is not None else None
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
+    try:
+        when = email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, min(when - time.time(), MAX_RETRY_AFTER))
+
 class WrongShape(ValueError):
     """A MyGene.info answer that parsed as JSON but is not what the endpoint returns."""
 
@@ -167,19 +183,6 @@ class MyGeneClient:
         self._metadata: dict[str, Any] | None = None
 
     # -- retries
-    def _retry_after(self, response: Any) -> float | None:
-        value = response.headers.get("Retry-After") if response is not None else None
-        if not value:
-            return None
-        value = value.strip()
-        if value.isdigit():
-            return min(float(value), MAX_RETRY_AFTER)
-        try:
-            when = email.utils.parsedate_to_datetime(value).timestamp()
-        except (TypeError, ValueError):
-            return None
-        return max(0.0, min(when - time.time(), MAX_RETRY_AFTER))
-
     def call(self, what: str, fn: Callable[[], Any],
              check: Callable[[Any], None] | None = None) -> Any:
         """``fn()`` with retries; ``check`` raises :class:`WrongShape` for an answer of the
@@ -209,7 +212,7 @@ class MyGeneClient:
                 last = f"HTTP {status}" + (f" ({detail})" if detail else "")
                 if status != 429 and status < 500:
                     raise DataError(f"MyGene.info refused the {what}: {last}", self.url) from None
-                after = self._retry_after(exc.response)
+                after = retry_after(exc.response)
                 if after is not None:
                     wait = after
             except httpx.TimeoutException:

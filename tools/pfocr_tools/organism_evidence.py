@@ -35,8 +35,8 @@ human; mammals go together, and a virus, or a microbe in a host context, goes wi
 animal); else high when such a source names it; else medium when two of record, ner and
 genes name it; else low. The column against names the contradicting evidence.
 
-Filtering a figure gene table by these calls: see evidence.EvidenceGate (pfocr-filter
---evidence, to come).
+Filtering a figure gene table by these calls: pfocr-filter --organism NAME --evidence
+OUT.tsv [--confidence high|medium|low].
 
 INPUT is what pfocr-extract reads: record pages, genes TSVs, directories, .zip / .tar
 archives, or - for one page on standard input.

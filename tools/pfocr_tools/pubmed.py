@@ -17,7 +17,6 @@ Organisms branch (B01) that ``data/mesh_organisms.tsv`` knows become NCBI taxids
 from __future__ import annotations
 
 import csv
-import email.utils
 import io
 import logging
 import re
@@ -30,11 +29,10 @@ from typing import Any
 from urllib.parse import urlparse
 
 from .errors import DataError
-from .mygene_backend import Cache
+from .mygene_backend import Cache, retry_after
 
 DEFAULT_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
 BATCH = 200
-MAX_RETRY_AFTER = 300.0
 RATE_NO_KEY = 3.0
 RATE_WITH_KEY = 10.0
 _PMCID = re.compile(r"^(?:PMC)?(\d+)$", re.IGNORECASE)
@@ -112,21 +110,6 @@ class AnswerCache(Cache):
         except sqlite3.DatabaseError as exc:
             raise DataError(f"cannot use the E-utilities cache ({exc}); try --no-cache",
                             path) from None
-
-
-def retry_after(response: Any) -> float | None:
-    """Seconds asked by a ``Retry-After`` header (seconds or an HTTP date), capped."""
-    value = response.headers.get("Retry-After") if response is not None else None
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return min(float(value), MAX_RETRY_AFTER)
-    try:
-        when = email.utils.parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, min(when - time.time(), MAX_RETRY_AFTER))
 
 
 class Pacer:

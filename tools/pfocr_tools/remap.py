@@ -8,6 +8,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 
 import numpy as np
 import pandas as pd
@@ -466,9 +467,14 @@ class LineWriter:
                     picks.append(n + 3)
                 else:
                     picks.append(pos[c])
+            return picks
+
+        picks_m, picks_u = getter(True), getter(False)
+
+        def get(picks: list[int]):  # noqa: ANN202
             return itemgetter(*picks) if len(picks) > 1 else (lambda row: (row[picks[0]],))
 
-        get_mapped, get_unmapped = getter(True), getter(False)
+        get_mapped, get_unmapped = get(picks_m), get(picks_u)
         drop = opts.unmapped == "drop"
         self.entries = []
         for _, gene, symbol, _taxid, ens, uni, status, match, family in p.entry_rows:
@@ -481,8 +487,24 @@ class LineWriter:
         self.first = p.first.tolist()
         self.per_key = p.per_key.tolist()
         self.n = n
+        # the column-wise plan (blocks whose keys all have one entry, the common case):
+        # per output column an input column, an entry value, or (mapped ? entry : input)
+        self.multi = {c for c, k in enumerate(self.per_key) if k != 1}
+        self.keep = [keep for _, _, keep in self.entries]
+        self.all_kept = all(self.keep)
+        self.plan: list[tuple[int, list | None]] = []
+        for pm, pu in zip(picks_m, picks_u, strict=True):
+            if pm == pu and pm < n:
+                self.plan.append((pm, None))
+            elif pm == pu:
+                self.plan.append((-1, [e[0][pm - n] for e in self.entries]))
+            else:  # mapped: the entry's value; unmapped: the input column
+                self.plan.append((pu, [e[0][pm - n] if e[0][0] else None
+                                       for e in self.entries]))
 
     def lines(self, block: Block, codes: Sequence[int]) -> list[str]:
+        if self.multi.isdisjoint(codes):
+            return self._columns(block, codes)
         out: list[str] = []
         entries, first, per_key = self.entries, self.first, self.per_key
         join = "\t".join
@@ -499,6 +521,25 @@ class LineWriter:
                 if keep:
                     out.append(join(get(row + values)))
         return out
+
+    def _columns(self, block: Block, codes: Sequence[int]) -> list[str]:
+        """lines() built column by column (every key of the block has one entry)."""
+        eidx = list(map(self.first.__getitem__, codes))
+        header = block.header
+        cols: list[list[str]] = []
+        for j, values in self.plan:
+            if values is None:
+                cols.append(block.column(header[j]))
+            elif j < 0:
+                cols.append(list(map(values.__getitem__, eidx)))
+            else:
+                cols.append([old if v is None else v for v, old in
+                             zip(map(values.__getitem__, eidx), block.column(header[j]),
+                                 strict=True)])
+        rows = zip(*cols, strict=True)
+        if not self.all_kept:
+            rows = compress(rows, map(self.keep.__getitem__, eidx))  # type: ignore[assignment]
+        return list(map("\t".join, rows))
 
 
 def apply(df: pd.DataFrame, codes: np.ndarray, p: Plan) -> pd.DataFrame:

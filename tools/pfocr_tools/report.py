@@ -19,7 +19,8 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
+from itertools import compress
+from operator import itemgetter, ne
 from urllib.parse import quote
 
 import numpy as np
@@ -552,6 +553,17 @@ class _Figure:
         self.year = year
 
 
+_FT = itemgetter(0, 1)
+
+
+def _picker(idx: list[int]):  # noqa: ANN202
+    """A function giving the items at ``idx`` of a list, as a tuple (C speed)."""
+    if len(idx) == 1:
+        i = idx[0]
+        return lambda values: (values[i],)
+    return itemgetter(*idx)
+
+
 class Aggregate:
     """The report's numbers, gathered block by block (a block holds whole figures): only
     aggregates are kept (distinct genes, counts per organism and source, the sizes of the gene
@@ -614,52 +626,79 @@ class Aggregate:
         self.genes.update(gene)
         self.taxa.update(tax)
         self.no_gene += gene.count("")
-        for t, o in zip(tax, block.column("organism"), strict=True):
-            if t not in self.names:
-                self.names[t] = o
+        new_taxa = set(tax).difference(self.names)
+        if new_taxa:
+            org = block.column("organism")
+            for t in new_taxa:  # the first row of a taxid names it
+                self.names[t] = org[tax.index(t)]
         if self.remap:
             self.statuses.update(block.column("remap_status"))
             if "source_gene_id" in self.header:
                 before = block.column("source_gene_id")
-                self.changed += sum(b != a for b, a in zip(before, gene, strict=True))
+                self.changed += sum(map(ne, before, gene))
                 self.before.update(before)
                 self.after.update(gene)
         starts = [0]
-        starts += [i for i in range(1, n) if figs[i] != figs[i - 1]]
+        starts += compress(range(1, n), map(ne, figs[1:], figs[:-1]))
         self.figures += len(starts)
-        # rows per source (a figure lies in one block: distinct figures add up over blocks)
+        # rows per source (a figure lies in one block: distinct figures add up over blocks);
+        # per source its distinct figures, genes and (figure, taxid, gene) members, once
+        src_set = set(src)
         by_src: dict[str, list[int]] = {}
-        for i, s in enumerate(src):
-            lst = by_src.get(s)
-            if lst is None:
-                by_src[s] = [i]
-            else:
-                lst.append(i)
+        if len(src_set) == 1:
+            by_src[src[0]] = list(range(n))
+        else:
+            for s in sorted(src_set, key=src.index):  # first-seen order
+                by_src[s] = list(compress(range(n), map(s.__eq__, src)))
+        trip = list(zip(figs, tax, gene, strict=True))
+        some_empty = "" in gene
+        per_src: dict[str, tuple[set[str], set[str], set[tuple[str, str, str]], list[int]]] = {}
         for s, idx in by_src.items():
+            if len(idx) == n:
+                s_figs, s_genes, s_trip = set(figs), set(gene), set(trip)
+            else:
+                pick = _picker(idx)
+                s_figs, s_genes, s_trip = set(pick(figs)), set(pick(gene)), set(pick(trip))
+            if some_empty and "" in s_genes:
+                s_trip = {m for m in s_trip if m[2]}
             self.src_rows[s] += len(idx)
-            self.src_figs[s] += len({figs[i] for i in idx})
-            self.src_genes.setdefault(s, set()).update(gene[i] for i in idx)
+            self.src_figs[s] += len(s_figs)
+            self.src_genes.setdefault(s, set()).update(s_genes)
+            per_src[s] = (s_figs, s_genes, s_trip, idx)
         chosen: set[tuple[str, str, str]] = set()
         ranked: set[tuple[str, str, str]] = set()
         # rows pfocr-remap marked unmapped are left out of the gene ranking (issue 14)
         status = block.column("remap_status") if self.remap else None
         for fl in ("strict", "synonyms", "all"):
-            idx = [i for s, lst in by_src.items() if source_in_flavor(s, fl) for i in lst]
-            if fl != "all" and len(by_src) > 1:
-                idx.sort()
-            self.fl_rows[fl] += len(idx)
-            self.fl_figs[fl] += len({figs[i] for i in idx})
-            self.fl_genes[fl].update(gene[i] for i in idx)
-            members = {(figs[i], tax[i], gene[i]) for i in idx if gene[i]}
-            sizes = Counter((f, t) for f, t, _ in members)
+            parts = [(s, v) for s, v in per_src.items() if source_in_flavor(s, fl)]
+            fl_figs: set[str] = set()
+            members: set[tuple[str, str, str]] = set()
+            rows = 0
+            for _s, (s_figs, s_genes, s_trip, idx) in parts:
+                rows += len(idx)
+                fl_figs |= s_figs
+                members |= s_trip
+                self.fl_genes[fl] |= s_genes
+            self.fl_rows[fl] += rows
+            self.fl_figs[fl] += len(fl_figs)
+            sizes = Counter(map(_FT, members))
             self.fl_sets[fl] += len(sizes)
             self.fl_kept[fl] += sum(in_range(v, self.min_size, self.max_size)
                                     for v in sizes.values())
             if fl == self.flavor:
                 chosen = members
-                ok = [i for i in idx if gene[i] and (status is None or status[i] != "unmapped")]
-                self.symbols.update((tax[i], gene[i], sym[i]) for i in ok)
-                ranked = {(figs[i], tax[i], gene[i]) for i in ok}
+                for _s, (_f, _g, _t, idx) in parts:
+                    if status is not None:  # unmapped rows: not ranked (issue 14)
+                        idx = [i for i in idx if status[i] != "unmapped"]
+                        if not idx:
+                            continue
+                    pick = _picker(idx)
+                    self.symbols.update(zip(pick(tax), pick(gene), pick(sym), strict=True))
+                    if status is not None:
+                        ranked.update(m for m in zip(pick(figs), pick(tax), pick(gene),
+                                                     strict=True) if m[2])
+                if status is None:
+                    ranked = chosen
         self._sets(block, starts, chosen, ranked)
 
     def _sets(self, block: Block, starts: list[int], members: set[tuple[str, str, str]],
