@@ -28,7 +28,6 @@ requirements:
   NetworkAccess:
     networkAccess: true  # pfocr-remap, for backend mygene only
   SubworkflowFeatureRequirement: {}
-  MultipleInputFeatureRequirement: {}  # the remap report as a list for export's manifest
 
 inputs:
   shards:
