@@ -13,6 +13,7 @@ and falls back to the reference for any record where a field we use came back ty
 
 from __future__ import annotations
 
+import itertools
 import operator
 import re
 from collections.abc import Sequence
@@ -195,7 +196,11 @@ def check_depth(fm: str, label: str, limit: int = MAX_DEPTH) -> None:
     (a loop over a heap stack, no recursion, so no input can overflow a stack).
     """
     prefix = max(map(len, _PREFIX.findall(fm)), default=0)
-    if 2 * (prefix + 1) + len(_FLOW_OPEN.findall(fm)) <= limit:
+    block = 2 * (prefix + 1)
+    # every bracket bounds the flow collections from above (cheap); count exactly only if needed
+    if block + fm.count("[") + fm.count("{") <= limit:
+        return
+    if block + len(_FLOW_OPEN.findall(fm)) <= limit:
         return
     depth = 0
     try:
@@ -444,7 +449,7 @@ def build_figure(page: Page | None, gene_rows: list[tuple[str, ...]] | None,
     head = "\t".join(clean(v) for v in (figid, meta["figid_alias"], meta["pmcid"],
                                         meta["figtitle"], meta["papertitle"], meta["year"],
                                         record_orgs, ner, mentions))
-    size = (len(head) + 16) * len(counts) + sum(len(v) for row in counts for v in row)
+    size = (len(head) + 16) * len(counts) + sum(map(len, itertools.chain.from_iterable(counts)))
     if size > limits.figure_bytes:
         raise DataError(f"the figure's rows would take {size:,} bytes, over "
                         f"{limits.figure_bytes:,} (4 x --max-record-bytes)", label or figid)
