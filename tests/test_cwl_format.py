@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-CHECK_ENABLED = False
+CHECK_ENABLED = True
 REASON = ("cwl-format check switched off until the .cwl files are reformatted once "
           "(set CHECK_ENABLED in tests/test_cwl_format.py)")
 
