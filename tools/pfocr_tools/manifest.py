@@ -235,7 +235,10 @@ def summary_rows(doc: dict[str, Any]) -> list[tuple[str, str]]:
     tool = doc.get("tool", {})
     return [
         ("made by", f"{tool.get('name')} {tool.get('version')}"),
-        ("command line", " ".join(doc.get("command_line", []))),
+        # paths as base names: where a runner staged the files (a Galaxy job folder, a Toil
+        # work folder) says nothing about the library, and the report stays the same
+        ("command line", " ".join(os.path.basename(a) if "/" in a else a
+                                  for a in doc.get("command_line", []))),
         ("inputs", inputs),
         ("gene data", versions),
         ("rule", f"{rule.get('flavor')} rows, {size} distinct {rule.get('id_column')} values"),
