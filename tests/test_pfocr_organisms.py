@@ -110,7 +110,8 @@ def test_pubmed_failure_writes_nothing(server: EUtilsServer, tmp_path: Path) -> 
 
 @pytest.mark.parametrize("args", [
     ["--api-key", "KEY"], ["--email", "a@b.c"], ["--pubmed", "--api-key", " "],
-    ["--pubmed", "--timeout", "0"],
+    ["--pubmed", "--timeout", "0"], ["--pubmed", "--timeout", "inf"],
+    ["--pubmed", "--backoff", "nan"],
 ])
 def test_usage_errors(args: list[str], tmp_path: Path) -> None:
     res = run_main(organism_evidence.main, [RECORDS, "-o", tmp_path / "x.tsv", *args])

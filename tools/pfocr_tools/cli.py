@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import math
 import os
 import signal
 import sys
@@ -158,6 +159,14 @@ def check_outputs(inputs: Iterable[str | None], outputs: Iterable[tuple[str, str
         for opt2, path2 in outs[i + 1:]:
             if _same_file(path, path2):
                 raise UsageError(f"{opt} and {opt2} name one file ({path}); one would be lost")
+
+
+def check_retry_options(timeout: float, retries: int, backoff: float) -> None:
+    """Usage error (exit 2) unless --timeout is positive and finite, --retries and --backoff
+    not negative (and --backoff finite): the network tools' shared rule."""
+    if (retries < 0 or timeout <= 0 or backoff < 0
+            or not math.isfinite(timeout) or not math.isfinite(backoff)):
+        raise UsageError("--retries, --timeout and --backoff must be positive finite numbers")
 
 
 def run(prog: str, body: Callable[[argparse.Namespace], int], parser: ArgumentParser,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from . import evidence as ev
 from .atomic import atomic_open
-from .cli import log, make_parser, run
+from .cli import check_retry_options, log, make_parser, run
 from .errors import DataError, UsageError
 from .export import check_writable
 from .pubmed import pmc_number
@@ -163,8 +163,7 @@ def body(args: argparse.Namespace) -> int:
         raise UsageError("--api-key is empty")
     if not args.pubmed and (args.api_key or args.email or args.eutils_url):
         raise UsageError("--api-key, --email and --eutils-url need --pubmed")
-    if args.timeout <= 0 or args.retries < 0 or args.backoff < 0:
-        raise UsageError("--timeout must be positive, --retries and --backoff not negative")
+    check_retry_options(args.timeout, args.retries, args.backoff)
     if args.output != "-":
         check_writable(args.output)  # before reading records and asking NCBI
     figures = list(collect(args.inputs, args.on_error))

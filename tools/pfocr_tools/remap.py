@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import geneindex
-from .cli import check_outputs, log, make_parser, run
+from .cli import check_outputs, check_retry_options, log, make_parser, run
 from .errors import DataError, UsageError
 from .organisms import by_taxid, resolve
 from .table import (
@@ -685,9 +684,7 @@ def _body(args: argparse.Namespace) -> int:
     bad = [t for t in to if t not in TO_CHOICES]
     if bad or not to:
         raise UsageError(f"--to: expected some of {', '.join(TO_CHOICES)}, got {args.to!r}")
-    if (args.retries < 0 or args.timeout <= 0 or args.backoff < 0
-            or not math.isfinite(args.timeout) or not math.isfinite(args.backoff)):
-        raise UsageError("--retries, --timeout and --backoff must be positive finite numbers")
+    check_retry_options(args.timeout, args.retries, args.backoff)
     species = parse_species(args.species) if args.species else ()
     target = parse_species(args.ortholog_to, "--ortholog-to") if args.ortholog_to else ()
     if len(target) > 1:
