@@ -202,11 +202,11 @@ EOF
 # on $MYGENE_PORT, for pfocr_remap's MyGene.info test
 MYGENE_PID=
 start_mygene() {
-  "$VENV/bin/python" - "$ROOT/tests" "$ROOT/test-data/remap/mygene-genes.json" "$MYGENE_PORT" \
+  "$VENV/bin/python" - "$ROOT" "$ROOT/test-data/remap/mygene-genes.json" "$MYGENE_PORT" \
     >"$RUN/mygene-server.log" 2>&1 <<'EOF' &
 import sys
 sys.path.insert(0, sys.argv[1])
-import mygene_server
+from tests import mygene_server
 class FixedPort(mygene_server.MyGeneServer):
     def server_bind(self):
         self.server_address = ("127.0.0.1", int(sys.argv[3]))

@@ -30,14 +30,12 @@ entries in ``server.faults`` (consumed one per request, in order):
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlparse
+from urllib.parse import urlparse
 from xml.sax.saxutils import escape, quoteattr
+
+from tests.fixture_server import FixtureHandler, FixtureServer
 
 ESUMMARY_HEAD = (
     '<?xml version="1.0" encoding="UTF-8" ?>\n'
@@ -52,43 +50,19 @@ PUBMED_HEAD = (
 PREFIX = "/entrez/eutils/"
 
 
-class EUtilsServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class EUtilsServer(FixtureServer):
+    url_path = "/entrez/eutils"
 
     def __init__(self, papers: dict[str, dict[str, Any]]):
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler)
         #: PMC number (no "PMC") -> paper; PMID -> paper
         self.by_pmc = {k.removeprefix("PMC"): v for k, v in papers.items()
                        if not k.startswith("_")}
         self.by_pmid = {str(v["pmid"]): v for v in self.by_pmc.values() if v.get("pmid")}
-        self.log: list[tuple[float, str, dict[str, str]]] = []
-        self.faults: list[tuple[Any, ...]] = []
         self.rate_limit = True
-        self.lock = threading.Lock()
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
 
-    @classmethod
-    def from_file(cls, path: str | Path) -> EUtilsServer:
-        return cls(json.loads(Path(path).read_text("utf-8")))
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/entrez/eutils"
-
-    def start(self) -> EUtilsServer:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
-
-    def reset(self) -> None:
-        with self.lock:
-            self.log.clear()
-            self.faults.clear()
-            self.rate_limit = True
+    def reset_settings(self) -> None:
+        self.rate_limit = True
 
     def requests(self, endpoint: str = "") -> list[dict[str, str]]:
         return [form for _, path, form in self.log if path.endswith(endpoint)]
@@ -171,46 +145,17 @@ class EUtilsServer(ThreadingHTTPServer):
         return "".join(parts)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(FixtureHandler):
     server: EUtilsServer
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        pass
-
-    def _form(self) -> dict[str, str]:
-        form = dict(parse_qsl(urlparse(self.path).query, keep_blank_values=True))
-        if self.command == "POST":
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length).decode("utf-8")
-            form.update(parse_qsl(body, keep_blank_values=True))
-        return form
-
-    def _send(self, status: int, body: bytes, ctype: str,
-              headers: dict[str, str] | None = None, truncate: bool = False) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        try:
-            self.wfile.write(body[: len(body) // 2] if truncate else body)
-            if truncate:
-                self.wfile.flush()
-                self.close_connection = True
-                self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:  # the client gave up (a timeout test)
-            self.close_connection = True
 
     def _json(self, status: int, payload: dict[str, Any],
               headers: dict[str, str] | None = None) -> None:
-        self._send(status, json.dumps(payload).encode(), "application/json", headers)
+        self.send(status, json.dumps(payload).encode(), "application/json", headers)
 
-    def _handle(self) -> None:
+    def handle_request(self) -> None:
         srv = self.server
         path = urlparse(self.path).path
-        form = self._form()
+        form = self.form()
         now = time.monotonic()
         with srv.lock:
             srv.log.append((now, path, form))
@@ -227,13 +172,12 @@ class _Handler(BaseHTTPRequestHandler):
                        fault[2] if len(fault) > 2 else {})
             return
         if kind == "drop":
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
+            self.drop()
             return
         if kind == "slow":
             time.sleep(fault[1])
         if kind == "html":
-            self._send(200, b"<html><body><h1>Service unavailable</h1></body></html>",
+            self.send(200, b"<html><body><h1>Service unavailable</h1></body></html>",
                        "text/html")
             return
         ids = [i.strip() for i in form.get("id", "").split(",") if i.strip()]
@@ -255,10 +199,4 @@ class _Handler(BaseHTTPRequestHandler):
         body = text.encode("utf-8")
         if kind == "cut":
             body = body[: len(body) // 2]
-        self._send(200, body, "text/xml; charset=UTF-8", truncate=kind == "truncate")
-
-    def do_GET(self) -> None:  # noqa: N802
-        self._handle()
-
-    def do_POST(self) -> None:  # noqa: N802
-        self._handle()
+        self.send(200, body, "text/xml; charset=UTF-8", truncate=kind == "truncate")

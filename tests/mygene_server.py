@@ -24,13 +24,11 @@ from __future__ import annotations
 
 import json
 import shlex
-import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlparse
+from urllib.parse import urlparse
+
+from tests.fixture_server import FixtureHandler, FixtureServer
 
 SPECIES = {"human": 9606, "mouse": 10090, "rat": 10116, "fruitfly": 7227, "nematode": 6239,
            "zebrafish": 7955, "thale-cress": 3702, "frog": 8364, "pig": 9823}
@@ -54,41 +52,17 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-class MyGeneServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class MyGeneServer(FixtureServer):
+    url_path = "/v3"
 
     def __init__(self, docs: list[dict[str, Any]]):
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler)
         self.docs = docs
         self.by_id = {str(d["_id"]): d for d in docs}
-        self.log: list[tuple[str, str, dict[str, str]]] = []
-        self.faults: list[tuple[Any, ...]] = []
         self.latency = 0.0
-        self.lock = threading.Lock()
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
 
-    @classmethod
-    def from_file(cls, path: str | Path) -> MyGeneServer:
-        return cls(json.loads(Path(path).read_text("utf-8")))
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/v3"
-
-    def start(self) -> MyGeneServer:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
-
-    def reset(self) -> None:
-        with self.lock:
-            self.log.clear()
-            self.faults.clear()
-            self.latency = 0.0
+    def reset_settings(self) -> None:
+        self.latency = 0.0
 
     def requests(self, path_prefix: str = "/v3/") -> int:
         return sum(1 for _, path, _ in self.log if path.startswith(path_prefix))
@@ -191,43 +165,21 @@ class MyGeneServer(ThreadingHTTPServer):
         return out
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(FixtureHandler):
     server: MyGeneServer
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        pass
-
-    def _form(self) -> dict[str, str]:
-        form = dict(parse_qsl(urlparse(self.path).query, keep_blank_values=True))
-        if self.command == "POST":
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length).decode("utf-8")
-            form.update(parse_qsl(body, keep_blank_values=True))  # last repeated key wins
-        return form
 
     def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None,
               truncate: bool = False) -> None:
-        body = json.dumps(payload).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body[: len(body) // 2] if truncate else body)
-        if truncate:
-            self.wfile.flush()
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
+        self.send(status, json.dumps(payload).encode("utf-8"),
+                  "application/json; charset=UTF-8", headers, truncate)
 
     def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         self._send(status, {"code": status, "success": False, "error": message}, headers)
 
-    def _handle(self) -> None:
+    def handle_request(self) -> None:
         srv = self.server
         path = urlparse(self.path).path
-        form = self._form()
+        form = self.form()
         with srv.lock:
             srv.log.append((self.command, path, form))
             fault = srv.faults.pop(0) if srv.faults else ("ok",)
@@ -241,8 +193,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(status, "injected error", headers)
             return
         if kind == "drop":
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
+            self.drop()
             return
         if kind == "slow":
             time.sleep(fault[1])
@@ -271,14 +222,8 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
 
-    def do_GET(self) -> None:  # noqa: N802
-        self._handle()
 
-    def do_POST(self) -> None:  # noqa: N802
-        self._handle()
-
-
-if __name__ == "__main__":  # a manual run: python tests/mygene_server.py DOCS.json
+if __name__ == "__main__":  # a manual run: python -m tests.mygene_server DOCS.json
     import sys
 
     server = MyGeneServer.from_file(sys.argv[1]).start()
