@@ -172,6 +172,32 @@ def test_cache_per_pmcid(server: EUtilsServer, tmp_path: Path) -> None:
     assert again["PMC5390606"] == first["PMC5390606"]
 
 
+def test_cached_answer_without_mesh_is_asked_again_when_old(server: EUtilsServer,
+                                                          tmp_path: Path) -> None:
+    """A paper without MeSH (PMC5390606: no PubMed record) is provisional in the cache: asked
+    again once older than RECHECK_DAYS; a paper with headings (PMC1201514) is kept for good."""
+    import sqlite3
+    import time
+
+    with client(server, cache_dir=str(tmp_path)) as c:
+        c.paper_mesh(["PMC1201514", "PMC5390606"])
+    con = sqlite3.connect(tmp_path / "eutils-cache.sqlite")
+    with con:  # both answers fetched 31 days ago
+        con.execute("UPDATE answer SET fetched = ?", (time.time() - 31 * 86400,))
+    con.close()
+    server.reset()
+    with client(server, cache_dir=str(tmp_path)) as c:
+        got = c.paper_mesh(["PMC1201514", "PMC5390606"])
+        assert c.requests == 1  # esummary of PMC5390606 only (no PMID: no efetch)
+    assert server.requests("esummary.fcgi")[0]["id"] == "5390606"
+    assert got["PMC1201514"].taxids == ["4932"]
+    # the new answer is fresh again: not asked a third time, nor with a longer window
+    server.reset()
+    with client(server, cache_dir=str(tmp_path), recheck_days=1.0) as c:
+        c.paper_mesh(["PMC1201514", "PMC5390606"])
+        assert c.requests == 0
+
+
 def test_interrupted_run_keeps_finished_batches(tmp_path: Path) -> None:
     server = EUtilsServer(many_papers(250)).start()
     server.rate_limit = False

@@ -11,7 +11,10 @@ Organisms branch (B01) that ``data/mesh_organisms.tsv`` knows become NCBI taxids
 * retried with exponential backoff on 429 / 5xx / network faults / malformed XML (honouring
   ``Retry-After``), then a one-line error;
 * answers cached per PMCID in SQLite (``eutils-cache.sqlite``, the table layout of the
-  MyGene.info cache), committed after every batch so an interrupted run resumes.
+  MyGene.info cache), committed after every batch so an interrupted run resumes. An answer
+  without MeSH headings (no PubMed record yet, or not indexed yet: MEDLINE indexing takes
+  weeks to months after publication) is provisional: it is asked again once it is older
+  than ``RECHECK_DAYS`` (30 days); an answer with headings is kept for good.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ DEFAULT_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
 BATCH = 200
 RATE_NO_KEY = 3.0
 RATE_WITH_KEY = 10.0
+#: days after which a cached answer without MeSH headings is asked again
+RECHECK_DAYS = 30.0
 _PMCID = re.compile(r"^(?:PMC)?(\d+)$", re.IGNORECASE)
 
 
@@ -111,6 +116,18 @@ class AnswerCache(Cache):
             raise DataError(f"cannot use the E-utilities cache ({exc}); try --no-cache",
                             path) from None
 
+    def fetched(self, keys: Sequence[str]) -> dict[str, float]:
+        """When each cached key was fetched (seconds since the epoch)."""
+        if self.con is None:
+            return {}
+        out: dict[str, float] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(self.con.execute(
+                f"SELECT key, fetched FROM answer WHERE key IN ({marks})", chunk))
+        return out
+
 
 class Pacer:
     """At most ``rate`` request starts per second (sequential callers)."""
@@ -135,7 +152,7 @@ class EUtilsClient:
                  email: str | None = None, tool: str = "pfocr-tools",
                  cache_dir: str | None = None, timeout: float = 60.0, retries: int = 5,
                  backoff: float = 1.0, rate: float | None = None,
-                 log: logging.Logger | None = None):
+                 log: logging.Logger | None = None, recheck_days: float = RECHECK_DAYS):
         import httpx
 
         self.httpx = httpx
@@ -153,6 +170,7 @@ class EUtilsClient:
                                    trust_env=host not in ("127.0.0.1", "localhost", "::1"),
                                    follow_redirects=True)
         self.cache = AnswerCache(cache_dir)
+        self.recheck_days = recheck_days
 
     def close(self) -> None:
         self.client.close()
@@ -269,6 +287,16 @@ class EUtilsClient:
         keys = {p: Cache.key(self.url, "pmc-mesh", p) for p in wanted}
         cached = self.cache.get_many(list(keys.values()))
         out = {p: PaperMesh.from_json(p, cached[k]) for p, k in keys.items() if k in cached}
+        provisional = [p for p, paper in out.items() if not paper.headings]
+        if provisional:  # no MeSH yet when asked: ask again once the answer is old enough
+            when = self.cache.fetched([keys[p] for p in provisional])
+            limit = time.time() - self.recheck_days * 86400
+            stale = [p for p in provisional if when.get(keys[p], 0.0) < limit]
+            for p in stale:
+                del out[p]
+            if stale:
+                self.log.info("E-utilities cache: %d answer(s) without MeSH older than %g "
+                              "days asked again", len(stale), self.recheck_days)
         todo = [p for p in sorted(wanted, key=lambda p: int(wanted[p])) if p not in out]
         if cached:
             self.log.info("E-utilities cache: %d of %d PMCIDs answered", len(out), len(wanted))
