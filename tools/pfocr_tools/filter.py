@@ -25,6 +25,7 @@ from .table import (
     ByteBlock,
     NotGrouped,
     TableReader,
+    is_gzip_name,
     open_output,
     open_output_bytes,
     read_table,
@@ -522,16 +523,24 @@ def _stream(src: str, args: argparse.Namespace, required: Sequence[str], taxids:
     n_in = n_out = 0
     with contextlib.ExitStack() as stack:
         reader = stack.enter_context(TableReader(src, required, name=args.input))
-        out = stack.enter_context(open_output_bytes(args.output))
+        # a .gz output is written as text, in the same writes as before, so that its
+        # compressed bytes stay the same (they depend on the sizes of the writes)
+        gz = is_gzip_name(args.output)
+        out = stack.enter_context(open_output(args.output) if gz
+                                  else open_output_bytes(args.output))
         log_out = stack.enter_context(open_output(args.log)) if args.log else None
-        out.write(("\t".join(reader.header) + "\n").encode("utf-8"))
+        header = "\t".join(reader.header) + "\n"
+        out.write(header if gz else header.encode("utf-8"))
         if log_out is not None:
             log_out.write("\t".join(LOG_COLUMNS) + "\n")
         for block in reader.byte_blocks("figid", grouped=True):
             segments, kept, decisions = rule.byte_block(block)
             n_in += len(block)
             n_out += kept
-            out.writelines(segments)
+            if not gz:
+                out.writelines(segments)
+            elif segments:
+                out.write(b"".join(segments).decode("utf-8"))
             for d in decisions:
                 tally.add(d)
             if log_out is not None and decisions:

@@ -944,7 +944,9 @@ def open_output(path: str) -> Iterator[IO[str]]:
 
 @contextlib.contextmanager
 def open_output_bytes(path: str) -> Iterator[IO[bytes]]:
-    """open_output for bytes (UTF-8 text the caller encoded or read as it was)."""
+    """open_output for bytes (UTF-8 text the caller encoded or read as it was). The bytes of
+    a gzip stream depend on the sizes of the writes: the same text written in other pieces
+    than open_output's gives other (equally valid) ``.gz`` bytes."""
     if path == "-" and getattr(sys.stdout, "buffer", None) is None:
         yield _TextSink(sys.stdout)  # type: ignore[misc]  # a text stream (as in tests)
         return
