@@ -280,6 +280,25 @@ def test_filter_of_a_scattered_table_reads_it_whole(records_table: Path, tmp_pat
     assert (tmp_path / "got.log").read_bytes() == (tmp_path / "want.log").read_bytes()
 
 
+@pytest.mark.parametrize("figures_from", [False, True])
+def test_filter_to_stdout_of_a_table_found_scattered_late(records_table: Path, tmp_path: Path,
+                                                          tiny_blocks: None,
+                                                          figures_from: bool) -> None:
+    """Standard output is spooled: when a figure comes back after many blocks were written,
+    the run starts over on the table read whole, and stdout holds the answer once (it held
+    the streamed blocks, then the whole answer)."""
+    lines = records_table.read_text("utf-8").splitlines(keepends=True)
+    path = tmp_path / "late.tsv"
+    path.write_text(lines[0] + "".join(lines[2:]) + lines[1], "utf-8")  # row 1 moved last
+    how = ["--figures-from", str(records_table)] if figures_from else ["--organism", "human"]
+    to_file = run_main(pfilter.main, [path, *how, "-o", tmp_path / "out.tsv"])
+    to_stdout = run_main(pfilter.main, [path, *how, "-o", "-"])
+    assert to_file.returncode == to_stdout.returncode == 0, to_stdout.stderr
+    assert "not together" in to_stdout.stderr
+    assert to_stdout.stdout == (tmp_path / "out.tsv").read_text("utf-8")
+    assert to_stdout.stdout.count("\n") > 100
+
+
 @pytest.mark.parametrize("fmt", ["gmt", "tsv", "json"])
 def test_export_streams_what_build_sets_gives(records_table: Path, tmp_path: Path,
                                               tiny_blocks: None, fmt: str) -> None:

@@ -174,8 +174,9 @@ def _stream(src: str, args: argparse.Namespace, kind: str | None, figs: _Figures
         reader = stack.enter_context(_kind_reader(src, kind, args.input))
         header = reader.header
         count_genes = kind == "genes" and "gene_id" in header
-        out = stack.enter_context(open_output_bytes(args.output))
-        log_out = stack.enter_context(open_output(args.log)) if args.log else None
+        # standard output is spooled: a scattered table found late starts over (NotGrouped)
+        out = stack.enter_context(open_output_bytes(args.output, spool=True))
+        log_out = stack.enter_context(open_output(args.log, spool=True)) if args.log else None
         out.write(("\t".join(header) + "\n").encode("utf-8"))
         if log_out is not None:
             log_out.write("\t".join(LOG_COLUMNS) + "\n")

@@ -526,9 +526,10 @@ def _stream(src: str, args: argparse.Namespace, required: Sequence[str], taxids:
         # a .gz output is written as text, in the same writes as before, so that its
         # compressed bytes stay the same (they depend on the sizes of the writes)
         gz = is_gzip_name(args.output)
+        # standard output is spooled: a scattered table found late starts over (NotGrouped)
         out = stack.enter_context(open_output(args.output) if gz
-                                  else open_output_bytes(args.output))
-        log_out = stack.enter_context(open_output(args.log)) if args.log else None
+                                  else open_output_bytes(args.output, spool=True))
+        log_out = stack.enter_context(open_output(args.log, spool=True)) if args.log else None
         header = "\t".join(reader.header) + "\n"
         out.write(header if gz else header.encode("utf-8"))
         if log_out is not None:

@@ -926,9 +926,18 @@ def rereadable(path: str) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def open_output(path: str) -> Iterator[IO[str]]:
+def open_output(path: str, spool: bool = False) -> Iterator[IO[str]]:
     """atomic_open for text, gzip-compressed when the name ends in ``.gz`` (deterministic:
-    no time stamp and no file name in the gzip header)."""
+    no time stamp and no file name in the gzip header). ``spool``: standard output (``-``)
+    is written to a temporary file and copied out only when the block succeeds (all or
+    nothing, like a file: for a tool that may start over, e.g. on NotGrouped)."""
+    if spool and path == "-":
+        with _spooled_stdout() as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8", newline="", write_through=False)
+            yield text
+            text.flush()
+            text.detach()
+        return
     if not is_gzip_name(path):
         with atomic_open(path) as handle:
             yield handle
@@ -943,10 +952,14 @@ def open_output(path: str) -> Iterator[IO[str]]:
 
 
 @contextlib.contextmanager
-def open_output_bytes(path: str) -> Iterator[IO[bytes]]:
+def open_output_bytes(path: str, spool: bool = False) -> Iterator[IO[bytes]]:
     """open_output for bytes (UTF-8 text the caller encoded or read as it was). The bytes of
     a gzip stream depend on the sizes of the writes: the same text written in other pieces
     than open_output's gives other (equally valid) ``.gz`` bytes."""
+    if spool and path == "-":
+        with _spooled_stdout() as raw:
+            yield raw
+        return
     if path == "-" and getattr(sys.stdout, "buffer", None) is None:
         yield _TextSink(sys.stdout)  # type: ignore[misc]  # a text stream (as in tests)
         return
@@ -958,6 +971,28 @@ def open_output_bytes(path: str) -> Iterator[IO[bytes]]:
         with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
                            compresslevel=GZIP_LEVEL) as gz:
             yield gz  # type: ignore[misc]
+
+
+@contextlib.contextmanager
+def _spooled_stdout() -> Iterator[IO[bytes]]:
+    """A temporary file copied to standard output when the block succeeds (dropped if it
+    raises)."""
+    import codecs
+
+    with tempfile.TemporaryFile(prefix=".pfocr-stdout-") as tmp:
+        yield tmp  # type: ignore[misc]
+        tmp.flush()
+        tmp.seek(0)
+        buffer = getattr(sys.stdout, "buffer", None)
+        sys.stdout.flush()
+        if buffer is not None:
+            shutil.copyfileobj(tmp, buffer, 1 << 20)
+            buffer.flush()
+            return
+        decoder = codecs.getincrementaldecoder("utf-8")()  # a text stream (as in tests)
+        for chunk in iter(lambda: tmp.read(1 << 20), b""):
+            sys.stdout.write(decoder.decode(chunk))
+        sys.stdout.write(decoder.decode(b"", final=True))
 
 
 class _TextSink:
