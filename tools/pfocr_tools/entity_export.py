@@ -22,8 +22,10 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported only where a table is read whole
+    import pandas as pd
 
 from .atomic import atomic_open
 from .cli import log

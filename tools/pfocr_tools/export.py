@@ -570,11 +570,9 @@ def _fast_block(block: FigBlock, keep: list[int] | None, figs: list[str], tax: l
                 split: bool, rng: tuple[int, int | None], finish: tuple) -> None:
     """The sets of one block's flavor rows (one ID per cell): distinct (figure, ID) pairs
     with dict.fromkeys, grouped per figure; per organism, the same on each taxid's rows."""
+    gmt = _GmtLines(meta, finish) if finish[0] == "gmt" else None
     if library is not None:
-        for figid, ids in _grouped_ids(figs, gid):
-            gs = _new_set(figid, "", "", ids, meta)
-            if _in_range(gs, *rng) and gmtsafe.finish_one(gs, guard, *finish):
-                library.add(gs)
+        _add_sets(_grouped_ids(figs, gid), "", library, guard, meta, rng, finish, gmt)
     if not split:
         return
     distinct = set(tax)
@@ -594,11 +592,59 @@ def _fast_block(block: FigBlock, keep: list[int] | None, figs: list[str], tax: l
         if organism is None:
             organism = block.column("organism")
         taxon = taxon_of(taxid, organism[first])
-        for figid, ids in _grouped_ids(t_figs, t_gid):
+        taxon.n_sets += _add_sets(_grouped_ids(t_figs, t_gid), taxid, taxon.library,
+                                  taxon.guard, meta, rng, finish, gmt)
+
+
+class _GmtLines:
+    """Per figure of a block, once: its GMT set name and column 2 (what finish_one makes)."""
+
+    def __init__(self, meta: dict[str, tuple[str, str, str]], finish: tuple):
+        self.meta = meta
+        self.mode = finish[1]
+        self.max_title = finish[2]
+        self.done: dict[str, tuple[str, str]] = {}
+
+    def __call__(self, figid: str) -> tuple[str, str]:
+        got = self.done.get(figid)
+        if got is None:
+            name, title, _pmcid = self.meta[figid]
+            title = gmtsafe.description(self.mode, figid,
+                                        gmtsafe.safe_title(title, self.max_title))
+            got = self.done[figid] = (name, title)
+        return got
+
+
+def _add_sets(sets, taxid: str, library: _Library, guard: gmtsafe.NameGuard,  # noqa: ANN001
+              meta: dict[str, tuple[str, str, str]], rng: tuple[int, int | None],
+              finish: tuple, gmt: _GmtLines | None) -> int:
+    """Add the (figid, IDs) sets in range to a library; the number of sets seen."""
+    lo, hi = rng
+    n = 0
+    if gmt is None:
+        for figid, ids in sets:
+            n += 1
             gs = _new_set(figid, taxid, "", ids, meta)
-            taxon.n_sets += 1
-            if _in_range(gs, *rng) and gmtsafe.finish_one(gs, taxon.guard, *finish):
-                taxon.library.add(gs)
+            if _in_range(gs, lo, hi) and gmtsafe.finish_one(gs, guard, *finish):
+                library.add(gs)
+        return n
+    lines = []
+    check = guard.check
+    for figid, ids in sets:
+        n += 1
+        size = len(ids)
+        if size < lo or (hi is not None and size > hi):
+            continue
+        name, title = gmt(figid)
+        name = check(name, figid, title, ids)
+        if name is not None:
+            ids.insert(0, title)
+            ids.insert(0, name)
+            lines.append("\t".join(ids))
+    if lines:
+        library.handle.write("\n".join(lines) + "\n")
+        library.n += len(lines)
+    return n
 
 
 def _in_range(gs: GeneSet, min_size: int, max_size: int | None) -> bool:
