@@ -133,11 +133,12 @@ class LibraryStats:
                     if len(fields) > 2 and fields[2]:
                         stats.genes.add(fields[2])
                 stats.sets = len(names)
-            else:
+            else:  # NDJSON one document at a time (memory stays flat)
                 docs = json.load(handle) if fmt == "json" else \
-                    [json.loads(line) for line in handle if line.strip()]
-                stats.sets = len(docs)
+                    (json.loads(line) for line in handle if line.strip())
+                stats.sets = 0
                 for doc in docs:
+                    stats.sets += 1
                     genes = doc.get("associatedWith", {}).get("mentions", {}).get("genes", {})
                     for ids in genes.values():
                         stats.genes.update(map(str, ids))
