@@ -101,8 +101,8 @@ class FigBlock:
             got = [""] * n
         elif i >= self._cut:
             got = list(map(itemgetter(i - self._cut + 1), self._rows))
-        elif self._cut == 1:
-            got = expand(self._heads, self._hstarts, n)
+        elif self._cut == 1:  # the head is this one column
+            got = self._heads
         else:
             got = expand(list(map(itemgetter(i), self.head_fields())), self._hstarts, n)
         self._cache[name] = got
