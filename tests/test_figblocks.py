@@ -39,10 +39,14 @@ def test_columns_equal_table_reader(records_table: Path, tiny_blocks: None,  # n
     with FigReader(str(records_table), rows=rows) as reader:
         got = []
         for b in reader.blocks("figid", grouped=True):
+            starts = b.runs("figid")
+            firsts = {c: b.first_values(c, starts) for c in COLUMNS}  # before column()
             got.append((b.first, {c: b.column(c) for c in COLUMNS}))
             assert b.column("no such column") == [""] * len(b)
-            starts = b.runs("figid")
-            assert b.first_values("figid", starts) == [b.column("figid")[s] for s in starts]
+            assert starts == [i for i, f in enumerate(got[-1][1]["figid"])
+                              if not i or f != got[-1][1]["figid"][i - 1]]
+            for c in COLUMNS:
+                assert firsts[c] == [got[-1][1][c][s] for s in starts], c
     assert len(got) > 10
     assert got == want
 

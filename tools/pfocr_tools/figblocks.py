@@ -59,7 +59,7 @@ class FigBlock:
     """Rows of whole figures; ``column()`` as ``table.Block.column()``."""
 
     __slots__ = ("lines", "header", "first", "numbers", "_index", "_rows", "_cut", "_heads",
-                 "_hstarts", "_hfields", "_cache", "_runs")
+                 "_hstarts", "_hfields", "_cache", "_runs", "_runidx")
 
     def __init__(self, lines: list[str], header: tuple[str, ...], first: int,
                  numbers: list[int] | None, rows: list[list[str]], cut: int,
@@ -76,6 +76,7 @@ class FigBlock:
         self._hfields: list[list[str]] | None = None
         self._cache: dict[str, list[str]] = {}
         self._runs: dict[str, list[int]] = {}
+        self._runidx: dict[str, list[int]] = {}  # head runs where a head column's runs start
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -108,15 +109,38 @@ class FigBlock:
         self._cache[name] = got
         return got
 
+    def _per_head_run(self, i: int) -> list[str]:
+        """Head column ``i``: its value in each head run."""
+        if self._cut == 1:
+            heads = self._heads
+            return [heads[s] for s in self._hstarts]
+        return list(map(itemgetter(i), self.head_fields()))
+
     def runs(self, name: str) -> list[int]:
-        """The rows where a run of equal ``name`` values starts (run_starts, kept)."""
+        """The rows where a run of equal ``name`` values starts (run_starts, kept); for a
+        head column found per head run, not per row."""
         got = self._runs.get(name)
         if got is None:
-            got = self._runs[name] = run_starts(self.column(name))
+            i = self._index.get(name)
+            if i is not None and i < self._cut:
+                idx = run_starts(self._per_head_run(i))
+                hstarts = self._hstarts
+                got = [hstarts[j] for j in idx]
+                self._runidx[name] = idx
+            else:
+                got = run_starts(self.column(name))
+            self._runs[name] = got
         return got
 
     def first_values(self, name: str, starts: Sequence[int]) -> list[str]:
-        """The values of a column at the rows ``starts`` (e.g. the first row of each figure)."""
+        """The values of a column at the rows ``starts`` (e.g. the first row of each figure:
+        ``runs("figid")``, then a head column is read per head run, without a per-row list)."""
+        i = self._index.get(name)
+        if i is not None and i < self._cut and name not in self._cache:
+            for key, got in self._runs.items():
+                if got is starts and key in self._runidx:
+                    values = self._per_head_run(i)
+                    return [values[j] for j in self._runidx[key]]
         col = self.column(name)
         return [col[s] for s in starts]
 
