@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import compress
-from operator import itemgetter, ne
+from operator import and_, itemgetter, ne
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -43,7 +43,6 @@ from .table import (
     flavor_mask,
     read_table,
     rereadable,
-    source_in_flavor,
 )
 
 PROG = "pfocr-report"
@@ -578,6 +577,10 @@ class _Figure:
 
 
 _FT = itemgetter(0, 1)
+_FIRST = itemgetter(0)
+_SECOND = itemgetter(1)
+#: the flavors, narrowest first, and their levels (a source's level: its narrowest flavor)
+_LEVELS = {"strict": 0, "synonyms": 1, "all": 2}
 _GENE = itemgetter(2)
 _TAX_GENE = itemgetter(1, 2)
 
@@ -609,10 +612,10 @@ class Aggregate:
         self.no_gene = 0
         self.src_rows: Counter[str] = Counter()
         self.src_figs: Counter[str] = Counter()
-        self.src_genes: dict[str, set[str]] = {}
+        self.src_gene: set[tuple[str, str]] = set()  # (source, gene) pairs of the table
+        self.levels: dict[str, int] = {}  # source -> the narrowest flavor's level
         self.fl_rows: Counter[str] = Counter()
         self.fl_figs: Counter[str] = Counter()
-        self.fl_genes: dict[str, set[str]] = {fl: set() for fl in ("strict", "synonyms", "all")}
         self.fl_sets: Counter[str] = Counter()
         self.fl_kept: Counter[str] = Counter()
         self.sizes: list[int] = []
@@ -671,30 +674,23 @@ class Aggregate:
             starts = [0]
             starts += compress(range(1, n), map(ne, figs[1:], figs[:-1]))
         self.figures += len(starts)
-        # rows per source (a figure lies in one block: distinct figures add up over blocks);
-        # per source its distinct figures, genes and (figure, taxid, gene) members, once
-        src_set = set(src)
-        by_src: dict[str, list[int]] = {}
-        if len(src_set) == 1:
-            by_src[src[0]] = list(range(n))
-        else:
-            for s in sorted(src_set, key=src.index):  # first-seen order
-                by_src[s] = list(compress(range(n), map(s.__eq__, src)))
+        # rows, figures and genes per source (a figure lies in one block: distinct figures
+        # add up over blocks); the (figure, taxid, gene) members of each flavor's rows, and
+        # their sizes per (figure, taxid) set: all picked and counted in C
+        level = self.levels
+        c_src = Counter(src)
+        for s in c_src:
+            if s not in level:
+                level[s] = _LEVELS[source_flavor(s)]
+        self.src_rows.update(c_src)
+        src_fig = set(zip(src, figs, strict=True))
+        self.src_figs.update(map(_FIRST, src_fig))
+        self.src_gene.update(zip(src, gene, strict=True))
         trip = list(zip(figs, tax, gene, strict=True))
-        some_empty = "" in gene
-        per_src: dict[str, tuple[set[str], set[str], set[tuple[str, str, str]], list[int]]] = {}
-        for s, idx in by_src.items():
-            if len(idx) == n:
-                s_figs, s_genes, s_trip = set(figs), set(gene), set(trip)
-            else:
-                pick = _picker(idx)
-                s_figs, s_genes, s_trip = set(pick(figs)), set(pick(gene)), set(pick(trip))
-            if some_empty and "" in s_genes:
-                s_trip = set(compress(s_trip, map(_GENE, s_trip)))
-            self.src_rows[s] += len(idx)
-            self.src_figs[s] += len(s_figs)
-            self.src_genes.setdefault(s, set()).update(s_genes)
-            per_src[s] = (s_figs, s_genes, s_trip, idx)
+        if "" in gene:  # members have a gene
+            trip_g, src_g = list(compress(trip, gene)), list(compress(src, gene))
+        else:
+            trip_g, src_g = trip, src
         chosen: set[tuple[str, str, str]] = set()
         chosen_sizes: Counter[tuple[str, str]] = Counter()
         ranked: set[tuple[str, str, str]] = set()
@@ -702,40 +698,40 @@ class Aggregate:
         status = block.column("remap_status") if self.remap else None
         if status is not None and "unmapped" not in status:
             status = None  # no unmapped row in this block: every member is ranked
-        for fl in ("strict", "synonyms", "all"):
-            parts = [(s, v) for s, v in per_src.items() if source_in_flavor(s, fl)]
-            fl_figs: set[str] = set()
-            members: set[tuple[str, str, str]] = set()
-            rows = 0
-            for _s, (s_figs, s_genes, s_trip, idx) in parts:
-                rows += len(idx)
-                fl_figs |= s_figs
-                members |= s_trip
-                self.fl_genes[fl] |= s_genes
-            self.fl_rows[fl] += rows
-            self.fl_figs[fl] += len(fl_figs)
-            sizes = Counter(map(_FT, members))
+        done: tuple[frozenset[str], set, Counter] | None = None
+        for fl, lv in (("all", 2), ("synonyms", 1), ("strict", 0)):
+            fl_src = frozenset(s for s in c_src if level[s] <= lv)
+            self.fl_rows[fl] += sum(c_src[s] for s in fl_src)
+            everything = len(fl_src) == len(c_src)
+            if everything:
+                self.fl_figs[fl] += len(starts)
+            else:
+                self.fl_figs[fl] += len(set(compress(
+                    map(_SECOND, src_fig), map(fl_src.__contains__, map(_FIRST, src_fig)))))
+            if done is not None and done[0] == fl_src:
+                members, sizes = done[1], done[2]
+            else:
+                members = set(trip_g) if everything else \
+                    set(compress(trip_g, map(fl_src.__contains__, src_g)))
+                sizes = Counter(map(_FT, members))
+                done = (fl_src, members, sizes)
             self.fl_sets[fl] += len(sizes)
             values = sizes.values()  # sets within the cut-offs, counted in C (lo <= hi)
             self.fl_kept[fl] += sum(map(self.min_size.__le__, values)) - (
                 sum(map(self.max_size.__lt__, values)) if self.max_size is not None else 0)
-            if fl == self.flavor:
-                chosen = members
-                chosen_sizes = sizes
-                for _s, (_f, _g, _t, idx) in parts:
-                    if status is not None:  # unmapped rows: not ranked (issue 14)
-                        idx = list(compress(idx, map("unmapped".__ne__,
-                                                     _picker(idx)(status))))
-                        if not idx:
-                            continue
-                    pick = _picker(idx)
-                    self.symbols.update(zip(pick(tax), pick(gene), pick(sym), strict=True))
-                    if status is not None:
-                        p_gene = pick(gene)
-                        ranked.update(compress(zip(pick(figs), pick(tax), p_gene, strict=True),
-                                               p_gene))
-                if status is None:
-                    ranked = chosen
+            if fl != self.flavor:
+                continue
+            chosen, chosen_sizes = members, sizes
+            mask = None if everything else list(map(fl_src.__contains__, src))
+            if status is not None:
+                ok = list(map("unmapped".__ne__, status))
+                mask = ok if mask is None else list(map(and_, mask, ok))
+            rows = zip(tax, gene, sym, strict=True)
+            self.symbols.update(rows if mask is None else compress(rows, mask))
+            if status is None:
+                ranked = chosen
+            else:
+                ranked = set(compress(trip, map(and_, mask, map(bool, gene))))  # type: ignore[arg-type]
         self._sets(block, starts, chosen, ranked, chosen_sizes)
 
     def _sets(self, block: Block, starts: list[int], members: set[tuple[str, str, str]],
@@ -829,16 +825,23 @@ class Aggregate:
         table = {"rows": self.rows, "figures": self.figures, "papers": len(self.papers),
                  "genes": len(self.genes), "organisms": len(self.taxa),
                  "rows_without_gene_id": self.no_gene}
+        src_genes: dict[str, set[str]] = {s: set() for s in self.src_rows}
+        for s, g in self.src_gene:
+            src_genes[s].add(g)
+        fl_genes: dict[str, set[str]] = {}
+        for fl, lv in _LEVELS.items():
+            fl_genes[fl] = set().union(*(g for s, g in src_genes.items()
+                                         if self.levels[s] <= lv))
         sources = []
         for s in sorted(self.src_rows):
-            genes = self.src_genes[s]
+            genes = src_genes[s]
             genes.discard("")
             sources.append((s, source_flavor(s), self.src_rows[s], self.src_figs[s],
                             len(genes)))
         sources.sort(key=lambda r: (-r[2], r[0]))
         flavors = []
         for fl in ("strict", "synonyms", "all"):
-            genes = self.fl_genes[fl]
+            genes = fl_genes[fl]
             genes.discard("")
             flavors.append((fl, self.fl_rows[fl], self.fl_figs[fl], len(genes),
                             self.fl_sets[fl], self.fl_kept[fl]))
