@@ -638,7 +638,6 @@ class Aggregate:
         self.statuses: Counter[str] = Counter()
         self.changed = 0
         self.before: set[str] = set()
-        self.after: set[str] = set()
         self.gmt = gmt
         self.gmt_index = {name: i for i, name in enumerate(gmt.names)} if gmt else {}
         self.gmt_best: dict[int, tuple[int, int, bool]] = {}
@@ -666,8 +665,7 @@ class Aggregate:
             if "source_gene_id" in self.header:
                 before = block.column("source_gene_id")
                 self.changed += sum(map(ne, before, gene))
-                self.before.update(before)
-                self.after.update(gene)
+                self.before.update(before)  # (after: the gene IDs, self.genes)
         if isinstance(block, FigBlock):
             starts = block.runs("figid")
         else:
@@ -738,11 +736,16 @@ class Aggregate:
               ranked: set[tuple[str, str, str]], sizes: Counter[tuple[str, str]]) -> None:
         """The gene sets of the chosen flavor in a block (``sizes``: members per set)."""
         figs = block.column("figid")
-        alias = block.column("figid_alias")
-        title = block.column("figtitle")
-        ptitle = block.column("papertitle")
-        year = block.column("year")
-        meta = {figs[s]: _Figure(alias[s], title[s] or ptitle[s], year[s]) for s in starts}
+        if isinstance(block, FigBlock):  # the figures' first rows (no per-row lists)
+            def first(name: str) -> list[str]:
+                return block.first_values(name, starts)
+        else:
+            def first(name: str) -> list[str]:
+                col = block.column(name)
+                return [col[s] for s in starts]
+        meta = {f: _Figure(a, t or p, y) for f, a, t, p, y in zip(
+            [figs[s] for s in starts], first("figid_alias"), first("figtitle"),
+            first("papertitle"), first("year"), strict=True)}
         lo, hi = self.min_size, self.max_size
         kept_figs: set[str] = set()
         kept_keys: set[tuple[str, str]] = set()
@@ -791,7 +794,7 @@ class Aggregate:
             sets: dict[tuple[str, str], list[str]] = {}
             for f, t, g in members:
                 sets.setdefault((f, t), []).append(g)
-            self._gmt(figs, alias, starts, sets)
+            self._gmt(figs, block.column("figid_alias"), starts, sets)
 
     def _gmt(self, figs: list[str], alias: list[str], starts: list[int],
              sets: dict[tuple[str, str], list[str]]) -> None:
@@ -894,9 +897,8 @@ class Aggregate:
             table_remap = {"statuses": [(s or "(empty)", self.statuses[s]) for s in statuses]}
             if "source_gene_id" in self.header:
                 self.before.discard("")
-                self.after.discard("")
                 table_remap.update(changed=self.changed, genes_before=len(self.before),
-                                   genes_after=len(self.after))
+                                   genes_after=len(self.genes))
         return Report(
             input_name=input_name, flavor=self.flavor, min_size=self.min_size,
             max_size=self.max_size, table=table, sources=sources, flavors=flavors,
