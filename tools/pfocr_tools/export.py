@@ -454,9 +454,10 @@ def _stream(src: str, args: argparse.Namespace, required: Sequence[str]) -> None
             library = _Library(stack.enter_context(open_output(args.output)), args.format,
                                args.id_column)
 
-        def taxon_of(taxid: str, organism: str) -> _Taxon:
+        def taxon_of(taxid: str, organism: str | None) -> _Taxon | None:
+            """The species library of taxid (made, named organism, unless that is None)."""
             taxon = taxa.get(taxid)
-            if taxon is None:
+            if taxon is None and organism is not None:
                 taxon = taxa[taxid] = _Taxon(taxid, organism, args.format, args.id_column,
                                              outdir, args.dedupe)
                 stack.callback(taxon.spool.close)
@@ -588,10 +589,12 @@ def _fast_block(block: FigBlock, keep: list[int] | None, figs: list[str], tax: l
         else:
             pick = _picker(idx)
             t_figs, t_gid = pick(figs), pick(gid)
-        first = idx[0] if keep is None else keep[idx[0]]
-        if organism is None:
-            organism = block.column("organism")
-        taxon = taxon_of(taxid, organism[first])
+        taxon = taxon_of(taxid, None)
+        if taxon is None:  # a new species library: named by the first row of its taxid
+            first = idx[0] if keep is None else keep[idx[0]]
+            if organism is None:
+                organism = block.column("organism")
+            taxon = taxon_of(taxid, organism[first])
         taxon.n_sets += _add_sets(_grouped_ids(t_figs, t_gid), taxid, taxon.library,
                                   taxon.guard, meta, rng, finish, gmt)
 
