@@ -652,16 +652,22 @@ class Aggregate:
         self.rows += n
         self.papers.update(block.first_values("pmcid", block.runs("figid"))
                            if isinstance(block, FigBlock) else block.column("pmcid"))
-        self.genes.update(gene)
-        self.taxa.update(tax)
+        # (the table's genes: from the (source, gene) pairs below, in report())
+        block_taxa = set(tax)
+        self.taxa |= block_taxa
         self.no_gene += gene.count("")
-        new_taxa = set(tax).difference(self.names)
+        new_taxa = block_taxa.difference(self.names)
         if new_taxa:
             org = block.column("organism")
             for t in new_taxa:  # the first row of a taxid names it
                 self.names[t] = org[tax.index(t)]
         if self.remap:
-            self.statuses.update(block.column("remap_status"))
+            status_col = block.column("remap_status")
+            known = {st: status_col.count(st) for st in REMAP_STATUSES}  # list.count: fast
+            if sum(known.values()) == n:
+                self.statuses.update({st: k for st, k in known.items() if k})
+            else:
+                self.statuses.update(status_col)
             if "source_gene_id" in self.header:
                 before = block.column("source_gene_id")
                 self.changed += sum(map(ne, before, gene))
@@ -676,12 +682,12 @@ class Aggregate:
         # add up over blocks); the (figure, taxid, gene) members of each flavor's rows, and
         # their sizes per (figure, taxid) set: all picked and counted in C
         level = self.levels
-        c_src = Counter(src)
+        src_fig = set(zip(src, figs, strict=True))
+        c_src = Counter({s: src.count(s) for s in set(map(_FIRST, src_fig))})
         for s in c_src:
             if s not in level:
                 level[s] = _LEVELS[source_flavor(s)]
         self.src_rows.update(c_src)
-        src_fig = set(zip(src, figs, strict=True))
         self.src_figs.update(map(_FIRST, src_fig))
         self.src_gene.update(zip(src, gene, strict=True))
         trip = list(zip(figs, tax, gene, strict=True))
@@ -822,15 +828,16 @@ class Aggregate:
 
     def report(self, input_name: str) -> Report:
         names = self.names
+        src_genes: dict[str, set[str]] = {s: set() for s in self.src_rows}
+        for s, g in self.src_gene:
+            src_genes[s].add(g)
+        self.genes = set().union(*src_genes.values())
         self.papers.discard("")
         self.genes.discard("")
         self.taxa.discard("")
         table = {"rows": self.rows, "figures": self.figures, "papers": len(self.papers),
                  "genes": len(self.genes), "organisms": len(self.taxa),
                  "rows_without_gene_id": self.no_gene}
-        src_genes: dict[str, set[str]] = {s: set() for s in self.src_rows}
-        for s, g in self.src_gene:
-            src_genes[s].add(g)
         fl_genes: dict[str, set[str]] = {}
         for fl, lv in _LEVELS.items():
             fl_genes[fl] = set().union(*(g for s, g in src_genes.items()
