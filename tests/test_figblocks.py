@@ -107,9 +107,9 @@ def test_not_grouped_names_the_line(tmp_path: Path, tiny_blocks: None) -> None:
 
 
 def test_long_line_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pfocr_tools import figblocks
+    from pfocr_tools import table
 
-    monkeypatch.setattr(figblocks, "MAX_LINE_BYTES", 5000)
+    monkeypatch.setattr(table, "MAX_LINE_BYTES", 5000)
     rows = [_row("F1", "1"), _row("F2", "2", "x" * 6000), _row("F3", "3")]
     path = _write(tmp_path / "long.tsv", rows)
     with pytest.raises(DataError, match="line longer than") as err, \
