@@ -602,13 +602,14 @@ def test_text_path_output_is_input_plus_columns_by_design(tmp_path: Path) -> Non
     layout = remap.TextLayout(COLUMNS, remap.out_header(COLUMNS, opts), opts)
     assert layout.cuts == 8 and layout.mapped[1] == "l[:b15] + c[0] + l[b15:] + c[1]"
     line = "\t".join(f"v{i}" for i in range(len(COLUMNS))).encode()
-    memo = {(b"v15", b"v9"): [1, (b"\tNEW", b"\tmapped\tgene_id"), 0]}
+    entry = [1, (b"\tNEW", b"\tmapped\tgene_id"), 0]
+    by_species = {b"v9": {b"v15": entry}.get}  # taxid -> term -> entry
     out: list[bytes] = []
     other = line.replace(b"\tv9\t", b"\t10090\t")  # another key: not resolved yet
-    assert layout.run([line, other], memo.get, out, False) == [1]
+    assert layout.run([line, other], by_species.get, out, False) == [1]
     assert out[1] is other
     assert out[0] == line.replace(b"\tv15\t", b"\tNEW\tv15\t") + b"\tmapped\tgene_id"
-    assert memo[(b"v15", b"v9")][2] == 1
+    assert entry[2] == 1
 
 
 @pytest.mark.parametrize(("case", "message"), [

@@ -617,8 +617,12 @@ class TextLayout:
         return stmts, " + ".join(parts), runs
 
     def _compile(self):  # noqa: ANN202
-        key = (f"p[{self.key_idx[0]}]" if len(self.key_idx) == 1 else
-               f"(p[{self.key_idx[0]}], p[{self.key_idx[1]}])")
+        if len(self.key_idx) == 1:
+            find = f"m = get(p[{self.key_idx[0]}])"
+        else:  # by species, then term: two look-ups in small tables, no key tuple made
+            find = (f"m = get(p[{self.key_idx[1]}])\n"
+                    f"        if m is not None:\n"
+                    f"            m = m(p[{self.key_idx[0]}])")
         pad = "\n" + " " * 12
 
         def stmts(lines: list[str]) -> str:
@@ -632,7 +636,7 @@ def run(lines, get, out, slots):
     pending = []
     for l in lines:
         p = l.rsplit(b"\\t", {self.cuts})
-        m = get({key})
+        {find}
         if m is None:
             pending.append(len(out))
             append(l)
@@ -745,7 +749,13 @@ class TextRemap:
         self.name = name
         self.header = out_header(header_in, opts)
         self.layout = TextLayout(header_in, self.header, opts)
+        # key -> [kind, constants, rows]; kind 1 mapped, 0 unmapped, 2 several entries,
+        # 3 dropped. Two-column keys (term, taxid) are kept as taxid -> term -> entry, and
+        # the row loop is given the taxid table's get(): taxid -> that species' get()
         self.memo: dict[object, list] = {}
+        self.by_species: dict[bytes, dict[bytes, list]] = {}
+        self.species_get: dict[bytes, object] = {}
+        self.get = self.memo.get if opts.species else self.species_get.get
         self.report: list[tuple[str, list]] = []
         self.statuses: Counter[str] = Counter()
         self.sp_all = "|".join(opts.species)
@@ -794,18 +804,25 @@ class TextRemap:
                 m = [1, layout.consts(layout.mapped[2], values[0]), 0]
             else:
                 m = [3 if drop else 0, layout.consts(layout.unmapped[2], values[0]), 0]
-            self.memo[key] = m
+            if opts.species:
+                self.memo[key] = m
+            else:
+                table = self.by_species.get(key[1])
+                if table is None:
+                    table = self.by_species[key[1]] = {}
+                    self.species_get[key[1]] = table.get
+                table[key[0]] = m
             self.report.append(("\t".join(head) + "\t", m))
             self.statuses[head[2]] += 1
 
     def lines(self, lines: list[bytes], first: int, numbers: list[int] | None) -> list[bytes]:
         """The output lines of a block of input lines (keys not seen before are resolved)."""
         out: list[bytes] = []
-        get = self.memo.get
+        get = self.get
         pending = self.layout.run(lines, get, out, False)
         if pending:
             todo = [out[i] for i in pending]
-            keys = list(dict.fromkeys(filter(lambda k: k not in self.memo,
+            keys = list(dict.fromkeys(filter(self.unknown,
                                              map(self.layout.key, todo))))
             self.check_taxids(keys, lines, first, numbers)
             self.resolve(keys)
@@ -816,6 +833,11 @@ class TextRemap:
             if None in again:
                 out = [line for line in out if line is not None]
         return out
+
+    def unknown(self, key: object) -> bool:
+        if self.opts.species:
+            return key not in self.memo
+        return key[0] not in self.by_species.get(key[1], ())  # type: ignore[index]
 
     def rows_written(self) -> int:
         return sum(m[2] * (len(m[1]) if m[0] == 2 else m[0] != 3) for _, m in self.report)
@@ -1103,7 +1125,8 @@ def _text(src: str, args: argparse.Namespace, opts: Options) -> int:
         for lines, first, numbers in reader.byte_blocks():
             rows = text.lines(lines, first, numbers)
             if rows:
-                write(b"\n".join(rows) + b"\n")
+                rows.append(b"")  # the last line's end, without copying the block again
+                write(b"\n".join(rows))
         if text.rows_read() == 0:  # e.g. a shard with no rows of the chosen organism
             log.warning("warning: %s has a header but no rows; writing a table without rows",
                         args.input)
