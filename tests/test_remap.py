@@ -617,6 +617,7 @@ def test_text_path_output_is_input_plus_columns_by_design(tmp_path: Path) -> Non
     ("many", ":{line}: malformed TSV: 18 fields, the header has 17 (too many)"),
     ("latin1", ":{line}: not UTF-8 text (invalid continuation byte)"),
     ("taxid", ":{line}: taxid 'human' is not an NCBI taxid"),
+    ("long", ":{line}: line longer than 4,096 bytes: not a figure gene table"),
 ])
 @pytest.mark.parametrize("backend", ["local", "mygene"])
 def test_text_path_bad_row_names_the_line(case: str, message: str, backend: str,
@@ -626,6 +627,7 @@ def test_text_path_bad_row_names_the_line(case: str, message: str, backend: str,
     from pfocr_tools import table
 
     monkeypatch.setattr(table, "BLOCK_BYTES", 2048)
+    monkeypatch.setattr(table, "MAX_LINE_BYTES", 4096)
     rows = QUERIES.read_bytes().splitlines(keepends=True)
     body = rows[1:] * 30
     bad = bytearray(rows[1])
@@ -635,8 +637,10 @@ def test_text_path_bad_row_names_the_line(case: str, message: str, backend: str,
         bad = bad.replace(b"\tSTAT3\t", b"\tSTAT3\tx\t", 1)
     elif case == "latin1":
         bad = bad.replace(b"remap test", b"caf\xe9 test")
-    else:
+    elif case == "taxid":
         bad = bad.replace(b"\t9606\t", b"\thuman\t")
+    else:
+        bad = bad.replace(b"remap test", b"remap test" * 500)
     text = rows[0] + b"".join(body[:200]) + b"\n\n" + bytes(bad) + b"".join(body[200:])
     (tmp_path / "in.tsv").write_bytes(text)
     out, rep = tmp_path / "out.tsv", tmp_path / "rep.tsv"

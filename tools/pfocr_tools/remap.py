@@ -698,7 +698,9 @@ class ByteReader(TableReader):
                 started = len(data) - (data.rfind(b"\n") + 1)
                 try:
                     data += self._readline(started, 0)
-                except DataError as exc:
+                except DataError as exc:  # the line number is counted only when needed
+                    if exc.line != 0:
+                        raise
                     raise DataError(exc.message, exc.path,
                                     self.line + 1 + data.count(b"\n")) from None
             raw = data
