@@ -857,23 +857,23 @@ class TextRemap:
 def _keys_first(src: str, name: str, text: TextRemap) -> None:
     """MyGene.info: read the distinct keys first, then resolve them in batches of KEY_BATCH
     terms (every query full, as few requests as one batch would need)."""
-    from operator import itemgetter
+    from operator import itemgetter, methodcaller
 
     layout = text.layout
     counts: Counter = Counter()
     with ByteReader(src, name=name) as reader:
         for lines, first, numbers in reader.byte_blocks():
-            parts = [line.rsplit(b"\t", layout.cuts) for line in lines]
+            parts = list(map(methodcaller("rsplit", b"\t", layout.cuts), lines))
+            terms = map(itemgetter(layout.key_idx[0]), parts)
             if len(layout.key_idx) == 1:
-                keys = map(itemgetter(layout.key_idx[0]), parts)
+                keys = terms
             else:
-                keys = zip(map(itemgetter(layout.key_idx[0]), parts),
-                           map(itemgetter(layout.key_idx[1]), parts), strict=True)
-                block_keys = list(keys)
-                text.check_taxids(dict.fromkeys(k for k in block_keys
-                                                if k[1] not in text.good_taxids),
-                                  lines, first, numbers)
-                keys = iter(block_keys)
+                taxids = list(map(itemgetter(layout.key_idx[1]), parts))
+                new = set(taxids) - text.good_taxids
+                if new:  # checked in the order of the rows (the first bad one is named)
+                    text.check_taxids([(b"", t) for t in dict.fromkeys(taxids) if t in new],
+                                      lines, first, numbers)
+                keys = zip(terms, taxids, strict=True)
             counts.update(keys)
     keys_all = list(counts)
     del counts
