@@ -97,6 +97,7 @@ class LocalBackend:
         self.index = index
         self.requests = 0
         self.taxa = index.taxa()
+        self._genes: dict[str, geneindex.Gene] = {}  # the last resolve()'s candidate genes
 
     def data_version(self) -> str:
         return self.index.data_version
@@ -106,21 +107,28 @@ class LocalBackend:
         out: dict[str, list[Candidate]] = {}
         if scope == "gene_id":
             hits = self.index.lookup_ids(terms, taxids)
-            genes = self.index.genes({g for h in hits.values() for g, _, _ in h})
+            genes = self._genes = self.index.genes({g for h in hits.values() for g, _, _ in h})
             for term, found in hits.items():
                 out[term] = [Candidate(g, t, genes[g].symbol if g in genes else "", m)
                              for g, t, m in found]
             return out
         hits_k = self.index.lookup_terms(terms, taxids)
-        genes = self.index.genes({g for h in hits_k.values() for g, _, _ in h})
+        genes = self._genes = self.index.genes({g for h in hits_k.values() for g, _, _ in h})
         for term, found in hits_k.items():
             out[term] = [Candidate(g, t, genes[g].symbol if g in genes else "",
                                    geneindex.KIND_NAMES[k]) for g, t, k in found]
         return out
 
     def annotate(self, ids: Iterable[str]) -> dict[str, GeneInfo]:
-        return {g: GeneInfo(x.gene_id, x.taxid, x.symbol, x.ensembl, x.uniprot)
-                for g, x in self.index.genes(sorted(set(ids))).items()}
+        wanted = sorted(set(ids))
+        known = self._genes  # most genes to annotate were candidates of the last resolve()
+        found = self.index.genes([g for g in wanted if g not in known])
+        out = {}
+        for g in wanted:
+            x = known.get(g) or found.get(g)
+            if x is not None:
+                out[g] = GeneInfo(x.gene_id, x.taxid, x.symbol, x.ensembl, x.uniprot)
+        return out
 
     def orthologs(self, ids: Iterable[str], taxid: str) -> dict[str, list[str]]:
         return self.index.orthologs(sorted(set(ids)), taxid)
