@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import tempfile
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -766,7 +768,11 @@ class TextRemap:
         self.by_species: dict[bytes, dict[bytes, list]] = {}
         self.species_get: dict[bytes, object] = {}
         self.get = self.memo.get if opts.species else self.species_get.get
-        self.report: list[tuple[str, list]] = []
+        # the keys' entries in first-seen order (their row counts), and their report rows
+        # without the count, spooled to a temporary file (memory: a pointer per key)
+        self.entries: list[list] = []
+        self.spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self.spooled = array("Q")  # the byte length of each spooled report row
         self.statuses: Counter[str] = Counter()
         self.sp_all = "|".join(opts.species)
         self.target_name = organism_name(opts.ortholog_to) if opts.ortholog_to else ""
@@ -822,7 +828,8 @@ class TextRemap:
                     table = self.by_species[key[1]] = {}
                     self.species_get[key[1]] = table.get
                 table[key[0]] = m
-            self.report.append(("\t".join(head) + "\t", m))
+            self.entries.append(m)
+            self.spooled.append(self.spool.write(("\t".join(head) + "\t").encode("utf-8")))
             self.statuses[head[2]] += 1
 
     def lines(self, lines: list[bytes], first: int, numbers: list[int] | None) -> list[bytes]:
@@ -850,16 +857,21 @@ class TextRemap:
         return key[0] not in self.by_species.get(key[1], ())  # type: ignore[index]
 
     def rows_written(self) -> int:
-        return sum(m[2] * (len(m[1]) if m[0] == 2 else m[0] != 3) for _, m in self.report)
+        return sum(m[2] * (len(m[1]) if m[0] == 2 else m[0] != 3) for m in self.entries)
 
     def rows_read(self) -> int:
-        return sum(m[2] for _, m in self.report)
+        return sum(m[2] for m in self.entries)
 
     def write_report(self, handle) -> None:  # noqa: ANN001
         handle.write("\t".join(REPORT_COLUMNS) + "\n")
         tail = f"\t{self.backend.name}\t{self.version or ''}\n"
-        for head, m in self.report:
-            handle.write(f"{head}{m[2]}{tail}")
+        self.spool.seek(0)
+        read = self.spool.read
+        for m, size in zip(self.entries, self.spooled, strict=True):
+            handle.write(f"{read(size).decode('utf-8')}{m[2]}{tail}")
+
+    def close(self) -> None:
+        self.spool.close()
 
 
 def _keys_first(src: str, name: str, text: TextRemap) -> None:
@@ -1120,6 +1132,7 @@ def _text(src: str, args: argparse.Namespace, opts: Options) -> int:
                             args.input, 1)
         backend = make_backend(args)
         text = TextRemap(reader.header, opts, backend, bool(args.report), args.input)
+        stack.callback(text.close)
         if backend.name != "local":
             _keys_first(src, args.input, text)
         report = stack.enter_context(open_output(args.report)) if args.report else None
@@ -1141,10 +1154,10 @@ def _text(src: str, args: argparse.Namespace, opts: Options) -> int:
             log.warning("warning: %s has a header but no rows; writing a table without rows",
                         args.input)
         log.info("%d rows, %d distinct (term, species) keys (%s backend)",
-                 text.rows_read(), len(text.report), backend.name)
+                 text.rows_read(), len(text.entries), backend.name)
         if report is not None:
             text.write_report(report)
-    _log_done(text.statuses, len(text.report), text.rows_written(), backend)
+    _log_done(text.statuses, len(text.entries), text.rows_written(), backend)
     return 0
 
 
