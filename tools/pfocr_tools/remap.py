@@ -749,8 +749,8 @@ class ByteReader(TableReader):
 
 class TextRemap:
     """The remapped rows of a table read as bytes: each distinct (term, species) key is
-    resolved once (in batches) and kept as a compact entry: its output constants and row
-    count, and its report row as one string."""
+    resolved once (in batches) and kept as a compact entry, its output constants and row
+    count; its report row goes to a temporary file until the counts are known."""
 
     def __init__(self, header_in: Sequence[str], opts: Options, backend,  # noqa: ANN001
                  with_version: bool, name: str):
