@@ -693,26 +693,16 @@ def _identity(picks: list[int]) -> int:
 class ByteReader(TableReader):
     """TableReader's checks on lines of bytes (the text path): UTF-8 (only lines that are not
     ASCII are decoded), the number of fields (counted over a block, as TableReader does),
-    blank lines skipped, CRLF line ends, the longest line. Relies on TableReader's handle and
-    read helpers (``_fh``, ``_read``, ``_readline``)."""
+    blank lines skipped, CRLF line ends, the longest line. Relies on TableReader's
+    ``_data()`` (the next block of whole lines) and ``line``."""
 
     def byte_blocks(self) -> Iterator[tuple[list[bytes], int, list[int] | None]]:
         """(lines, number of the first line, line numbers when blank lines were skipped)."""
         n = len(self.header)
-        fh = self._fh
         while True:
-            data = self._read(fh.read, self.block_bytes)
+            data = self._data()  # whole lines; a line over the limit is named
             if not data:
                 return
-            if not data.endswith(b"\n"):
-                started = len(data) - (data.rfind(b"\n") + 1)
-                try:
-                    data += self._readline(started, 0)
-                except DataError as exc:  # the line number is counted only when needed
-                    if exc.line != 0:
-                        raise
-                    raise DataError(exc.message, exc.path,
-                                    self.line + 1 + data.count(b"\n")) from None
             raw = data
             if b"\r" in data:
                 data = data.replace(b"\r\n", b"\n")
