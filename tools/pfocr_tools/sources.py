@@ -92,25 +92,35 @@ def _too_big(limit: int) -> str:
 
 def read_file(path: str, limit: int) -> bytes:
     """A regular file's bytes, at most ``limit`` (a FIFO or device is refused, never waited on:
-    it is opened without blocking and checked before any read)."""
+    it is opened without blocking and checked before any read).
+
+    Read with ``os.read`` in requests sized by the file's length (plus one byte, so a file that
+    grew since ``fstat`` is still seen), never more than ``limit + 1`` bytes in all, until the
+    end of the file: no buffer of ``limit`` bytes is allocated for a small file."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise DataError(f"cannot read: {exc.strerror}", path) from None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             raise DataError("cannot read: not a regular file", path)
-        with os.fdopen(fd, "rb") as handle:
-            fd = -1
-            data = handle.read(limit + 1)
+        parts: list[bytes] = []
+        got = 0
+        want = info.st_size + 1
+        while got <= limit:
+            chunk = os.read(fd, min(limit + 1 - got, max(want - got, 1 << 16)))
+            if not chunk:
+                break
+            parts.append(chunk)
+            got += len(chunk)
     except OSError as exc:
         raise DataError(f"cannot read: {exc.strerror}", path) from None
     finally:
-        if fd >= 0:
-            os.close(fd)
-    if len(data) > limit:
+        os.close(fd)
+    if got > limit:
         raise DataError(_too_big(limit), path)
-    return data
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def read_stdin(limit: int) -> bytes:
