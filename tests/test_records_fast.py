@@ -224,3 +224,31 @@ def test_read_file_refuses_a_fifo_without_waiting(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     with pytest.raises(DataError, match="not a regular file"):
         read_file(str(fifo), 100)
+
+
+def plain_split(text: str, label: str) -> str:
+    """split_front_matter as it was (partition, then the same searches on the rest)."""
+    first, _, rest = text.partition("\n")
+    if first.rstrip() != "---":
+        raise DataError("no YAML front matter: the first line must be '---'", label, 1)
+    cut = rest.find("\n---\n")
+    if (cut >= 0 and not rest.startswith(("---", "..."))
+            and rest.find("\n---", 0, cut) < 0 and rest.find("\n...", 0, cut) < 0):
+        return rest[: cut + 1]
+    end = records._FM_END.search(rest)
+    if end is None:
+        raise DataError("YAML front matter is not closed by a '---' line", label)
+    return rest[: end.start()]
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(["---", "...", "\n", "-", ".", " ", "\r", "a: b", "\t", "é"]),
+                max_size=40).map("".join))
+def test_split_front_matter_same_as_before(text: str) -> None:
+    for t in (text, "---\n" + text, "--- \n" + text + "\n---\n"):
+        assert outcome(records.split_front_matter, t, "p.md") == outcome(plain_split, t, "p.md")
+        try:
+            got = records.split_front_matter(t, "p.md")
+        except DataError:
+            continue
+        assert got == plain_split(t, "p.md")

@@ -137,7 +137,7 @@ class Figure:
 
 
 def decode(data: bytes, label: str) -> str:
-    if not data.strip():
+    if not data or data.isspace():  # as ``not data.strip()``, without the copy
         raise DataError("empty file", label)
     try:
         text = data.decode("utf-8")
@@ -151,17 +151,19 @@ def decode(data: bytes, label: str) -> str:
 
 def split_front_matter(text: str, label: str) -> str:
     """Return the YAML between the opening ``---`` line and the closing one."""
-    first, sep, rest = text.partition("\n")
-    if first.rstrip() != "---":
+    nl = text.find("\n")  # positions in ``text``: no copy of the rest of the page
+    start = len(text) if nl < 0 else nl + 1
+    if text[: start - 1 if nl >= 0 else start].rstrip() != "---":
         raise DataError("no YAML front matter: the first line must be '---'", label, 1)
-    cut = rest.find("\n---\n")  # the usual closing line, found fast when nothing before it
-    if (cut >= 0 and not rest.startswith(("---", "..."))
-            and rest.find("\n---", 0, cut) < 0 and rest.find("\n...", 0, cut) < 0):
-        return rest[: cut + 1]
-    end = _FM_END.search(rest)
+    cut = text.find("\n---", start)  # the usual closing line "---", found fast when the
+    if (cut >= 0 and text.startswith("\n", cut + 4)  # first such line is it, with nothing
+            and not text.startswith(("---", "..."), start)  # that could close before it
+            and text.find("\n...", start, cut) < 0):
+        return text[start: cut + 1]
+    end = _FM_END.search(text, start) if nl >= 0 else None
     if end is None:
         raise DataError("YAML front matter is not closed by a '---' line", label)
-    return rest[: end.start()]
+    return text[start: end.start()]
 
 
 def _yaml_error(exc: Exception, label: str) -> DataError:
@@ -473,7 +475,13 @@ def parse_genes_tsv(data: bytes, label: str, limits: Limits = DEFAULT_LIMITS
     width = len(header)
     pick = operator.itemgetter(*order[2:] if order[0] < 0 else order)
     prefix = HUMAN if order[0] < 0 else ()
-    rows = []
+    cells_of = [line.split("\t") for line in itertools.islice(lines, 1, None) if line]
+    if len(text) <= limits.field_chars and set(map(len, cells_of)) <= {width}:
+        # the usual case, checked at once: every line of the width, no field too long
+        if prefix:
+            return [prefix + cells for cells in map(pick, cells_of)]
+        return list(map(pick, cells_of))
+    rows = []  # find the first bad line, as the check line by line does
     for n, line in enumerate(lines[1:], 2):
         if not line:
             continue
@@ -527,21 +535,26 @@ def build_figure(page: Page | None, gene_rows: list[tuple[str, ...]] | None,
     head = "\t".join(values)
     if head.count("\t") != 8 or "\n" in head or "\r" in head:
         head = "\t".join(map(clean, values))
-    lead_chars = sum(map(len, lead))
-    size = ((len(head) + 16 + lead_chars) * len(counts)
-            + sum(map(len, itertools.chain.from_iterable(counts))))
+    joined = list(map("\t".join, counts))
+    # the characters of every row's values (a join adds gene_at tabs to them), as before
+    size = ((len(head) + 16 + sum(map(len, lead))) * len(counts)
+            + sum(map(len, joined)) - gene_at * len(joined))
     if size > limits.figure_bytes:
         raise DataError(f"the figure's rows would take {size:,} bytes, over "
                         f"{limits.figure_bytes:,} (4 x --max-record-bytes)", label or figid)
-    joined = list(map("\t".join, counts))
     if joined:
         every = "\n".join(joined)  # a tab or line break inside a value: clean the values
         if (every.count("\t") != (gene_at * len(joined)) or "\r" in every
                 or every.count("\n") != len(joined) - 1):
             joined = ["\t".join(map(clean, row)) for row in counts]
     prefix = "\t".join((head, *lead, ""))
-    text = "".join(map("{}{}\t{}\n".format, itertools.repeat(prefix), joined,
-                       counts.values()))
+    if not joined:
+        text = ""
+    elif sum(counts.values()) == len(joined):  # every row once (the usual case)
+        text = prefix + ("\t1\n" + prefix).join(joined) + "\t1\n"
+    else:
+        text = prefix + ("\n" + prefix).join(
+            map("\t".join, zip(joined, map(str, counts.values()), strict=True))) + "\n"
     n_genes = len(set(map(operator.itemgetter(gene_at), counts)))
     fmeta = {
         "figid": figid,

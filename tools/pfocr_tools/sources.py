@@ -96,7 +96,8 @@ def read_file(path: str, limit: int) -> bytes:
 
     Read with ``os.read`` in requests sized by the file's length (plus one byte, so a file that
     grew since ``fstat`` is still seen), never more than ``limit + 1`` bytes in all, until the
-    end of the file: no buffer of ``limit`` bytes is allocated for a small file."""
+    end of the file (a short read once the ``fstat`` size is in, or an empty one): no buffer
+    of ``limit`` bytes is allocated for a small file, one read call for most files."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
@@ -109,11 +110,14 @@ def read_file(path: str, limit: int) -> bytes:
         got = 0
         want = info.st_size + 1
         while got <= limit:
-            chunk = os.read(fd, min(limit + 1 - got, max(want - got, 1 << 16)))
+            ask = min(limit + 1 - got, max(want - got, 1 << 16))
+            chunk = os.read(fd, ask)
             if not chunk:
                 break
             parts.append(chunk)
             got += len(chunk)
+            if len(chunk) < ask and got >= info.st_size:
+                break  # a short read of a regular file, all of it read: its end
     except OSError as exc:
         raise DataError(f"cannot read: {exc.strerror}", path) from None
     finally:
