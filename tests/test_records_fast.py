@@ -15,7 +15,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pfocr_tools import records
+from pfocr_tools import records, sources
 from pfocr_tools.errors import DataError
 from pfocr_tools.records import Limits, Page
 from pfocr_tools.sources import read_file
@@ -252,3 +252,60 @@ def test_split_front_matter_same_as_before(text: str) -> None:
         except DataError:
             continue
         assert got == plain_split(t, "p.md")
+
+
+# ------------------------------------------------------------------------ folder walk
+
+
+def plain_from_directory(root: str) -> list[tuple]:
+    """sources._from_directory as it was: file_candidates and a stat per page left over."""
+    pages: list[str] = []
+    tsvs: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in filenames:
+            full = os.path.join(dirpath, name)
+            if sources.is_page(name):
+                pages.append(full)
+            elif sources.is_tsv(name):
+                tsvs.add(full)
+    pages.sort()
+    norm = {os.path.normpath(t): t for t in tsvs}
+    claimed: set[str] = set()
+    out = []
+    for page in pages:
+        wanted = sources.file_candidates(page)
+        tsv = next((p for p in wanted if os.path.normpath(p) in norm), None)
+        if tsv is not None:
+            tsv = norm[os.path.normpath(tsv)]
+            claimed.add(tsv)
+        else:
+            tsv = next((p for p in wanted[1:] if os.path.isfile(p)), None)
+        out.append((page, page, tsv, tsv))
+    for tsv in sorted(tsvs - claimed):
+        out.append((tsv, None, tsv, tsv))
+    return out
+
+
+def test_folder_walk_same_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "db"
+    for rel in ("_figures/A.md", "_figures/B.md", "_figures/C.markdown", "_data/A-genes.tsv",
+                "_data/Z-genes.tsv", "old/D.md", "old/D-genes.tsv", "deep/x/_figures/E.md",
+                "deep/x/_data/E-genes.tsv", "deep/x/_figures/F.md", "deep/F-genes.tsv",
+                "other/_figures/G.md"):
+        (db / rel).parent.mkdir(parents=True, exist_ok=True)
+        (db / rel).write_text("x", "utf-8")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "G-genes.tsv").write_text("x", "utf-8")
+    (db / "other" / "_data").symlink_to(outside)  # not walked: found on disk, as before
+    monkeypatch.chdir(tmp_path)
+    for root in (str(db), str(db) + "/", "db", "db/", "./db", "db/_figures", "db/_figures/",
+                 "db/deep/x/_figures", "db/other/_figures", "db/other"):
+        got = [(s.label, s.page_path, s.tsv_path, s.tsv_label)
+               for s in sources._from_directory(root)]
+        assert got == plain_from_directory(root), root
+    monkeypatch.chdir(db / "_figures")
+    got = [(s.label, s.page_path, s.tsv_path, s.tsv_label) for s in sources._from_directory(".")]
+    assert got == plain_from_directory(".")
+    assert ("./A.md", "./A.md", "../_data/A-genes.tsv", "../_data/A-genes.tsv") in got

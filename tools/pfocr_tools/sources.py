@@ -243,27 +243,46 @@ def _read_member(handle, label: str, limit: int) -> bytes:
 
 
 def _from_directory(root: str) -> Iterator[Source]:
+    """Pages in sorted path order (with their genes TSV), then the TSVs no page claimed.
+
+    Paths are the ones :func:`file_candidates` gives; per-directory parts are computed once,
+    and a candidate in a directory the walk listed is looked up in the listing, not with a
+    ``stat`` (only a candidate outside the folder given is checked on disk)."""
     pages: list[str] = []
     tsvs: set[str] = set()
+    walked: set[str] = set()
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
+        walked.add(os.path.normpath(dirpath))
+        prefix = os.path.join(dirpath, "")
         for name in filenames:
-            full = os.path.join(dirpath, name)
             if is_page(name):
-                pages.append(full)
+                pages.append(prefix + name)
             elif is_tsv(name):
-                tsvs.add(full)
+                tsvs.add(prefix + name)
     pages.sort()
     norm = {os.path.normpath(t): t for t in tsvs}
     claimed: set[str] = set()
+    here_of: dict[str, tuple[str, str, bool]] = {}
     for page in pages:
-        wanted = file_candidates(page)
-        tsv = next((p for p in wanted if os.path.normpath(p) in norm), None)
+        here = os.path.dirname(page)
+        parts = here_of.get(here)
+        if parts is None:  # per directory: its path with a separator, normalised, ../_data
+            data = os.path.normpath(os.path.join(here, "..", "_data"))
+            here_norm = os.path.normpath(here)
+            parts = here_of[here] = ("" if here_norm == "." else os.path.join(here_norm, ""),
+                                     os.path.join(data, ""), data in walked)
+        here_norm, data_sep, data_walked = parts
+        name = os.path.basename(page).rsplit(".", 1)[0] + TSV_SUFFIX
+        in_data = data_sep + name  # file_candidates(page)[1]
+        tsv = norm.get(here_norm + name)  # the TSV beside the page, else in ../_data/
+        if tsv is None:
+            tsv = norm.get(in_data)
         if tsv is not None:
-            tsv = norm[os.path.normpath(tsv)]
             claimed.add(tsv)
-        else:  # outside the folder given: _figures/ alone finds ../_data/ as a page file does
-            tsv = next((p for p in wanted[1:] if os.path.isfile(p)), None)
+        elif not data_walked and os.path.isfile(in_data):
+            # outside the folder given: _figures/ alone finds ../_data/ as a page file does
+            tsv = in_data
         yield Source(label=page, page_path=page, tsv_path=tsv, tsv_label=tsv)
     for tsv in sorted(tsvs - claimed):
         yield Source(label=tsv, tsv_path=tsv, tsv_label=tsv)
