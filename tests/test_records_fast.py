@@ -15,7 +15,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pfocr_tools import records, sources
+from pfocr_tools import extract, records, sources
 from pfocr_tools.errors import DataError
 from pfocr_tools.records import Limits, Page
 from pfocr_tools.sources import read_file
@@ -309,3 +309,47 @@ def test_folder_walk_same_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     got = [(s.label, s.page_path, s.tsv_path, s.tsv_label) for s in sources._from_directory(".")]
     assert got == plain_from_directory(".")
     assert ("./A.md", "./A.md", "../_data/A-genes.tsv", "../_data/A-genes.tsv") in got
+
+
+# ------------------------------------------------------------------ duplicate figids
+
+
+def test_first_seen_is_a_dict_of_first_labels(tmp_path: Path) -> None:
+    """extract.FirstSeen answers as a dict figid -> first label would, also for figids whose
+    hashes clash (forced here) and across the table's growth."""
+    seen = extract.FirstSeen(str(tmp_path / "figids"))
+    plain: dict[str, str] = {}
+    figids = [f"PMC{i % 3000}__F{i % 7}" for i in range(6000)] + ["é\udcff", "", "a\tb"]
+    for n, figid in enumerate(figids):
+        label = f"in/{n}\udc80.md"
+        assert seen.first(figid, label) == plain.get(figid)
+        plain.setdefault(figid, label)
+    seen.close()
+
+    class Clash(str):
+        def __hash__(self) -> int:
+            return 42
+
+    seen = extract.FirstSeen(str(tmp_path / "clash"))
+    for n in range(50):
+        assert seen.first(Clash(f"f{n}"), f"l{n}") is None
+    for n in range(50):
+        assert seen.first(Clash(f"f{n}"), "again") == f"l{n}"
+    seen.close()
+
+
+def test_duplicate_figid_names_the_first_file(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    page = "---\nfigid: {}\ngenes:\n- word: W\n  symbol: S\n  source: hgnc_symbol\n" \
+           "  hgnc_symbol: S\n  entrez: '1'\n---\n"
+    for i in range(400):
+        (folder / f"r{i:03d}.md").write_text(page.format(f"PMC{i}__F1"), "utf-8")
+    (folder / "r399.md").write_text(page.format("PMC7__F1"), "utf-8")
+    for jobs in (1, 2):
+        with pytest.raises(DataError, match=r"r399.md: figid PMC7__F1 seen twice "
+                                            r"\(first in .*r007.md\)"):
+            extract.extract([str(folder)], str(tmp_path / "o.tsv"), jobs=jobs)
+        stats = extract.extract([str(folder)], str(tmp_path / "o.tsv"), jobs=jobs,
+                                on_error="skip")
+        assert stats["figures"] == 399 and stats["rejects"] == 1

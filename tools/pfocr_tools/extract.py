@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import array
 import collections
 import contextlib
 import gzip
 import multiprocessing
 import os
+import struct
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -383,6 +385,66 @@ def _chain(first: list, rest: Iterator) -> Iterator:
 # ------------------------------------------------------------------------- main side
 
 
+class FirstSeen:
+    """figid -> the input it was first read from, for the duplicate check, in 16 bytes of
+    memory per figure: an open-addressing hash table of two integer arrays (the figid's hash,
+    where its entry sits in a file) and the entries (figid, label) in that file. A hash found
+    is confirmed by reading its entry back, so distinct figids never clash."""
+
+    _HEAD = struct.Struct("<II")
+
+    def __init__(self, path: str):
+        self._file = open(path, "w+b")  # noqa: SIM115 - closed by close()
+        self._end = 0
+        self._size = 0
+        self._hashes = array.array("q", bytes(8 * 1024))
+        self._where = array.array("q", bytes(8 * 1024))  # file offset + 1; 0 = empty slot
+
+    def close(self) -> None:
+        self._file.close()
+
+    def _entry(self, where: int) -> tuple[str, str]:
+        self._file.seek(where - 1)
+        n_figid, n_label = self._HEAD.unpack(self._file.read(self._HEAD.size))
+        data = self._file.read(n_figid + n_label)
+        self._file.seek(self._end)
+        return (data[:n_figid].decode("utf-8", "surrogatepass"),
+                data[n_figid:].decode("utf-8", "surrogatepass"))
+
+    def first(self, figid: str, label: str) -> str | None:
+        """The label ``figid`` was first seen with; else None, and ``figid`` is recorded
+        as seen now, with ``label``."""
+        h = hash(figid)
+        mask = len(self._where) - 1
+        i = h & mask
+        where, hashes = self._where, self._hashes
+        while where[i]:
+            if hashes[i] == h:
+                seen_figid, seen_label = self._entry(where[i])
+                if seen_figid == figid:
+                    return seen_label
+            i = (i + 1) & mask
+        f, lab = figid.encode("utf-8", "surrogatepass"), label.encode("utf-8", "surrogatepass")
+        self._file.write(self._HEAD.pack(len(f), len(lab)) + f + lab)
+        hashes[i], where[i] = h, self._end + 1
+        self._end += self._HEAD.size + len(f) + len(lab)
+        self._size += 1
+        if 2 * self._size > len(where):
+            self._grow()
+        return None
+
+    def _grow(self) -> None:
+        old = [(h, w) for h, w in zip(self._hashes, self._where, strict=True) if w]
+        self._hashes = array.array("q", bytes(16 * len(self._hashes)))
+        self._where = array.array("q", bytes(16 * len(self._where)))
+        mask = len(self._where) - 1
+        for h, w in old:
+            i = h & mask
+            while self._where[i]:
+                i = (i + 1) & mask
+            self._hashes[i], self._where[i] = h, w
+
+
 def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: str | None = None,
             on_error: str = "fail", rejects: str | None = None, jobs: int = 0,
             exact: bool = False, limits: Limits = DEFAULT_LIMITS,
@@ -391,7 +453,6 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
     """Run the extraction; return counts. Raises DataError on the first bad input (fail)."""
     jobs = jobs or os.cpu_count() or 1
     stats: collections.Counter = collections.Counter()
-    seen: dict[str, str] = {}
     reject_rows: list[tuple[str, str, str]] = []
     with contextlib.ExitStack() as stack:
         out = stack.enter_context(atomic_open(output, "wb"))
@@ -412,6 +473,8 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
         kinds = tuple(entity_outs)
         spill_dir = stack.enter_context(tempfile.TemporaryDirectory(
             prefix=".pfocr-extract-", dir=spill_dir_base(output)))
+        seen = FirstSeen(os.path.join(spill_dir, "figids"))
+        stack.callback(seen.close)
         batches = _results(iter_sources(list(inputs), limits), flavor, exact, jobs, spill_dir,
                            limits, require_genes, kinds)
         stack.callback(batches.close)  # stop the workers before the spill folder goes
@@ -427,11 +490,11 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
                 if res[0] == "ok":
                     _, label, figid, schema, data, nrows, meta, warnings, extra = res
                     size = data if spill else len(data)
-                    if figid in seen:
+                    first = seen.first(figid, label)
+                    if first is not None:
                         res = ("err", label, label, None,
-                               f"figid {figid} seen twice (first in {seen[figid]})")
+                               f"figid {figid} seen twice (first in {first})")
                     else:
-                        seen[figid] = label
                         if spill:
                             if ranges and ranges[-1][0] + ranges[-1][1] == offset:
                                 ranges[-1] = (ranges[-1][0], ranges[-1][1] + size)
