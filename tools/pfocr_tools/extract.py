@@ -49,9 +49,11 @@ from .table import (
 )
 
 PROG = "pfocr-extract"
-BATCH = 128
+BATCH = 64  # records in the first batch; each next batch twice as many, up to MAX_BATCH
+MAX_BATCH = 512  # (few hand-offs between processes on a large corpus, all workers busy early)
 BATCH_BYTES = 16 << 20  # a batch also ends when its archive members hold this many bytes
 MAX_WARNINGS = 10
+WRITE_BYTES = 1 << 20  # rows parsed in the main process are written in pieces of this size
 
 DESCRIPTION = """\
 Read PFOCR records and write the figure gene table (TSV, one row per figure, organism,
@@ -195,22 +197,23 @@ def _parse_batch(batch: list[Source | BadSource], flavor: str, exact: bool,
     """Parse a batch. With ``spill``, the rows go to that file (in order) instead of back
     through the pipe, and each result carries its byte count in place of the data."""
     results = []
-    for s in batch:
-        if isinstance(s, BadSource):
-            results.append(("err", s.label, s.error.path or s.label, s.error.line,
-                            s.error.message))
-        else:
-            results.append(parse_source(s, flavor, exact, limits, require_genes, kinds))
-    if spill is not None:
-        with open(spill, "wb") as handle:
-            for i, res in enumerate(results):
-                if res[0] == "ok":
+    with open(spill, "wb") if spill is not None else contextlib.nullcontext() as handle:
+        for s in batch:
+            if isinstance(s, BadSource):
+                res = ("err", s.label, s.error.path or s.label, s.error.line, s.error.message)
+            else:
+                res = parse_source(s, flavor, exact, limits, require_genes, kinds)
+                if handle is not None and res[0] == "ok":  # spilled as parsed: memory flat
                     handle.write(res[4])
-                    results[i] = (*res[:4], len(res[4]), *res[5:])
+                    res = (*res[:4], len(res[4]), *res[5:])
+            results.append(res)
     return results
 
 
-def _batches(items: Iterable, size: int, max_bytes: int = BATCH_BYTES) -> Iterator[list]:
+def _batches(items: Iterable, size: int, max_bytes: int = BATCH_BYTES,
+             max_size: int | None = None) -> Iterator[list]:
+    """Batches of ``size`` items, each next one twice as large up to ``max_size``; a batch
+    also ends when its archive members hold ``max_bytes``."""
     batch: list = []
     held = 0
     for item in items:
@@ -220,6 +223,7 @@ def _batches(items: Iterable, size: int, max_bytes: int = BATCH_BYTES) -> Iterat
             yield batch
             batch = []
             held = 0
+            size = min(2 * size, max(size, max_size or size))
     if batch:
         yield batch
 
@@ -303,11 +307,13 @@ def _results(sources: Iterable[Source | BadSource], flavor: str, exact: bool, jo
     A worker that dies (a signal, the OOM killer) breaks the pool: the batches then in flight
     are parsed again one record per process, and a new pool takes the rest.
     """
-    batches = _batches(sources, BATCH)
+    batches = _batches(sources, BATCH, max_size=MAX_BATCH)
     first = list(_take(batches, 2)) if jobs > 1 else []
     if jobs <= 1 or len(first) < 2:  # one job, or a small input: no worker processes
-        for b in _chain(first, batches):
-            yield None, _parse_batch(b, flavor, exact, None, limits, require_genes, kinds)
+        for b in _chain(first, batches):  # one record at a time: nothing held (memory flat)
+            for item in b:
+                yield None, _parse_batch([item], flavor, exact, None, limits, require_genes,
+                                         kinds)
         return
     counter = iter(range(1 << 62))
     pending = _chain(first, batches)
@@ -483,8 +489,11 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
             from tqdm import tqdm
 
             bar = stack.enter_context(tqdm(unit=" records", desc=PROG, leave=False))
+        pending: list[bytes] = []  # rows parsed here, written in large writes
+        pending_bytes = 0
         for spill, results in batches:
             ranges: list[tuple[int, int]] = []
+            chunks: list[bytes] = []
             offset = 0
             for res in results:
                 if res[0] == "ok":
@@ -501,7 +510,7 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
                             else:
                                 ranges.append((offset, size))
                         else:
-                            out.write(data)
+                            chunks.append(data)
                         offset += size
                         if figs is not None:
                             write_rows(figs, [tuple(meta[c] for c in FIGURE_COLUMNS)], header=())
@@ -527,6 +536,13 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
                 stats["rejects"] += 1
                 reject_rows.append((path, "" if line is None else str(line), message))
                 log.warning("skipped: %s", err)
+            if chunks:
+                pending.extend(chunks)
+                pending_bytes += sum(map(len, chunks))
+            if pending and (spill or pending_bytes >= WRITE_BYTES):  # large writes, in order
+                out.write(b"".join(pending))
+                pending.clear()
+                pending_bytes = 0
             if spill and gz:
                 with open(spill, "rb") as handle:
                     for start, size in ranges:
@@ -539,6 +555,8 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
                 os.unlink(spill)
             if bar is not None:
                 bar.update(len(results))
+        if pending:
+            out.write(b"".join(pending))
         if stats["warnings"] > MAX_WARNINGS:
             log.warning("warning: %d more warnings not shown", stats["warnings"] - MAX_WARNINGS)
         if rejects:
