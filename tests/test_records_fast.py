@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -353,3 +355,13 @@ def test_duplicate_figid_names_the_first_file(tmp_path: Path) -> None:
         stats = extract.extract([str(folder)], str(tmp_path / "o.tsv"), jobs=jobs,
                                 on_error="skip")
         assert stats["figures"] == 399 and stats["rejects"] == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="Linux only")
+def test_default_jobs_follow_the_cpus_allowed() -> None:
+    code = ("import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
+            "from pfocr_tools import extract; print(extract.usable_cpus())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "1"
+    assert extract.usable_cpus() == len(os.sched_getaffinity(0))

@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rejects", metavar="REJECTS.tsv",
                    help="with --on-error skip: write the rejected inputs (file, line, reason)")
     p.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
-                   help="worker processes (default: one per core)")
+                   help="worker processes (default: one per core this process may use)")
     p.add_argument("--exact-yaml", action="store_true",
                    help="parse every page with the reference YAML reader only (slower; the "
                         "default fast path gives the same result)")
@@ -391,6 +391,15 @@ def _chain(first: list, rest: Iterator) -> Iterator:
 # ------------------------------------------------------------------------- main side
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (a Slurm or cgroup cpuset, ``taskset``), not all of
+    the node's."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
 class FirstSeen:
     """figid -> the input it was first read from, for the duplicate check, in 16 bytes of
     memory per figure: an open-addressing hash table of two integer arrays (the figid's hash,
@@ -457,7 +466,7 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
             require_genes: bool = False, chemicals: str | None = None,
             diseases: str | None = None) -> dict[str, int]:
     """Run the extraction; return counts. Raises DataError on the first bad input (fail)."""
-    jobs = jobs or os.cpu_count() or 1
+    jobs = jobs or usable_cpus()
     stats: collections.Counter = collections.Counter()
     reject_rows: list[tuple[str, str, str]] = []
     with contextlib.ExitStack() as stack:
