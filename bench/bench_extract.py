@@ -2,14 +2,16 @@
 """Benchmark pfocr-extract on a synthetic corpus built from the real test records.
 
     python bench/bench_extract.py --records 100000 [--workdir DIR] [--keep]
+    python bench/bench_extract.py --corpus DIR --repeat 3 --busy 2 --no-csafe
 
 Builds N records in the pfocr-database layout (``_figures/<figid>.md`` and, for current-schema
 records, ``_data/<figid>-genes.tsv``) by copying the real records of ``test-data/records`` with
 unique figids, then measures side by side:
 
 * a plain PyYAML libyaml ``CSafeLoader`` parse of the same pages (read + parse, one process),
-* ``pfocr-extract`` with one and with two worker processes (wall time, peak memory of the
-  whole process tree, sampled from /proc).
+* ``pfocr-extract`` with one and with two worker processes (wall time, CPU time of the
+  process tree, peak memory of the whole process tree, sampled from /proc), best of
+  ``--repeat`` runs, on a quiet machine and, with ``--busy N``, beside N spinning processes.
 
 Numbers are printed, never asserted: CI does not run this.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -111,38 +114,93 @@ def timed_run(cmd: list[str]) -> tuple[float, int]:
     return elapsed, peak
 
 
+def cpu_timed_run(cmd: list[str], env: dict | None = None) -> tuple[float, float, int]:
+    """Wall time, CPU time (user + system of the command and its children) and peak RSS of
+    the process tree (KiB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    old = os.environ.copy()
+    try:
+        os.environ.update(env or {})
+        wall, peak = timed_run(cmd)
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, peak
+
+
+def loadavg() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def busy(n: int) -> list[subprocess.Popen]:
+    """``n`` processes that only spin (a loaded machine); the caller kills them."""
+    return [subprocess.Popen([sys.executable, "-c", "while 1: pass"]) for _ in range(n)]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--records", type=int, default=20000)
     ap.add_argument("--workdir", help="where to build the corpus (default: a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the corpus afterwards")
+    ap.add_argument("--corpus", help="an existing corpus folder (from build_corpus) to use")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per setting; the best is shown")
+    ap.add_argument("--busy", type=int, default=0, metavar="N",
+                    help="also measure with N spinning background processes (a loaded machine)")
+    ap.add_argument("--jobs", default="1,2", help="job counts to measure (default: 1,2)")
+    ap.add_argument("--no-csafe", action="store_true", help="skip the CSafeLoader baseline")
+    ap.add_argument("--pythonpath", help="run pfocr-extract from this source folder instead "
+                    "(e.g. an older version's tools/, for a side-by-side comparison)")
     args = ap.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="pfocr-bench-"))
-    corpus = work / "corpus"
-    if corpus.exists():
-        shutil.rmtree(corpus)
-    t0 = time.perf_counter()
-    pages = build_corpus(corpus, args.records)
-    print(f"corpus: {args.records} records in {corpus} ({time.perf_counter() - t0:.1f} s to build)")
+    if args.corpus:
+        corpus = Path(args.corpus)
+        pages = sorted((corpus / "_figures").glob("*.md"))
+        print(f"corpus: {len(pages)} records in {corpus}")
+    else:
+        corpus = work / "corpus"
+        if corpus.exists():
+            shutil.rmtree(corpus)
+        t0 = time.perf_counter()
+        pages = build_corpus(corpus, args.records)
+        print(f"corpus: {args.records} records in {corpus} "
+              f"({time.perf_counter() - t0:.1f} s to build)")
+    n = len(pages)
     exe = [sys.executable, "-m", "pfocr_tools.extract"]
+    env = {"PYTHONPATH": args.pythonpath} if args.pythonpath else None
     # warm the page cache once so every contender reads from memory
     csafe_parse(pages[: min(len(pages), 2000)])
-    t_yaml = csafe_parse(pages)
-    print(f"PyYAML CSafeLoader parse (1 process):  {t_yaml:7.2f} s  "
-          f"({args.records / t_yaml:,.0f} records/s)")
+    if not args.no_csafe:
+        t_yaml = csafe_parse(pages)
+        print(f"PyYAML CSafeLoader parse (1 process): {t_yaml:7.2f} s  "
+              f"({n / t_yaml:,.0f} records/s)")
     out = work / "out.tsv"
-    results = {}
-    for jobs in (1, 2):
-        t, peak = timed_run([*exe, str(corpus), "-o", str(out), "--jobs", str(jobs), "-q"])
-        results[jobs] = t
-        print(f"pfocr-extract --jobs {jobs}:               {t:7.2f} s  "
-              f"({args.records / t:,.0f} records/s, peak RSS {peak / 1024:.0f} MiB)")
+    for load in sorted({0, args.busy}):
+        spinners = busy(load)
+        try:
+            for jobs in (int(j) for j in args.jobs.split(",")):
+                runs = [cpu_timed_run([*exe, str(corpus), "-o", str(out), "--jobs", str(jobs),
+                                       "-q"], env) + (loadavg(),)
+                        for _ in range(args.repeat)]
+                wall, cpu, peak, la = min(runs)
+                print(f"pfocr-extract --jobs {jobs}, {load} busy processes: wall {wall:6.2f} s "
+                      f"(runs {', '.join(f'{r[0]:.1f}' for r in runs)}), CPU {cpu:6.2f} s, "
+                      f"{n / wall:,.0f} records/s, peak RSS {peak / 1024:.0f} MiB; "
+                      f"load average {la}", flush=True)
+                if out.exists() and not args.no_csafe and load == 0 and jobs == 1:
+                    print(f"  {t_yaml / wall:.1f}x the CSafeLoader parse")
+        finally:
+            for proc in spinners:
+                proc.kill()
+                proc.wait()
     size = out.stat().st_size
     print(f"output: {size / 1e6:.1f} MB, {sum(1 for _ in open(out, 'rb')) - 1:,} rows")
-    print(f"speed-up over CSafeLoader parse: {t_yaml / results[1]:.1f}x (1 job), "
-          f"{t_yaml / results[2]:.1f}x (2 jobs)")
     if not args.keep:
-        shutil.rmtree(work)
+        if not args.corpus or not args.workdir:
+            shutil.rmtree(work)
+        else:
+            out.unlink()
 
 
 if __name__ == "__main__":

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import array
 import collections
 import contextlib
 import gzip
 import multiprocessing
 import os
+import struct
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -47,9 +49,11 @@ from .table import (
 )
 
 PROG = "pfocr-extract"
-BATCH = 128
+BATCH = 64  # records in the first batch; each next batch twice as many, up to MAX_BATCH
+MAX_BATCH = 512  # (few hand-offs between processes on a large corpus, all workers busy early)
 BATCH_BYTES = 16 << 20  # a batch also ends when its archive members hold this many bytes
 MAX_WARNINGS = 10
+WRITE_BYTES = 1 << 20  # rows parsed in the main process are written in pieces of this size
 
 DESCRIPTION = """\
 Read PFOCR records and write the figure gene table (TSV, one row per figure, organism,
@@ -89,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rejects", metavar="REJECTS.tsv",
                    help="with --on-error skip: write the rejected inputs (file, line, reason)")
     p.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
-                   help="worker processes (default: one per core)")
+                   help="worker processes (default: one per core this process may use)")
     p.add_argument("--exact-yaml", action="store_true",
                    help="parse every page with the reference YAML reader only (slower; the "
                         "default fast path gives the same result)")
@@ -193,22 +197,23 @@ def _parse_batch(batch: list[Source | BadSource], flavor: str, exact: bool,
     """Parse a batch. With ``spill``, the rows go to that file (in order) instead of back
     through the pipe, and each result carries its byte count in place of the data."""
     results = []
-    for s in batch:
-        if isinstance(s, BadSource):
-            results.append(("err", s.label, s.error.path or s.label, s.error.line,
-                            s.error.message))
-        else:
-            results.append(parse_source(s, flavor, exact, limits, require_genes, kinds))
-    if spill is not None:
-        with open(spill, "wb") as handle:
-            for i, res in enumerate(results):
-                if res[0] == "ok":
+    with open(spill, "wb") if spill is not None else contextlib.nullcontext() as handle:
+        for s in batch:
+            if isinstance(s, BadSource):
+                res = ("err", s.label, s.error.path or s.label, s.error.line, s.error.message)
+            else:
+                res = parse_source(s, flavor, exact, limits, require_genes, kinds)
+                if handle is not None and res[0] == "ok":  # spilled as parsed: memory flat
                     handle.write(res[4])
-                    results[i] = (*res[:4], len(res[4]), *res[5:])
+                    res = (*res[:4], len(res[4]), *res[5:])
+            results.append(res)
     return results
 
 
-def _batches(items: Iterable, size: int, max_bytes: int = BATCH_BYTES) -> Iterator[list]:
+def _batches(items: Iterable, size: int, max_bytes: int = BATCH_BYTES,
+             max_size: int | None = None) -> Iterator[list]:
+    """Batches of ``size`` items, each next one twice as large up to ``max_size``; a batch
+    also ends when its archive members hold ``max_bytes``."""
     batch: list = []
     held = 0
     for item in items:
@@ -218,6 +223,7 @@ def _batches(items: Iterable, size: int, max_bytes: int = BATCH_BYTES) -> Iterat
             yield batch
             batch = []
             held = 0
+            size = min(2 * size, max(size, max_size or size))
     if batch:
         yield batch
 
@@ -301,11 +307,13 @@ def _results(sources: Iterable[Source | BadSource], flavor: str, exact: bool, jo
     A worker that dies (a signal, the OOM killer) breaks the pool: the batches then in flight
     are parsed again one record per process, and a new pool takes the rest.
     """
-    batches = _batches(sources, BATCH)
+    batches = _batches(sources, BATCH, max_size=MAX_BATCH)
     first = list(_take(batches, 2)) if jobs > 1 else []
     if jobs <= 1 or len(first) < 2:  # one job, or a small input: no worker processes
-        for b in _chain(first, batches):
-            yield None, _parse_batch(b, flavor, exact, None, limits, require_genes, kinds)
+        for b in _chain(first, batches):  # one record at a time: nothing held (memory flat)
+            for item in b:
+                yield None, _parse_batch([item], flavor, exact, None, limits, require_genes,
+                                         kinds)
         return
     counter = iter(range(1 << 62))
     pending = _chain(first, batches)
@@ -383,15 +391,83 @@ def _chain(first: list, rest: Iterator) -> Iterator:
 # ------------------------------------------------------------------------- main side
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (a Slurm or cgroup cpuset, ``taskset``), not all of
+    the node's."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+class FirstSeen:
+    """figid -> the input it was first read from, for the duplicate check, in 16 bytes of
+    memory per figure: an open-addressing hash table of two integer arrays (the figid's hash,
+    where its entry sits in a file) and the entries (figid, label) in that file. A hash found
+    is confirmed by reading its entry back, so distinct figids never clash."""
+
+    _HEAD = struct.Struct("<II")
+
+    def __init__(self, path: str):
+        self._file = open(path, "w+b")  # noqa: SIM115 - closed by close()
+        self._end = 0
+        self._size = 0
+        self._hashes = array.array("q", bytes(8 * 1024))
+        self._where = array.array("q", bytes(8 * 1024))  # file offset + 1; 0 = empty slot
+
+    def close(self) -> None:
+        self._file.close()
+
+    def _entry(self, where: int) -> tuple[str, str]:
+        self._file.seek(where - 1)
+        n_figid, n_label = self._HEAD.unpack(self._file.read(self._HEAD.size))
+        data = self._file.read(n_figid + n_label)
+        self._file.seek(self._end)
+        return (data[:n_figid].decode("utf-8", "surrogatepass"),
+                data[n_figid:].decode("utf-8", "surrogatepass"))
+
+    def first(self, figid: str, label: str) -> str | None:
+        """The label ``figid`` was first seen with; else None, and ``figid`` is recorded
+        as seen now, with ``label``."""
+        h = hash(figid)
+        mask = len(self._where) - 1
+        i = h & mask
+        where, hashes = self._where, self._hashes
+        while where[i]:
+            if hashes[i] == h:
+                seen_figid, seen_label = self._entry(where[i])
+                if seen_figid == figid:
+                    return seen_label
+            i = (i + 1) & mask
+        f, lab = figid.encode("utf-8", "surrogatepass"), label.encode("utf-8", "surrogatepass")
+        self._file.write(self._HEAD.pack(len(f), len(lab)) + f + lab)
+        hashes[i], where[i] = h, self._end + 1
+        self._end += self._HEAD.size + len(f) + len(lab)
+        self._size += 1
+        if 2 * self._size > len(where):
+            self._grow()
+        return None
+
+    def _grow(self) -> None:
+        old = [(h, w) for h, w in zip(self._hashes, self._where, strict=True) if w]
+        self._hashes = array.array("q", bytes(16 * len(self._hashes)))
+        self._where = array.array("q", bytes(16 * len(self._where)))
+        mask = len(self._where) - 1
+        for h, w in old:
+            i = h & mask
+            while self._where[i]:
+                i = (i + 1) & mask
+            self._hashes[i], self._where[i] = h, w
+
+
 def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: str | None = None,
             on_error: str = "fail", rejects: str | None = None, jobs: int = 0,
             exact: bool = False, limits: Limits = DEFAULT_LIMITS,
             require_genes: bool = False, chemicals: str | None = None,
             diseases: str | None = None) -> dict[str, int]:
     """Run the extraction; return counts. Raises DataError on the first bad input (fail)."""
-    jobs = jobs or os.cpu_count() or 1
+    jobs = jobs or usable_cpus()
     stats: collections.Counter = collections.Counter()
-    seen: dict[str, str] = {}
     reject_rows: list[tuple[str, str, str]] = []
     with contextlib.ExitStack() as stack:
         out = stack.enter_context(atomic_open(output, "wb"))
@@ -412,6 +488,8 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
         kinds = tuple(entity_outs)
         spill_dir = stack.enter_context(tempfile.TemporaryDirectory(
             prefix=".pfocr-extract-", dir=spill_dir_base(output)))
+        seen = FirstSeen(os.path.join(spill_dir, "figids"))
+        stack.callback(seen.close)
         batches = _results(iter_sources(list(inputs), limits), flavor, exact, jobs, spill_dir,
                            limits, require_genes, kinds)
         stack.callback(batches.close)  # stop the workers before the spill folder goes
@@ -420,25 +498,28 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
             from tqdm import tqdm
 
             bar = stack.enter_context(tqdm(unit=" records", desc=PROG, leave=False))
+        pending: list[bytes] = []  # rows parsed here, written in large writes
+        pending_bytes = 0
         for spill, results in batches:
             ranges: list[tuple[int, int]] = []
+            chunks: list[bytes] = []
             offset = 0
             for res in results:
                 if res[0] == "ok":
                     _, label, figid, schema, data, nrows, meta, warnings, extra = res
                     size = data if spill else len(data)
-                    if figid in seen:
+                    first = seen.first(figid, label)
+                    if first is not None:
                         res = ("err", label, label, None,
-                               f"figid {figid} seen twice (first in {seen[figid]})")
+                               f"figid {figid} seen twice (first in {first})")
                     else:
-                        seen[figid] = label
                         if spill:
                             if ranges and ranges[-1][0] + ranges[-1][1] == offset:
                                 ranges[-1] = (ranges[-1][0], ranges[-1][1] + size)
                             else:
                                 ranges.append((offset, size))
                         else:
-                            out.write(data)
+                            chunks.append(data)
                         offset += size
                         if figs is not None:
                             write_rows(figs, [tuple(meta[c] for c in FIGURE_COLUMNS)], header=())
@@ -464,6 +545,13 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
                 stats["rejects"] += 1
                 reject_rows.append((path, "" if line is None else str(line), message))
                 log.warning("skipped: %s", err)
+            if chunks:
+                pending.extend(chunks)
+                pending_bytes += sum(map(len, chunks))
+            if pending and (spill or pending_bytes >= WRITE_BYTES):  # large writes, in order
+                out.write(b"".join(pending))
+                pending.clear()
+                pending_bytes = 0
             if spill and gz:
                 with open(spill, "rb") as handle:
                     for start, size in ranges:
@@ -476,6 +564,8 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
                 os.unlink(spill)
             if bar is not None:
                 bar.update(len(results))
+        if pending:
+            out.write(b"".join(pending))
         if stats["warnings"] > MAX_WARNINGS:
             log.warning("warning: %d more warnings not shown", stats["warnings"] - MAX_WARNINGS)
         if rejects:

@@ -148,7 +148,7 @@ class AnchoredAlternation:
 
     def finditer(self, text: str) -> Iterator[tuple[int, re.Match[str]]]:
         """Yield ``(alternative index, match)`` exactly as the full regex would."""
-        present = self._present(text.translate(_FOLD_FIX).casefold())
+        present = self._present(fold(text))
         if not present and not self.always:
             return
         indices = tuple(sorted((*present, *self.always)))
@@ -156,14 +156,27 @@ class AnchoredAlternation:
             yield int(m.lastgroup[1:]), m  # type: ignore[index]
 
     def finditer_all(self, texts: Sequence[str]) -> Iterator[tuple[int, re.Match[str]]]:
-        """``finditer`` over several texts, the anchors searched once in all of them."""
+        """``finditer`` over several texts, the anchors searched once in all of them; the
+        regex runs only on the texts that hold an anchor found (or on all of them when some
+        alternative has no anchor)."""
         texts = [t for t in texts if t]
         if not texts:
             return
-        present = self._present("\n".join(texts).translate(_FOLD_FIX).casefold())
+        folded = [fold(t) for t in texts]
+        present = self._present("\n".join(folded))  # no anchor holds a line feed
         if not present and not self.always:
             return
         regex = self._regex(tuple(sorted((*present, *self.always))))
-        for text in texts:
-            for m in regex.finditer(text):
-                yield int(m.lastgroup[1:]), m  # type: ignore[index]
+        anchors = {self.anchors[i] for i in present}
+        for text, low in zip(texts, folded, strict=True):
+            if self.always or any(a in low for a in anchors):
+                for m in regex.finditer(text):
+                    yield int(m.lastgroup[1:]), m  # type: ignore[index]
+
+
+def fold(text: str) -> str:
+    """The text as anchors are searched in it: case-folded, dotted and dotless i as ``i``
+    (the translation, slow on text outside Latin-1, only when one of them is there)."""
+    if "\u0130" in text or "\u0131" in text:
+        text = text.translate(_FOLD_FIX)
+    return text.casefold()

@@ -13,6 +13,7 @@ and falls back to the reference for any record where a field we use came back ty
 
 from __future__ import annotations
 
+import collections
 import itertools
 import operator
 import re
@@ -54,6 +55,35 @@ MAX_DEPTH = 100
 _PREFIX = re.compile(r"^[ \t]*(?:(?:[-?:]|[&!][^ \t\n]*)[ \t]+)*", re.MULTILINE)
 # a bracket that may open a flow collection (not one inside running text such as "ref [1]")
 _FLOW_OPEN = re.compile(r"(?:^|[\[{,:?-])[ \t]*(?:[&!][^ \t\n]*[ \t]+)*[\[{]", re.MULTILINE)
+#: what :func:`_prefixes_short` checks: no line's structural prefix is longer than this
+_SHORT_PREFIX = 15
+# bytes of a prefix without anchors or tags -> 1, anchor / tag openers -> 2, line feed kept
+_PREFIX_BYTES = bytes(1 if c in b" \t-?:" else 2 if c in b"&!" else c if c == 10 else 0
+                      for c in range(256))
+_LONG_RUN = b"\n" + b"\x01" * (_SHORT_PREFIX + 1)
+
+
+def _prefixes_short(fm: str) -> bool:
+    """True if no line of ``fm`` has a structural prefix (``_PREFIX``) longer than
+    ``_SHORT_PREFIX`` characters; False if some line may have one.
+
+    Without a regex pass over every line: a prefix is made of spaces, tabs, the indicators
+    ``- ? :`` and of anchors and tags, which start with ``&`` or ``!``. So a line whose prefix
+    is longer than N characters either starts with N + 1 spaces, tabs or indicators, or has
+    ``&`` or ``!`` after at most N of them. The text is mapped to classes with one
+    ``bytes.translate`` (a character outside ASCII becomes bytes >= 0x80, mapped to 0) and
+    searched with ``find``.
+    """
+    b = fm.encode("utf-8").translate(_PREFIX_BYTES)
+    if _LONG_RUN in b or b.startswith(_LONG_RUN[1:]):
+        return False
+    at = b.find(2)
+    while at >= 0:
+        start = b.rfind(10, 0, at) + 1
+        if at - start <= _SHORT_PREFIX and b.count(1, start, at) == at - start:
+            return False
+        at = b.find(2, at + 1)
+    return True
 
 
 @dataclass(frozen=True)
@@ -107,7 +137,7 @@ class Figure:
 
 
 def decode(data: bytes, label: str) -> str:
-    if not data.strip():
+    if not data or data.isspace():  # as ``not data.strip()``, without the copy
         raise DataError("empty file", label)
     try:
         text = data.decode("utf-8")
@@ -121,17 +151,19 @@ def decode(data: bytes, label: str) -> str:
 
 def split_front_matter(text: str, label: str) -> str:
     """Return the YAML between the opening ``---`` line and the closing one."""
-    first, sep, rest = text.partition("\n")
-    if first.rstrip() != "---":
+    nl = text.find("\n")  # positions in ``text``: no copy of the rest of the page
+    start = len(text) if nl < 0 else nl + 1
+    if text[: start - 1 if nl >= 0 else start].rstrip() != "---":
         raise DataError("no YAML front matter: the first line must be '---'", label, 1)
-    cut = rest.find("\n---\n")  # the usual closing line, found fast when nothing before it
-    if (cut >= 0 and not rest.startswith(("---", "..."))
-            and rest.find("\n---", 0, cut) < 0 and rest.find("\n...", 0, cut) < 0):
-        return rest[: cut + 1]
-    end = _FM_END.search(rest)
+    cut = text.find("\n---", start)  # the usual closing line "---", found fast when the
+    if (cut >= 0 and text.startswith("\n", cut + 4)  # first such line is it, with nothing
+            and not text.startswith(("---", "..."), start)  # that could close before it
+            and text.find("\n...", start, cut) < 0):
+        return text[start: cut + 1]
+    end = _FM_END.search(text, start) if nl >= 0 else None
     if end is None:
         raise DataError("YAML front matter is not closed by a '---' line", label)
-    return rest[: end.start()]
+    return text[start: end.start()]
 
 
 def _yaml_error(exc: Exception, label: str) -> DataError:
@@ -195,10 +227,13 @@ def check_depth(fm: str, label: str, limit: int = MAX_DEPTH) -> None:
     Only front matter the screen cannot clear is walked exactly, with PyYAML's event parser
     (a loop over a heap stack, no recursion, so no input can overflow a stack).
     """
+    # every bracket bounds the flow collections from above (cheap); count exactly only if needed
+    brackets = fm.count("[") + fm.count("{")
+    if 2 * (_SHORT_PREFIX + 1) + brackets <= limit and _prefixes_short(fm):
+        return  # no prefix is longer than _SHORT_PREFIX: the bound below holds without findall
     prefix = max(map(len, _PREFIX.findall(fm)), default=0)
     block = 2 * (prefix + 1)
-    # every bracket bounds the flow collections from above (cheap); count exactly only if needed
-    if block + fm.count("[") + fm.count("{") <= limit:
+    if block + brackets <= limit:
         return
     if block + len(_FLOW_OPEN.findall(fm)) <= limit:
         return
@@ -254,6 +289,12 @@ def _fields_are_text(doc: dict) -> bool:
 def load_front_matter(fm: str, label: str, exact: bool = False,
                       depth: int = MAX_DEPTH) -> dict:
     """Parse front matter; the fields we use come out exactly as the reference reads them."""
+    return _load_front_matter(fm, label, exact, depth)[0]
+
+
+def _load_front_matter(fm: str, label: str, exact: bool, depth: int) -> tuple[dict, bool]:
+    """:func:`load_front_matter`, and whether every field we use is known to be text (the
+    fast path checked it with :func:`_fields_are_text`)."""
     check_depth(fm, label, depth)
     _check_tags(fm, label)
     if exact or yaml_rs is None:
@@ -264,11 +305,12 @@ def load_front_matter(fm: str, label: str, exact: bool = False,
         except Exception:  # yaml_rs raises its own error types
             doc = load_reference(fm, label)  # gives the precise error, or the exact reading
         else:
-            if not isinstance(doc, dict) or not _fields_are_text(doc):
-                doc = load_reference(fm, label)
+            if isinstance(doc, dict) and _fields_are_text(doc):
+                return doc, True
+            doc = load_reference(fm, label)
     if not isinstance(doc, dict):
         raise DataError("YAML front matter is not a mapping of keys to values", label, 2)
-    return doc
+    return doc, False
 
 
 # --------------------------------------------------------------------------- record level
@@ -319,12 +361,16 @@ def parse_page(data: bytes, label: str, exact: bool = False,
     _check_size(data, label, limits)
     text = decode(data, label)
     fm = split_front_matter(text, label)
-    doc = load_front_matter(fm, label, exact, limits.depth)
+    doc, all_text = _load_front_matter(fm, label, exact, limits.depth)
     if "figid" not in doc or doc["figid"] in ("", None):
         raise DataError("record has no 'figid'", label)
     meta = {k: _text_field(doc, k, label, fm) for k in TEXT_KEYS}
-    for k, v in meta.items():
-        _check_chars(v, f"field {k!r}", label, limits, fm, k)
+    # no value read from the front matter is longer than its text (escapes, folding and block
+    # scalars only shorten; an alias repeats a value written in it): check values only then
+    long_text = len(fm) > limits.field_chars
+    if long_text:
+        for k, v in meta.items():
+            _check_chars(v, f"field {k!r}", label, limits, fm, k)
     figid = meta["figid"]
     if any(c in figid for c in "\t\n\r/") or figid != figid.strip():
         raise DataError(f"invalid figid {figid!r}", label, _line_of(fm, "figid"))
@@ -336,28 +382,13 @@ def parse_page(data: bytes, label: str, exact: bool = False,
         if not isinstance(raw, list):
             raise DataError(f"field 'genes' must be a list, found a {_kind(raw)}", label,
                             _line_of(fm, "genes"))
-        genes = []
-        for i, row in enumerate(raw):
-            if type(row) is dict and len(row) == 5 and all(
-                    type(row.get(k)) is str for k in OLD_GENE_KEYS):
-                if max(map(len, row.values())) > limits.field_chars:
-                    key = max(row, key=lambda k: len(row[k]))
-                    _check_chars(row[key], f"genes item {i + 1} {key!r}", label, limits,
-                                 line=_line_of(fm, "genes", i))
-                genes.append(row)
-                continue
-            problem = None
-            if not isinstance(row, dict):
-                problem = f"must be a mapping, found a {_kind(row)}"
-            elif missing := [k for k in OLD_GENE_KEYS if k not in row]:
-                problem = f"lacks {', '.join(missing)}"
-            else:
-                bad = [k for k in OLD_GENE_KEYS if not isinstance(row[k], str)]
-                if bad:
-                    problem = f"{bad[0]!r} must be text, found a {_kind(row[bad[0]])}"
-            if problem:
-                raise DataError(f"genes item {i + 1} {problem}", label, _line_of(fm, "genes", i))
-            genes.append(row)
+        if _plain_gene_rows(raw, all_text):  # the usual case; rows as the loop below
+            genes = raw
+            if long_text:
+                for i, row in enumerate(raw):
+                    _check_gene_chars(row, i, label, limits, fm)
+        else:
+            genes = _checked_gene_rows(raw, label, limits, fm)
     page = Page(
         figid=figid,
         meta=meta,
@@ -365,11 +396,58 @@ def parse_page(data: bytes, label: str, exact: bool = False,
         organisms_ner=_list_field(doc, "organisms_ner", label, fm),
         genes=genes,
     )
-    for key in LIST_KEYS:
+    for key in LIST_KEYS if long_text else ():
         for name in getattr(page, key):
             _check_chars(name, f"field {key!r}", label, limits, fm, key)
     page.mentions = mentioned_taxids(meta["figtitle"], meta["caption"], meta["papertitle"])
     return page
+
+
+_OLD_GENE_KEYSET = frozenset(OLD_GENE_KEYS)
+_JUST_DICT = frozenset({dict})
+_JUST_STR = frozenset({str})
+
+
+def _plain_gene_rows(raw: list, all_text: bool) -> bool:
+    """True if every row is a mapping of exactly the five old-schema keys to text (checked
+    with C-level passes, no Python per row; ``all_text``: rows are known to be mappings of
+    text to text, only their keys are left to check)."""
+    return ((all_text or set(map(type, raw)) <= _JUST_DICT)
+            and all(map(operator.eq, map(dict.keys, raw), itertools.repeat(_OLD_GENE_KEYSET)))
+            and (all_text or set(map(type, itertools.chain.from_iterable(map(dict.values, raw))))
+                 <= _JUST_STR))
+
+
+def _check_gene_chars(row: dict, i: int, label: str, limits: Limits, fm: str) -> None:
+    if max(map(len, row.values())) > limits.field_chars:
+        key = max(row, key=lambda k: len(row[k]))
+        _check_chars(row[key], f"genes item {i + 1} {key!r}", label, limits,
+                     line=_line_of(fm, "genes", i))
+
+
+def _checked_gene_rows(raw: list, label: str, limits: Limits, fm: str) -> list[dict[str, str]]:
+    """The gene rows, checked one by one: the first bad one is the error."""
+    genes = []
+    for i, row in enumerate(raw):
+        if type(row) is dict and len(row) == 5 and all(
+                type(row.get(k)) is str for k in OLD_GENE_KEYS):
+            _check_gene_chars(row, i, label, limits, fm)
+            genes.append(row)
+            continue
+        problem = None
+        if not isinstance(row, dict):
+            problem = f"must be a mapping, found a {_kind(row)}"
+        elif missing := [k for k in OLD_GENE_KEYS if k not in row]:
+            problem = f"lacks {', '.join(missing)}"
+        else:
+            bad = [k for k in OLD_GENE_KEYS if not isinstance(row[k], str)]
+            if bad:
+                problem = f"{bad[0]!r} must be text, found a {_kind(row[bad[0]])}"
+        if problem:
+            raise DataError(f"genes item {i + 1} {problem}", label, _line_of(fm, "genes", i))
+        _check_gene_chars({k: row[k] for k in OLD_GENE_KEYS}, i, label, limits, fm)
+        genes.append(row)
+    return genes
 
 
 def parse_genes_tsv(data: bytes, label: str, limits: Limits = DEFAULT_LIMITS
@@ -397,7 +475,13 @@ def parse_genes_tsv(data: bytes, label: str, limits: Limits = DEFAULT_LIMITS
     width = len(header)
     pick = operator.itemgetter(*order[2:] if order[0] < 0 else order)
     prefix = HUMAN if order[0] < 0 else ()
-    rows = []
+    cells_of = [line.split("\t") for line in itertools.islice(lines, 1, None) if line]
+    if len(text) <= limits.field_chars and set(map(len, cells_of)) <= {width}:
+        # the usual case, checked at once: every line of the width, no field too long
+        if prefix:
+            return [prefix + cells for cells in map(pick, cells_of)]
+        return list(map(pick, cells_of))
+    rows = []  # find the first bad line, as the check line by line does
     for n, line in enumerate(lines[1:], 2):
         if not line:
             continue
@@ -412,9 +496,7 @@ def parse_genes_tsv(data: bytes, label: str, limits: Limits = DEFAULT_LIMITS
     return rows
 
 
-def _old_rows(genes: list[dict[str, str]]) -> list[tuple[str, ...]]:
-    return [(*HUMAN, g["word"], g["symbol"], g["hgnc_symbol"], g["source"], g["entrez"])
-            for g in genes]
+_OLD_PICK = operator.itemgetter("word", "symbol", "hgnc_symbol", "source", "entrez")
 
 
 def build_figure(page: Page | None, gene_rows: list[tuple[str, ...]] | None,
@@ -422,12 +504,14 @@ def build_figure(page: Page | None, gene_rows: list[tuple[str, ...]] | None,
                  limits: Limits = DEFAULT_LIMITS, label: str | None = None) -> Figure:
     """Collapse identical gene rows (counting them) and attach the figure's metadata."""
     warnings: list[str] = []
+    lead: tuple[str, ...] = ()  # leading gene columns the same on every row (old schema)
     if page is not None:
         meta = page.meta
         figid = page.figid
         if page.genes is not None:
             schema = "old"
-            gene_rows = _old_rows(page.genes)
+            lead = HUMAN  # rows below: (word, match, symbol, source, gene_id)
+            gene_rows = list(map(_OLD_PICK, page.genes))
         else:
             schema = "current"
             if gene_rows is None:
@@ -442,25 +526,36 @@ def build_figure(page: Page | None, gene_rows: list[tuple[str, ...]] | None,
         meta = dict.fromkeys(TEXT_KEYS, "")
         meta["figid"] = figid
         record_orgs = ner = mentions = ""
-    counts: dict[tuple[str, ...], int] = {}
-    for row in gene_rows:
-        if flavor == "all" or source_in_flavor(row[5], flavor):
-            counts[row] = counts.get(row, 0) + 1
-    head = "\t".join(clean(v) for v in (figid, meta["figid_alias"], meta["pmcid"],
-                                        meta["figtitle"], meta["papertitle"], meta["year"],
-                                        record_orgs, ner, mentions))
-    size = (len(head) + 16) * len(counts) + sum(map(len, itertools.chain.from_iterable(counts)))
+    source_at, gene_at = 5 - len(lead), 6 - len(lead)
+    if flavor != "all":
+        gene_rows = [row for row in gene_rows if source_in_flavor(row[source_at], flavor)]
+    counts = collections.Counter(gene_rows)  # first-seen order
+    values = (figid, meta["figid_alias"], meta["pmcid"], meta["figtitle"], meta["papertitle"],
+              meta["year"], record_orgs, ner, mentions)
+    head = "\t".join(values)
+    if head.count("\t") != 8 or "\n" in head or "\r" in head:
+        head = "\t".join(map(clean, values))
+    joined = list(map("\t".join, counts))
+    # the characters of every row's values (a join adds gene_at tabs to them), as before
+    size = ((len(head) + 16 + sum(map(len, lead))) * len(counts)
+            + sum(map(len, joined)) - gene_at * len(joined))
     if size > limits.figure_bytes:
         raise DataError(f"the figure's rows would take {size:,} bytes, over "
                         f"{limits.figure_bytes:,} (4 x --max-record-bytes)", label or figid)
-    lines = []
-    genes = set()
-    for row, n in counts.items():
-        joined = "\t".join(row)
-        if joined.count("\t") != 6 or "\n" in joined or "\r" in joined:
-            joined = "\t".join(clean(v) for v in row)
-        lines.append(f"{head}\t{joined}\t{n}\n")
-        genes.add(row[6])
+    if joined:
+        every = "\n".join(joined)  # a tab or line break inside a value: clean the values
+        if (every.count("\t") != (gene_at * len(joined)) or "\r" in every
+                or every.count("\n") != len(joined) - 1):
+            joined = ["\t".join(map(clean, row)) for row in counts]
+    prefix = "\t".join((head, *lead, ""))
+    if not joined:
+        text = ""
+    elif sum(counts.values()) == len(joined):  # every row once (the usual case)
+        text = prefix + ("\t1\n" + prefix).join(joined) + "\t1\n"
+    else:
+        text = prefix + ("\n" + prefix).join(
+            map("\t".join, zip(joined, map(str, counts.values()), strict=True))) + "\n"
+    n_genes = len(set(map(operator.itemgetter(gene_at), counts)))
     fmeta = {
         "figid": figid,
         "figid_alias": meta["figid_alias"],
@@ -471,10 +566,10 @@ def build_figure(page: Page | None, gene_rows: list[tuple[str, ...]] | None,
         "record_organisms": record_orgs,
         "organisms_ner": ner,
         "schema": schema,
-        "n_rows": str(len(lines)),
-        "n_genes": str(len(genes)),
+        "n_rows": str(len(joined)),
+        "n_genes": str(n_genes),
     }
-    return Figure(figid=figid, schema=schema, text="".join(lines), n_rows=len(lines),
+    return Figure(figid=figid, schema=schema, text=text, n_rows=len(joined),
                   meta=fmeta, warnings=warnings)
 
 

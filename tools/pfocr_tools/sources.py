@@ -92,25 +92,39 @@ def _too_big(limit: int) -> str:
 
 def read_file(path: str, limit: int) -> bytes:
     """A regular file's bytes, at most ``limit`` (a FIFO or device is refused, never waited on:
-    it is opened without blocking and checked before any read)."""
+    it is opened without blocking and checked before any read).
+
+    Read with ``os.read`` in requests sized by the file's length (plus one byte, so a file that
+    grew since ``fstat`` is still seen), never more than ``limit + 1`` bytes in all, until the
+    end of the file (a short read once the ``fstat`` size is in, or an empty one): no buffer
+    of ``limit`` bytes is allocated for a small file, one read call for most files."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise DataError(f"cannot read: {exc.strerror}", path) from None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             raise DataError("cannot read: not a regular file", path)
-        with os.fdopen(fd, "rb") as handle:
-            fd = -1
-            data = handle.read(limit + 1)
+        parts: list[bytes] = []
+        got = 0
+        want = info.st_size + 1
+        while got <= limit:
+            ask = min(limit + 1 - got, max(want - got, 1 << 16))
+            chunk = os.read(fd, ask)
+            if not chunk:
+                break
+            parts.append(chunk)
+            got += len(chunk)
+            if len(chunk) < ask and got >= info.st_size:
+                break  # a short read of a regular file, all of it read: its end
     except OSError as exc:
         raise DataError(f"cannot read: {exc.strerror}", path) from None
     finally:
-        if fd >= 0:
-            os.close(fd)
-    if len(data) > limit:
+        os.close(fd)
+    if got > limit:
         raise DataError(_too_big(limit), path)
-    return data
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def read_stdin(limit: int) -> bytes:
@@ -229,27 +243,46 @@ def _read_member(handle, label: str, limit: int) -> bytes:
 
 
 def _from_directory(root: str) -> Iterator[Source]:
+    """Pages in sorted path order (with their genes TSV), then the TSVs no page claimed.
+
+    Paths are the ones :func:`file_candidates` gives; per-directory parts are computed once,
+    and a candidate in a directory the walk listed is looked up in the listing, not with a
+    ``stat`` (only a candidate outside the folder given is checked on disk)."""
     pages: list[str] = []
     tsvs: set[str] = set()
+    walked: set[str] = set()
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
+        walked.add(os.path.normpath(dirpath))
+        prefix = os.path.join(dirpath, "")
         for name in filenames:
-            full = os.path.join(dirpath, name)
             if is_page(name):
-                pages.append(full)
+                pages.append(prefix + name)
             elif is_tsv(name):
-                tsvs.add(full)
+                tsvs.add(prefix + name)
     pages.sort()
     norm = {os.path.normpath(t): t for t in tsvs}
     claimed: set[str] = set()
+    here_of: dict[str, tuple[str, str, bool]] = {}
     for page in pages:
-        wanted = file_candidates(page)
-        tsv = next((p for p in wanted if os.path.normpath(p) in norm), None)
+        here = os.path.dirname(page)
+        parts = here_of.get(here)
+        if parts is None:  # per directory: its path with a separator, normalised, ../_data
+            data = os.path.normpath(os.path.join(here, "..", "_data"))
+            here_norm = os.path.normpath(here)
+            parts = here_of[here] = ("" if here_norm == "." else os.path.join(here_norm, ""),
+                                     os.path.join(data, ""), data in walked)
+        here_norm, data_sep, data_walked = parts
+        name = os.path.basename(page).rsplit(".", 1)[0] + TSV_SUFFIX
+        in_data = data_sep + name  # file_candidates(page)[1]
+        tsv = norm.get(here_norm + name)  # the TSV beside the page, else in ../_data/
+        if tsv is None:
+            tsv = norm.get(in_data)
         if tsv is not None:
-            tsv = norm[os.path.normpath(tsv)]
             claimed.add(tsv)
-        else:  # outside the folder given: _figures/ alone finds ../_data/ as a page file does
-            tsv = next((p for p in wanted[1:] if os.path.isfile(p)), None)
+        elif not data_walked and os.path.isfile(in_data):
+            # outside the folder given: _figures/ alone finds ../_data/ as a page file does
+            tsv = in_data
         yield Source(label=page, page_path=page, tsv_path=tsv, tsv_label=tsv)
     for tsv in sorted(tsvs - claimed):
         yield Source(label=tsv, tsv_path=tsv, tsv_label=tsv)
