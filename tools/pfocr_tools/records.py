@@ -419,8 +419,12 @@ def _old_rows(genes: list[dict[str, str]]) -> list[tuple[str, ...]]:
 
 def build_figure(page: Page | None, gene_rows: list[tuple[str, ...]] | None,
                  figid: str | None = None, flavor: str = "all",
-                 limits: Limits = DEFAULT_LIMITS, label: str | None = None) -> Figure:
-    """Collapse identical gene rows (counting them) and attach the figure's metadata."""
+                 limits: Limits = DEFAULT_LIMITS, label: str | None = None,
+                 repeat: bool = False) -> Figure:
+    """Collapse identical gene rows (counting them) and attach the figure's metadata.
+
+    The per-figure columns are written on the first row only, empty on the others
+    (``repeat``: on every row)."""
     warnings: list[str] = []
     if page is not None:
         meta = page.meta
@@ -449,7 +453,9 @@ def build_figure(page: Page | None, gene_rows: list[tuple[str, ...]] | None,
     head = "\t".join(clean(v) for v in (figid, meta["figid_alias"], meta["pmcid"],
                                         meta["figtitle"], meta["papertitle"], meta["year"],
                                         record_orgs, ner, mentions))
-    size = (len(head) + 16) * len(counts) + sum(map(len, itertools.chain.from_iterable(counts)))
+    rest = head if repeat else clean(figid) + "\t" * (head.count("\t"))
+    size = (len(head) + len(rest) * (len(counts) - 1) + 16 * len(counts)
+            + sum(map(len, itertools.chain.from_iterable(counts))))
     if size > limits.figure_bytes:
         raise DataError(f"the figure's rows would take {size:,} bytes, over "
                         f"{limits.figure_bytes:,} (4 x --max-record-bytes)", label or figid)
@@ -459,7 +465,7 @@ def build_figure(page: Page | None, gene_rows: list[tuple[str, ...]] | None,
         joined = "\t".join(row)
         if joined.count("\t") != 6 or "\n" in joined or "\r" in joined:
             joined = "\t".join(clean(v) for v in row)
-        lines.append(f"{head}\t{joined}\t{n}\n")
+        lines.append(f"{rest if lines else head}\t{joined}\t{n}\n")
         genes.add(row[6])
     fmeta = {
         "figid": figid,
