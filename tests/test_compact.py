@@ -156,3 +156,17 @@ def test_remap_keeps_the_form_and_the_values(forms: tuple[Path, Path], tmp_path:
     once, every = outs
     assert once.read_text("utf-8") == compacted(every.read_text("utf-8"))
     first_rows_carry_values(once)
+
+
+def test_release_gmt_tables_in_both_forms(tmp_path: Path) -> None:
+    from .conftest import TEST_DATA
+
+    gmt = TEST_DATA / "releases" / "pfocr-20260215-gmt-Mus_musculus.slice.gmt"
+    once, every = tmp_path / "once.tsv", tmp_path / "every.tsv"
+    extract_args = [sys.executable, "-m", "pfocr_tools.extract", str(gmt)]
+    for out, extra in ((once, []), (every, ["--repeat-figure-columns"])):
+        proc = subprocess.run([*extract_args, "-o", str(out), *extra], capture_output=True,
+                              timeout=120)
+        assert proc.returncode == 0, proc.stderr.decode()
+    assert once.read_text("utf-8") == compacted(every.read_text("utf-8"))
+    assert read_table(str(once)).equals(read_table(str(every)))

@@ -543,7 +543,8 @@ def _releases(args: argparse.Namespace, gmts: list[str]) -> int:
                          "(extract each, then concatenate the tables)")
     if args.chemicals or args.diseases:
         raise UsageError("release GMTs hold genes only: --chemicals / --diseases need records")
-    stats = releases.extract_releases(gmts, args.output, args.figures, args.organism)
+    stats = releases.extract_releases(gmts, args.output, args.figures, args.organism,
+                                      args.repeat_figure_columns)
     log.info("%d figures read from %d release GMT(s), %d rows written to %s",
              stats["figures"], stats["releases"], stats["rows"],
              "standard output" if args.output == "-" else args.output)
