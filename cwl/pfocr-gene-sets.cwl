@@ -305,9 +305,6 @@ steps:
     when: $(inputs.chemicals_and_diseases)
     out:
     - library
-    hints:
-      ResourceRequirement:
-        ramMin: 4096
   merge:
     label: merge the shards' tables
     in:

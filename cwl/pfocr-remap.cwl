@@ -187,7 +187,7 @@ baseCommand: pfocr-remap
 hints:
   ResourceRequirement:
     coresMin: 1
-    ramMin: 768
+    ramMin: 512
   SoftwareRequirement:
     packages:
       pfocr-tools:

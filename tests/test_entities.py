@@ -381,6 +381,43 @@ def test_filter_figures_from(tmp_path: Path, tables: tuple[Path, Path, Path]) ->
         assert all((d["decision"] == "kept") == (d["figid"] in keep) for d in decisions)
 
 
+@pytest.mark.parametrize("block_bytes", [512, 1 << 20])
+def test_filter_figures_from_streams_what_the_whole_table_gives(
+        tmp_path: Path, tables: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch,
+        block_bytes: int) -> None:
+    """--figures-from streams both tables (bytes, blocks of whole figures); the same table
+    with its rows scattered is read whole (pandas): the same rows, organisms and log lines;
+    a .gz output is gzip (as in every tool)."""
+    import gzip
+    import random
+
+    from pfocr_tools import table as ptable
+
+    monkeypatch.setattr(ptable, "BLOCK_BYTES", block_bytes)
+    genes, chem, dis = tables
+    mouse = tmp_path / "mouse.tsv"
+    assert run_main(pfilter.main, [genes, "--organism", "mouse,human", "-o", mouse]
+                    ).returncode == 0
+    for src in (chem, dis, genes):
+        lines = src.read_text("utf-8").splitlines(keepends=True)
+        body = lines[1:]
+        random.Random(3).shuffle(body)
+        scattered = tmp_path / f"s-{src.name}"
+        scattered.write_text(lines[0] + "".join(body), "utf-8")
+        got = {}
+        for name, table in (("stream", src), ("whole", scattered)):
+            out, log = tmp_path / f"{name}.tsv.gz", tmp_path / f"{name}.log"
+            res = run_main(pfilter.main, [table, "--figures-from", mouse, "-o", out,
+                                          "--log", log])
+            assert res.returncode == 0, res.stderr
+            assert ("reading the whole table" in res.stderr) == (name == "whole")
+            text = gzip.decompress(out.read_bytes()).decode()
+            got[name] = (text.splitlines()[0], sorted(text.splitlines()[1:]),
+                         sorted(log.read_text("utf-8").splitlines()))
+        assert got["stream"] == got["whole"]
+        assert got["stream"][1], src.name
+
+
 def test_filter_figures_from_never_replaces_an_input(tmp_path: Path,
                                                      tables: tuple[Path, Path, Path]) -> None:
     genes, chem, _ = tables

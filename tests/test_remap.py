@@ -505,3 +505,171 @@ def test_header_only_table_gives_a_table_without_rows(to: str, tiny_index: Path,
     # same columns as a table with rows would get
     assert out.read_text("utf-8") == full.read_text("utf-8").splitlines()[0] + "\n"
     assert report.read_text("utf-8").count("\n") == 1
+
+
+# --------------------------------------------------------------------------------------------
+# the text path (rows as bytes, cut once from the right) gives what the library gives
+
+
+def messy_table(path: Path) -> Path:
+    """The query and figure rows several times over (new keys in later blocks too), with
+    CRLF line ends, blank lines and non-ASCII text."""
+    rows = [line for src in (QUERIES, FIG1) for line in src.read_text("utf-8").splitlines()[1:]]
+    lines = [HEADER]
+    for k in range(40):
+        for i, line in enumerate(rows):
+            cols = line.split("\t")
+            cols[0] = f"{cols[0]}-{k}"
+            cols[3] = "Signalling by β-catenin — “Wnt”" if (i + k) % 3 == 0 else cols[3]
+            if k % 7 == 3 and i % 5 == 0:
+                cols[13] = cols[15] = f"NEW{k}"  # a key seen only in this figure
+            lines.append("\t".join(cols))
+            if (i + k) % 29 == 0:
+                lines.append("")
+    text = "\r\n".join(lines[:200]) + "\r\n" + "\n".join(lines[200:]) + "\n"
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+TEXT_CASES = [
+    ("gene_id", "entrez", "", "", "keep"),
+    ("gene_id", "entrez,ensembl,uniprot", "", "", "drop"),
+    ("symbol", "entrez,ensembl", "", "", "keep"),
+    ("symbol", "symbol,uniprot", "", "", "drop"),
+    ("gene_id", "symbol", "", "", "keep"),
+    ("gene_id", "entrez", "", "mouse", "keep"),
+    ("symbol", "entrez,symbol", "", "rat", "drop"),
+    ("symbol", "entrez", "human,mouse", "", "keep"),
+    ("gene_id", "ensembl", "human", "zebrafish", "keep"),
+]
+
+
+@pytest.mark.parametrize(("frm", "to", "species", "ortholog", "unmapped"), TEXT_CASES)
+def test_text_path_gives_what_the_library_gives(frm: str, to: str, species: str,
+                                                ortholog: str, unmapped: str,
+                                                tiny_index: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from pfocr_tools import geneindex, table
+
+    monkeypatch.setattr(table, "BLOCK_BYTES", 2048)  # many blocks, figures carried over
+    src = messy_table(tmp_path / "in.tsv")
+    opts = remap.Options(from_=frm, to=tuple(to.split(",")),
+                         species=remap.parse_species(species) if species else (),
+                         ortholog_to=remap.parse_species(ortholog)[0] if ortholog else "",
+                         unmapped=unmapped)
+    backend = remap.LocalBackend(geneindex.GeneIndex(str(tiny_index)))
+    want, want_report = remap.remap(table.read_table(str(src)), backend, opts)
+    table.write_table(want, str(tmp_path / "want.tsv"))
+    args = [str(src), "-o", str(tmp_path / "got.tsv"), "--report", str(tmp_path / "rep.tsv"),
+            "--from", frm, "--to", to, "--unmapped", unmapped, "--index", str(tiny_index)]
+    args += ["--species", species] if species else []
+    args += ["--ortholog-to", ortholog] if ortholog else []
+    rc, err = run(args, capsys)
+    assert rc == 0, err
+    assert (tmp_path / "got.tsv").read_bytes() == (tmp_path / "want.tsv").read_bytes()
+    got_report = (tmp_path / "rep.tsv").read_text("utf-8").splitlines()
+    assert got_report == ["\t".join(remap.REPORT_COLUMNS)] + ["\t".join(r) for r in want_report]
+    kinds = {r[2] for r in want_report}
+    assert "unmapped" in kinds and ({"mapped", "retired-replaced"} & kinds)
+
+
+def test_text_path_remaps_a_remapped_table(tiny_index: Path, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """A remapped table remapped again (as 0.1.0 does it): its source_* columns stay, its
+    remap_status and remap_match columns take the new values, and are added again at the
+    end (the library's DataFrame path does not take such a table)."""
+    first, second = tmp_path / "first.tsv", tmp_path / "second.tsv"
+    rc, err = run([str(QUERIES), "-o", str(first), "--to", "entrez,symbol,ensembl",
+                   "--index", str(tiny_index)], capsys)
+    assert rc == 0, err
+    rc, err = run([str(first), "-o", str(second), "--index", str(tiny_index)], capsys)
+    assert rc == 0, err
+    a = first.read_text("utf-8").splitlines()
+    b = second.read_text("utf-8").splitlines()
+    assert b[0].split("\t") == remap.out_header(a[0].split("\t"), remap.Options())
+    assert b[0] == a[0] + "\tremap_status\tremap_match"
+    assert [r.split("\t")[:-4] for r in b[1:]] == [r.split("\t")[:-2] for r in a[1:]]
+    assert all(r.split("\t")[-4:-2] == r.split("\t")[-2:] for r in b[1:])
+
+
+def test_text_path_output_is_input_plus_columns_by_design(tmp_path: Path) -> None:
+    """The generated row loop: --from gene_id cuts 8 fields off the right and writes each
+    mapped line as two slices of itself around the new gene ID (no field re-joined)."""
+    from pfocr_tools.table import COLUMNS
+
+    opts = remap.Options()
+    layout = remap.TextLayout(COLUMNS, remap.out_header(COLUMNS, opts), opts)
+    assert layout.cuts == 8 and layout.mapped[1] == "l[:b15] + c[0] + l[b15:] + c[1]"
+    line = "\t".join(f"v{i}" for i in range(len(COLUMNS))).encode()
+    entry = [1, (b"\tNEW", b"\tmapped\tgene_id"), 0]
+    by_species = {b"v9": {b"v15": entry}.get}  # taxid -> term -> entry
+    out: list[bytes] = []
+    other = line.replace(b"\tv9\t", b"\t10090\t")  # another key: not resolved yet
+    assert layout.run([line, other], by_species.get, out, False) == [1]
+    assert out[1] is other
+    assert out[0] == line.replace(b"\tv15\t", b"\tNEW\tv15\t") + b"\tmapped\tgene_id"
+    assert entry[2] == 1
+
+
+@pytest.mark.parametrize(("case", "message"), [
+    ("few", ":{line}: malformed TSV: 16 fields, the header has 17 (too few)"),
+    ("many", ":{line}: malformed TSV: 18 fields, the header has 17 (too many)"),
+    ("latin1", ":{line}: not UTF-8 text (invalid continuation byte)"),
+    ("taxid", ":{line}: taxid 'human' is not an NCBI taxid"),
+    ("long", ":{line}: line longer than 4,096 bytes: not a figure gene table"),
+])
+@pytest.mark.parametrize("backend", ["local", "mygene"])
+def test_text_path_bad_row_names_the_line(case: str, message: str, backend: str,
+                                          tiny_index: Path, server: MyGeneServer,
+                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from pfocr_tools import table
+
+    monkeypatch.setattr(table, "BLOCK_BYTES", 2048)
+    monkeypatch.setattr(table, "MAX_LINE_BYTES", 4096)
+    rows = QUERIES.read_bytes().splitlines(keepends=True)
+    body = rows[1:] * 30
+    bad = bytearray(rows[1])
+    if case == "few":
+        bad = bad.replace(b"\tSTAT3\t", b"\t", 1)
+    elif case == "many":
+        bad = bad.replace(b"\tSTAT3\t", b"\tSTAT3\tx\t", 1)
+    elif case == "latin1":
+        bad = bad.replace(b"remap test", b"caf\xe9 test")
+    elif case == "taxid":
+        bad = bad.replace(b"\t9606\t", b"\thuman\t")
+    else:
+        bad = bad.replace(b"remap test", b"remap test" * 500)
+    text = rows[0] + b"".join(body[:200]) + b"\n\n" + bytes(bad) + b"".join(body[200:])
+    (tmp_path / "in.tsv").write_bytes(text)
+    out, rep = tmp_path / "out.tsv", tmp_path / "rep.tsv"
+    rc, err = run([str(tmp_path / "in.tsv"), "-o", str(out), "--report", str(rep),
+                   *backend_args(backend, tiny_index, server, None)], capsys)
+    assert rc == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].endswith(message.format(line=204)), err
+    assert not out.exists() and not rep.exists()
+
+
+def test_mygene_keys_resolved_in_batches(tiny_index: Path, server: MyGeneServer,
+                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Batches of KEY_BATCH distinct terms (a multiple of 1,000): no more requests than one
+    batch, and the same output."""
+    table = many_terms_table(tmp_path / "many.tsv", 4500)
+    base = [str(table), "--from", "symbol", "--to", "entrez,ensembl",
+            *backend_args("mygene", tiny_index, server, None)]
+    rc, err = run([*base, "-o", str(tmp_path / "one.tsv"), "--report", str(tmp_path / "a")],
+                  capsys)
+    assert rc == 0, err
+    one = server.requests()
+    server.reset()
+    monkeypatch.setattr(remap, "KEY_BATCH", 1000)
+    rc, err = run([*base, "-o", str(tmp_path / "five.tsv"), "--report", str(tmp_path / "b")],
+                  capsys)
+    assert rc == 0, err
+    queries = [f for m, p, f in server.log if p.startswith("/v3/query")]
+    assert server.requests() == one == len(queries) + 1 == math.ceil((4500 - 44) / 1000) + 1
+    assert (tmp_path / "one.tsv").read_bytes() == (tmp_path / "five.tsv").read_bytes()
+    assert (tmp_path / "a").read_bytes() == (tmp_path / "b").read_bytes()

@@ -134,6 +134,15 @@ def test_not_utf8_names_the_line(tmp_path: Path, tiny_blocks: None) -> None:
     with pytest.raises(table.DataError) as info:
         read_table(str(path))
     assert str(info.value) == f"{path}:502: not UTF-8 text (invalid continuation byte)"
+    with pytest.raises(table.DataError) as info, TableReader(str(path)) as reader:
+        for _ in reader.byte_blocks():
+            pass
+    assert str(info.value) == f"{path}:502: not UTF-8 text (invalid continuation byte)"
+    path.write_bytes((head + row * 500).encode() + b"x\tcaf\xc3")  # cut at the end
+    with pytest.raises(table.DataError) as info, TableReader(str(path)) as reader:
+        for _ in reader.byte_blocks():
+            pass
+    assert str(info.value) == f"{path}:502: not UTF-8 text (unexpected end of data)"
 
 
 @pytest.mark.parametrize("where", ["header", "row", "row after a block"])
@@ -149,16 +158,90 @@ def test_a_line_longer_than_the_limit_is_an_error(tmp_path: Path, tiny_blocks: N
                   "row after a block": (head + row * 100 + huge, 102)}[where]
     path = tmp_path / "long.tsv"
     path.write_text(text, "utf-8")
-    with pytest.raises(table.DataError) as info:
-        with TableReader(str(path)) as reader:
-            for _ in reader.blocks():
-                pass
-    assert str(info.value) == (f"{path}:{line}: line longer than 4,096 bytes: not a figure "
-                               "gene table")
+    for read in (TableReader.blocks, TableReader.byte_blocks):
+        with pytest.raises(table.DataError) as info:
+            with TableReader(str(path)) as reader:
+                for _ in read(reader):
+                    pass
+        assert str(info.value) == (f"{path}:{line}: line longer than 4,096 bytes: not a "
+                                   "figure gene table")
     ok = tmp_path / "ok.tsv"
     ok.write_text(head + row * 100, "utf-8")  # lines under the limit: read as before
     with TableReader(str(ok)) as reader:
         assert sum(len(b) for b in reader.blocks()) == 100
+
+
+def _crlf_and_blank(src: Path, dest: Path) -> Path:
+    """The same table with CRLF on some lines and blank lines here and there."""
+    rnd = random.Random(11)
+    out = []
+    for i, line in enumerate(src.read_bytes().splitlines(keepends=True)):
+        if i and rnd.random() < 0.05:
+            out.append(b"\n" if rnd.random() < 0.5 else b"\r\n")
+        out.append(line[:-1] + b"\r\n" if rnd.random() < 0.3 else line)
+    dest.write_bytes(b"".join(out) + b"\n")
+    return dest
+
+
+@pytest.mark.parametrize("by", ["figid", None])
+def test_byte_blocks_are_the_blocks(records_table: Path, tmp_path: Path, tiny_blocks: None,
+                                    by: str | None) -> None:
+    """byte_blocks() cuts the same blocks as blocks(): the same rows (CRLF made LF, blank
+    lines skipped), line numbers and column values, as bytes."""
+    import numpy as np
+
+    path = _crlf_and_blank(records_table, tmp_path / "t.tsv")
+    with TableReader(str(path)) as a, TableReader(str(path)) as b:
+        texts = list(a.blocks(by, grouped=by is not None))
+        raws = list(b.byte_blocks(by, grouped=by is not None))
+    assert len(texts) == len(raws) > 10
+    for text, raw in zip(texts, raws, strict=True):
+        assert len(text) == len(raw)
+        kept = b"".join(raw.segments(np.ones(len(raw), dtype=bool))).decode()
+        assert kept == "".join(line + "\n" for line in text.lines)
+        assert [raw.line_number(i) for i in range(len(raw))] == \
+            [text.line_number(i) for i in range(len(text))]
+        for name in ("figid", "figtitle", "taxid", "gene_id", "occurrences", "nothing"):
+            assert [v.decode() for v in raw.column(name)] == text.column(name)
+        figs = text.column("figid")
+        assert raw.runs("figid").tolist() == \
+            [i for i in range(len(figs)) if i == 0 or figs[i] != figs[i - 1]]
+        some = {"9606", "10090", "", "96"}
+        assert raw.isin("taxid", [t.encode() for t in some]).tolist() == \
+            [t in some for t in text.column("taxid")]
+        odd = np.array([i % 3 == 1 for i in range(len(raw))], dtype=bool)
+        assert b"".join(raw.segments(odd)).decode() == \
+            "".join(line + "\n" for line, k in zip(text.lines, odd, strict=True) if k)
+
+
+def test_byte_block_runs_of_wide_and_last_values(tmp_path: Path) -> None:
+    """Runs of values wider than RUN_WIDTH (compared as bytes) and of values too near the
+    end of the data to be read as 64-bit words."""
+    path = tmp_path / "k.tsv"
+    wide = "z" * (table.RUN_WIDTH + 5)
+    for values, runs in ((["a", "b", "b", "c", "c"], [0, 1, 3]),
+                         (["a", "a", wide, wide, wide + "y", "q"], [0, 2, 4, 5]),
+                         (["ab", "ab"], [0]), (["x"], [0])):
+        path.write_text("k\n" + "".join(v + "\n" for v in values), "utf-8")
+        with TableReader(str(path), required=()) as reader:
+            (block,) = list(reader.byte_blocks(None))
+        assert block.runs("k").tolist() == runs, values
+        assert block.isin("k", [b"ab", b"q"]).tolist() == [v in ("ab", "q") for v in values]
+
+
+def test_rows_with_too_many_and_too_few_fields_in_one_block(tmp_path: Path) -> None:
+    """A row with a field too many and a later one with a field too few: the total is right,
+    the first bad row is still named (the byte reader counts the tabs of every row)."""
+    head = "\t".join(COLUMNS) + "\n"
+    row = "\t".join(["F1", "A"] + ["x"] * 7 + ["9606"] + ["x"] * 7) + "\n"
+    path = tmp_path / "t.tsv"
+    path.write_text(head + row * 3 + row.replace("\tx", "\tx\tx", 1) + row
+                    + row.replace("\tx", "", 1) + row, "utf-8")
+    res = run_main(pfilter.main, [path, "--organism", "human", "-o", tmp_path / "out.tsv"])
+    assert res.returncode == 1
+    assert res.stderr.strip() == (f"pfocr-filter: error: {path}:5: malformed TSV: 18 fields, "
+                                  "the header has 17 (too many)")
+    assert not (tmp_path / "out.tsv").exists()
 
 
 # ------------------------------------------------------- the tools, streamed and whole
@@ -195,6 +278,25 @@ def test_filter_of_a_scattered_table_reads_it_whole(records_table: Path, tmp_pat
     assert "not together" in res.stderr
     assert (tmp_path / "got.tsv").read_bytes() == (tmp_path / "want.tsv").read_bytes()
     assert (tmp_path / "got.log").read_bytes() == (tmp_path / "want.log").read_bytes()
+
+
+@pytest.mark.parametrize("figures_from", [False, True])
+def test_filter_to_stdout_of_a_table_found_scattered_late(records_table: Path, tmp_path: Path,
+                                                          tiny_blocks: None,
+                                                          figures_from: bool) -> None:
+    """Standard output is spooled: when a figure comes back after many blocks were written,
+    the run starts over on the table read whole, and stdout holds the answer once (it held
+    the streamed blocks, then the whole answer)."""
+    lines = records_table.read_text("utf-8").splitlines(keepends=True)
+    path = tmp_path / "late.tsv"
+    path.write_text(lines[0] + "".join(lines[2:]) + lines[1], "utf-8")  # row 1 moved last
+    how = ["--figures-from", str(records_table)] if figures_from else ["--organism", "human"]
+    to_file = run_main(pfilter.main, [path, *how, "-o", tmp_path / "out.tsv"])
+    to_stdout = run_main(pfilter.main, [path, *how, "-o", "-"])
+    assert to_file.returncode == to_stdout.returncode == 0, to_stdout.stderr
+    assert "not together" in to_stdout.stderr
+    assert to_stdout.stdout == (tmp_path / "out.tsv").read_text("utf-8")
+    assert to_stdout.stdout.count("\n") > 100
 
 
 @pytest.mark.parametrize("fmt", ["gmt", "tsv", "json"])

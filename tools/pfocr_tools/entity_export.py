@@ -18,25 +18,36 @@ IDs are strings without prefixes; ``--flavor`` filters the genes only.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import compress
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported only where a table is read whole
+    import pandas as pd
 
 from .atomic import atomic_open
 from .cli import log
 from .errors import DataError, UsageError
+from .figblocks import FigBlock, FigReader
 from .table import (
     KIND_ID_COLUMNS,
     KIND_NAMES,
+    KIND_REQUIRED,
     REQUIRED,
+    STRICT_SOURCES,
+    SYNONYM_SOURCES,
+    NotGrouped,
     flavor_mask,
     kind_of,
     read_header,
     read_kind_table,
     read_table,
+    rereadable,
     table_kind,
 )
 
@@ -238,13 +249,183 @@ def ndjson_line(doc: Document) -> str:
 
 def export_ndjson(tables: Sequence[tuple[str, str, pd.DataFrame]],
                   args: argparse.Namespace) -> int:
+    """The NDJSON of tables read whole (their figures' rows are scattered)."""
     docs = build_documents([(k, df) for k, _, df in tables], args.flavor, args.id_column)
     with atomic_open(args.output) as handle:
         for doc in docs:
             handle.write(ndjson_line(doc))
-    log.info("%d documents written to %s (%s genes; from %s)", len(docs),
+    _log_ndjson(len(docs), [(k, p) for k, p, _ in tables], args)
+    return 0
+
+
+def _log_ndjson(n_docs: int, tables: Sequence[tuple[str, str]], args: argparse.Namespace
+                ) -> None:
+    log.info("%d documents written to %s (%s genes; from %s)", n_docs,
              "standard output" if args.output == "-" else args.output, args.flavor,
-             ", ".join(f"{KIND_NAMES[k]} {p}" for k, p, _ in tables))
+             ", ".join(f"{KIND_NAMES[k]} {p}" for k, p in tables))
+
+
+# NDJSON, streamed: every table is read block by block (a block holds whole figures). The
+# documents of the gene table's figures are written as its figures complete; the chemical and
+# disease mentions they need are looked up in a temporary on-disk SQLite database filled
+# first from the (smaller) chemical and disease tables, one row per figure; the figures of
+# those tables without gene rows follow, in first-seen order (as build_documents orders
+# them). Memory stays bounded whatever the tables' sizes; a table whose figures' rows are
+# scattered makes the caller read the tables whole instead (NotGrouped).
+
+_SQL_IN = 500  # figids per SELECT ... IN (...)
+
+
+def _distinct_ids(values: Sequence[str]) -> list[str]:
+    """Distinct non-empty IDs in first-seen order; a ``|``-joined cell gives each of them."""
+    ids = dict.fromkeys(values)
+    if any("|" in v for v in ids):
+        ids = dict.fromkeys(one for v in ids for one in v.split("|"))
+    ids.pop("", None)
+    return list(ids)
+
+
+def _figure_head(block: FigBlock, starts: Sequence[int]) -> list[tuple[str, str, str]]:
+    """(figid, title, pmcid) of each figure of a block, from its first row."""
+    from .export import clean_title
+
+    out = []
+    for figid, title, ptitle, pmcid in zip(block.first_values("figid", starts),
+                                           block.first_values("figtitle", starts),
+                                           block.first_values("papertitle", starts),
+                                           block.first_values("pmcid", starts), strict=True):
+        out.append((figid, clean_title(title) or clean_title(ptitle) or figid,
+                    pmcid or figid.split("__", 1)[0]))
+    return out
+
+
+def _entity_rows(path: str, kind: str, name: str | None = None):  # noqa: ANN202
+    """(figid, title, pmcid, IDs of the first BTE key, IDs of the second) per figure of a
+    chemical or disease table, streamed."""
+    first, second = BTE_KEYS[kind]
+    try:
+        reader = FigReader(path, KIND_REQUIRED[kind], name=name, rows=(first, second))
+    except DataError as exc:  # as read_kind_table says it
+        if exc.message.startswith("not a figure gene table"):
+            raise DataError(exc.message.replace("figure gene table", KIND_NAMES[kind]),
+                            exc.path, exc.line) from None
+        raise
+    with reader:
+        for block in reader.blocks("figid", grouped=True):
+            starts = block.runs("figid")
+            a_col, b_col = block.column(first), block.column(second)
+            ends = [*starts[1:], len(block)]
+            for (figid, title, pmcid), s, e in zip(_figure_head(block, starts), starts, ends,
+                                                   strict=True):
+                yield (figid, title, pmcid, "\t".join(_distinct_ids(a_col[s:e])),
+                       "\t".join(_distinct_ids(b_col[s:e])))
+
+
+def _ndjson_doc(figid: str, title: str, pmcid: str, genes: Sequence[str], gene_key: str,
+                ent: dict[str, tuple[str, str]]) -> str:
+    from .export import FIGURE_URL, PFOCR_URL
+
+    filename = figid.split("__", 1)[1] + ".jpg" if "__" in figid else ""
+    mentions = {}
+    for kind in ("chemicals", "diseases"):
+        a, b = ent.get(kind, ("", ""))
+        k1, k2 = BTE_KEYS[kind]
+        mentions[kind] = {k1: a.split("\t") if a else [], k2: b.split("\t") if b else []}
+    mentions["genes"] = {gene_key: list(genes)}
+    body = {
+        "_id": figid,
+        "associatedWith": {
+            "title": title,
+            "pfocrUrl": PFOCR_URL.format(figid=figid),
+            "figureUrl": FIGURE_URL.format(pmcid=pmcid, filename=filename),
+            "pmc": pmcid,
+            "mentions": mentions,
+        },
+    }
+    return json.dumps(body, ensure_ascii=False) + "\n"
+
+
+def _take(db, figids: Sequence[str]) -> dict[str, dict[str, tuple[str, str]]]:  # noqa: ANN001
+    """The chemical / disease mentions of ``figids`` (removed from the database)."""
+    found: dict[str, dict[str, tuple[str, str]]] = {}
+    seqs = []
+    for i in range(0, len(figids), _SQL_IN):
+        part = list(figids[i:i + _SQL_IN])
+        marks = ",".join("?" * len(part))
+        for seq, kind, figid, a, b in db.execute(
+                f"SELECT seq, kind, figid, a, b FROM ent WHERE figid IN ({marks})", part):
+            found.setdefault(figid, {})[kind] = (a, b)
+            seqs.append((seq,))
+    if seqs:
+        db.executemany("DELETE FROM ent WHERE seq = ?", seqs)
+    return found
+
+
+def stream_ndjson(tables: Sequence[tuple[str, str]], args: argparse.Namespace,
+                  names: dict[str, str] | None = None) -> int:
+    """The NDJSON of the tables (kind, path; genes first if given), streamed (see above);
+    ``names``: path -> the name messages give (IN.tsv read from standard input). Raises
+    NotGrouped (nothing written) when a table's figures' rows are scattered."""
+    import sqlite3
+    import tempfile
+
+    names = names or {}
+    gene_key = "ncbigene" if args.id_column == "gene_id" else args.id_column
+    allowed = None if args.flavor == "all" else (
+        STRICT_SOURCES | SYNONYM_SOURCES if args.flavor == "synonyms" else STRICT_SOURCES)
+    n_docs = 0
+    with contextlib.ExitStack() as stack:
+        db = sqlite3.connect("")  # a private temporary on-disk database
+        stack.callback(db.close)
+        db.execute("CREATE TABLE ent (seq INTEGER PRIMARY KEY, kind TEXT, figid TEXT, "
+                   "title TEXT, pmcid TEXT, a TEXT, b TEXT)")
+        for kind, path in tables:
+            if kind != "genes":
+                db.executemany("INSERT INTO ent (kind, figid, title, pmcid, a, b) "
+                               "VALUES (?, ?, ?, ?, ?, ?)",
+                               ((kind, *row) for row in _entity_rows(path, kind,
+                                                                     names.get(path))))
+        db.execute("CREATE INDEX ent_figid ON ent (figid)")
+        # the documents go to a spool first: a gene table found scattered half-way through
+        # leaves nothing behind (the caller then reads the tables whole)
+        spool = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8",
+                                                           newline=""))
+        write = spool.write
+        genes = [p for k, p in tables if k == "genes"]
+        if genes:
+            required = list(dict.fromkeys((*REQUIRED, args.id_column)))
+            with FigReader(genes[0], required, name=names.get(genes[0]),
+                           rows=("source", args.id_column)) as reader:
+                for block in reader.blocks("figid", grouped=True):
+                    starts = block.runs("figid")
+                    heads = _figure_head(block, starts)
+                    ids = block.column(args.id_column)
+                    src = block.column("source")
+                    ends = [*starts[1:], len(block)]
+                    ent = _take(db, [h[0] for h in heads])
+                    for (figid, title, pmcid), s, e in zip(heads, starts, ends, strict=True):
+                        cells = ids[s:e]
+                        if allowed is not None:
+                            cells = list(compress(cells, map(allowed.__contains__,
+                                                             src[s:e])))
+                        write(_ndjson_doc(figid, title, pmcid, _distinct_ids(cells),
+                                          gene_key, ent.get(figid, {})))
+                        n_docs += 1
+        # the figures without gene rows: chemicals first, then diseases (first-seen order)
+        while True:
+            row = db.execute("SELECT seq, kind, figid, title, pmcid, a, b FROM ent "
+                             "ORDER BY kind = 'diseases', seq LIMIT 1").fetchone()
+            if row is None:
+                break
+            _seq, _kind, figid, title, pmcid, _a, _b = row
+            ent = _take(db, [figid])
+            write(_ndjson_doc(figid, title, pmcid, [], gene_key, ent.get(figid, {})))
+            n_docs += 1
+        spool.flush()
+        spool.seek(0)
+        with atomic_open(args.output) as handle:
+            shutil.copyfileobj(spool, handle, 1 << 20)
+    _log_ndjson(n_docs, [(k, names.get(p, p)) for k, p in tables], args)
     return 0
 
 
@@ -292,12 +473,18 @@ def entity_body(args: argparse.Namespace) -> int | None:
                             path, 1)
     if kind in dict(extra):
         raise UsageError(f"IN.tsv is a {KIND_NAMES[kind]}; do not give --{kind} as well")
-    for k, path in [(kind, args.input), *extra]:
-        if k == "genes":
-            required = list(dict.fromkeys((*REQUIRED, args.id_column)))
-            tables.append((k, path, read_table(path, required)))
-        else:
-            tables.append((k, path, read_kind_table(path, k)))
     order = {"genes": 0, "chemicals": 1, "diseases": 2}
-    tables.sort(key=lambda t: order[t[0]])
-    return export_ndjson(tables, args)
+    with rereadable(args.input) as src:
+        paths = sorted([(kind, src), *extra], key=lambda t: order[t[0]])
+        try:
+            return stream_ndjson(paths, args, {src: args.input})
+        except NotGrouped as exc:
+            log.info("the rows of figure %s are not together (line %d): reading the tables "
+                     "whole", exc.figid, exc.line)
+        for k, path in paths:
+            if k == "genes":
+                required = list(dict.fromkeys((*REQUIRED, args.id_column)))
+                tables.append((k, path, read_table(path, required)))
+            else:
+                tables.append((k, path, read_kind_table(path, k)))
+        return export_ndjson(tables, args)

@@ -11,8 +11,8 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import compress
-from operator import itemgetter, ne
+from itertools import compress, groupby
+from operator import itemgetter
 from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:  # pandas is imported only for a table read whole
@@ -21,13 +21,13 @@ if TYPE_CHECKING:  # pandas is imported only for a table read whole
 from . import gmtsafe, manifest, organisms
 from .cli import check_outputs, log, make_parser, run
 from .errors import DataError, UsageError
+from .figblocks import FigBlock, FigReader, run_starts
 from .table import (
     FLAVORS,
     REQUIRED,
     STRICT_SOURCES,
     SYNONYM_SOURCES,
     NotGrouped,
-    TableReader,
     flavor_mask,
     open_output,
     read_table,
@@ -124,6 +124,8 @@ _SPACES = re.compile(r"\s+")
 
 def clean_title(text: str) -> str:
     """One line of text: tabs, line breaks and runs of white space become one space."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text  # nothing to change (the common case: checked in C)
     return _SPACES.sub(" ", text).strip()
 
 
@@ -387,26 +389,20 @@ class _Library:
             self.handle.write("\n]\n" if self.n else "[]\n")
 
 
-def _figure_sets(cols: tuple[list[str], ...], rows: Iterable[int], set_name: str,
-                 by_organism: bool) -> list[GeneSet]:
-    """The gene sets of one figure's rows (build_sets on a part of a table)."""
-    figid_c, alias_c, title_c, ptitle_c, pmcid_c, taxid_c, org_c, gid_c, symbol_c = cols
+def _figure_sets(cols: tuple[list[str], ...], rows: Iterable[int],
+                 meta: dict[str, tuple[str, str, str]], by_organism: bool) -> list[GeneSet]:
+    """The gene sets of one figure's rows (build_sets on a part of a table); name, title and
+    pmcid from the figure's first row (``meta``)."""
+    figid_c, taxid_c, org_c, gid_c, symbol_c = cols
     sets: dict[str, GeneSet] = {}
     for i in rows:
         key = taxid_c[i] if by_organism else ""
         gs = sets.get(key)
         if gs is None:
             figid = figid_c[i]
-            alias = alias_c[i]
-            name = alias if set_name == "alias" and alias else figid
-            gs = sets[key] = GeneSet(
-                figid=figid,
-                name=clean_title(name),
-                title=clean_title(title_c[i]) or clean_title(ptitle_c[i]) or figid,
-                pmcid=pmcid_c[i] or figid.split("__", 1)[0],
-                taxid=taxid_c[i],
-                organism=org_c[i],
-            )
+            name, title, pmcid = meta[figid]
+            gs = sets[key] = GeneSet(figid=figid, name=name, title=title, pmcid=pmcid,
+                                     taxid=taxid_c[i], organism=org_c[i])
         gid = gid_c[i]
         if "|" in gid:
             for one in gid.split("|"):
@@ -447,50 +443,64 @@ def _stream(src: str, args: argparse.Namespace, required: Sequence[str]) -> None
     finish = (args.format, args.description, args.max_title)
     flavor_taxa: set[str] = set()
     n_figs = 0
+    #: GMT and JSON need the distinct IDs only (TSV also the first symbol of each)
+    fast = args.format != "tsv"
+    per_row = ("taxid", "organism", "symbol", "source", args.id_column)
     with contextlib.ExitStack() as stack:
-        reader = stack.enter_context(TableReader(src, required, name=args.input))
+        reader = stack.enter_context(FigReader(src, required, name=args.input, rows=per_row))
         _RUN["columns"] = reader.header
         library = None
         if args.output is not None:
             library = _Library(stack.enter_context(open_output(args.output)), args.format,
                                args.id_column)
+
+        def taxon_of(taxid: str, organism: str | None) -> _Taxon | None:
+            """The species library of taxid (made, named organism, unless that is None)."""
+            taxon = taxa.get(taxid)
+            if taxon is None and organism is not None:
+                taxon = taxa[taxid] = _Taxon(taxid, organism, args.format, args.id_column,
+                                             outdir, args.dedupe)
+                stack.callback(taxon.spool.close)
+            return taxon
+
         for block in reader.blocks("figid", grouped=True):
             figs = block.column("figid")
+            starts = block.runs("figid")
+            n_figs += len(starts)
+            meta = _figure_meta(block, starts, args.set_name)
             source = block.column("source")
-            cols = (figs, block.column("figid_alias"), block.column("figtitle"),
-                    block.column("papertitle"), block.column("pmcid"), block.column("taxid"),
-                    block.column("organism"), block.column(args.id_column),
-                    block.column("symbol"))
+            tax = block.column("taxid")
+            gid = block.column(args.id_column)
             n = len(figs)
-            n_figs += 1 + sum(map(ne, figs[1:], figs[:-1]))
             if allowed is not None:  # keep the rows of the flavor's sources, in order
                 keep = list(compress(range(n), map(allowed.__contains__, source)))
                 if len(keep) < n:
                     if not keep:
                         continue
-                    pick = itemgetter(*keep) if len(keep) > 1 else \
-                        (lambda values, i=keep[0]: (values[i],))
-                    cols = tuple(list(pick(c)) for c in cols)
-                    figs = cols[0]
+                    pick = _picker(keep)
+                    figs, tax, gid = list(pick(figs)), list(pick(tax)), list(pick(gid))
                     n = len(figs)
-            starts = [0]
-            starts += compress(range(1, n), map(ne, figs[1:], figs[:-1]))
-            starts.append(n)
-            flavor_taxa.update(cols[5])
-            for s, e in zip(starts, starts[1:], strict=False):
+            else:
+                keep = None
+            flavor_taxa.update(tax)
+            if fast and "|" not in "".join(gid):
+                _fast_block(block, keep, figs, tax, gid, meta, library, guard, taxon_of,
+                            outdir is not None, rng, finish)
+                continue
+            cols = (figs, tax, block.column("organism"), gid, block.column("symbol"))
+            if keep is not None and len(keep) < len(block):
+                pick = _picker(keep)
+                cols = (figs, tax, list(pick(cols[2])), gid, list(pick(cols[4])))
+            bounds = run_starts(figs) + [n]
+            for s, e in zip(bounds, bounds[1:], strict=False):
                 rows = range(s, e)
                 if library is not None:
-                    for gs in _figure_sets(cols, rows, args.set_name, False):
+                    for gs in _figure_sets(cols, rows, meta, False):
                         if _in_range(gs, *rng) and gmtsafe.finish_one(gs, guard, *finish):
                             library.add(gs)
                 if outdir is not None:
-                    for gs in _figure_sets(cols, rows, args.set_name, True):
-                        taxon = taxa.get(gs.taxid)
-                        if taxon is None:
-                            taxon = taxa[gs.taxid] = _Taxon(gs.taxid, gs.organism,
-                                                            args.format, args.id_column,
-                                                            outdir, args.dedupe)
-                            stack.callback(taxon.spool.close)
+                    for gs in _figure_sets(cols, rows, meta, True):
+                        taxon = taxon_of(gs.taxid, gs.organism)
                         taxon.n_sets += 1
                         if _in_range(gs, *rng) and \
                                 gmtsafe.finish_one(gs, taxon.guard, *finish):
@@ -505,6 +515,139 @@ def _stream(src: str, args: argparse.Namespace, required: Sequence[str]) -> None
     if args.output is not None:
         _RUN["written"].append(args.output)
         _report(n_figs, library.n if library is not None else 0, args)
+
+
+def _picker(idx: list[int]):  # noqa: ANN202
+    """A function giving the items at ``idx`` of a list, as a tuple (C speed)."""
+    if len(idx) == 1:
+        i = idx[0]
+        return lambda values: (values[i],)
+    return itemgetter(*idx)
+
+
+def _figure_meta(block: FigBlock, starts: list[int], set_name: str
+                 ) -> dict[str, tuple[str, str, str]]:
+    """figid -> (set name, title, pmcid) of each figure of a block, from the figure's first
+    row (the title: the figure title, else the paper title, else the figid)."""
+    figids = block.first_values("figid", starts)
+    titles = block.first_values("figtitle", starts)
+    ptitles = block.first_values("papertitle", starts)
+    pmcids = block.first_values("pmcid", starts)
+    names = block.first_values("figid_alias", starts) if set_name == "alias" else figids
+    meta = {}
+    for figid, name, title, ptitle, pmcid in zip(figids, names, titles, ptitles, pmcids,
+                                                 strict=True):
+        meta[figid] = (clean_title(name or figid),
+                       clean_title(title) or clean_title(ptitle) or figid,
+                       pmcid or figid.split("__", 1)[0])
+    return meta
+
+
+def _new_set(figid: str, taxid: str, organism: str, ids: list[str],
+             meta: dict[str, tuple[str, str, str]]) -> GeneSet:
+    name, title, pmcid = meta[figid]
+    gs = GeneSet(figid=figid, name=name, title=title, pmcid=pmcid, taxid=taxid,
+                 organism=organism)
+    gs.ids = dict.fromkeys(ids)  # type: ignore[assignment]
+    return gs
+
+
+_FIRST = itemgetter(0)
+_SECOND = itemgetter(1)
+
+
+def _grouped_ids(figs: Sequence[str], gid: Sequence[str]):  # noqa: ANN202
+    """(figid, distinct non-empty IDs in first-seen order) per figure, C-level."""
+    for figid, pairs in groupby(dict.fromkeys(zip(figs, gid, strict=True)), _FIRST):
+        ids = list(map(_SECOND, pairs))
+        if "" in ids:
+            ids.remove("")
+        yield figid, ids
+
+
+def _fast_block(block: FigBlock, keep: list[int] | None, figs: list[str], tax: list[str],
+                gid: list[str], meta: dict[str, tuple[str, str, str]],
+                library: _Library | None, guard: gmtsafe.NameGuard, taxon_of,  # noqa: ANN001
+                split: bool, rng: tuple[int, int | None], finish: tuple) -> None:
+    """The sets of one block's flavor rows (one ID per cell): distinct (figure, ID) pairs
+    with dict.fromkeys, grouped per figure; per organism, the same on each taxid's rows."""
+    gmt = _GmtLines(meta, finish) if finish[0] == "gmt" else None
+    if library is not None:
+        _add_sets(_grouped_ids(figs, gid), "", library, guard, meta, rng, finish, gmt)
+    if not split:
+        return
+    distinct = set(tax)
+    if len(distinct) == 1:
+        parts = [(tax[0], range(len(tax)))]
+    else:
+        order = sorted(distinct, key=tax.index)  # first seen first (new libraries in order)
+        parts = [(t, list(compress(range(len(tax)), map(t.__eq__, tax)))) for t in order]
+    organism = None
+    for taxid, idx in parts:
+        if isinstance(idx, range):
+            t_figs, t_gid = figs, gid
+        else:
+            pick = _picker(idx)
+            t_figs, t_gid = pick(figs), pick(gid)
+        taxon = taxon_of(taxid, None)
+        if taxon is None:  # a new species library: named by the first row of its taxid
+            first = idx[0] if keep is None else keep[idx[0]]
+            if organism is None:
+                organism = block.column("organism")
+            taxon = taxon_of(taxid, organism[first])
+        taxon.n_sets += _add_sets(_grouped_ids(t_figs, t_gid), taxid, taxon.library,
+                                  taxon.guard, meta, rng, finish, gmt)
+
+
+class _GmtLines:
+    """Per figure of a block, once: its GMT set name and column 2 (what finish_one makes)."""
+
+    def __init__(self, meta: dict[str, tuple[str, str, str]], finish: tuple):
+        self.meta = meta
+        self.mode = finish[1]
+        self.max_title = finish[2]
+        self.done: dict[str, tuple[str, str]] = {}
+
+    def __call__(self, figid: str) -> tuple[str, str]:
+        got = self.done.get(figid)
+        if got is None:
+            name, title, _pmcid = self.meta[figid]
+            title = gmtsafe.description(self.mode, figid,
+                                        gmtsafe.safe_title(title, self.max_title))
+            got = self.done[figid] = (name, title)
+        return got
+
+
+def _add_sets(sets, taxid: str, library: _Library, guard: gmtsafe.NameGuard,  # noqa: ANN001
+              meta: dict[str, tuple[str, str, str]], rng: tuple[int, int | None],
+              finish: tuple, gmt: _GmtLines | None) -> int:
+    """Add the (figid, IDs) sets in range to a library; the number of sets seen."""
+    lo, hi = rng
+    n = 0
+    if gmt is None:
+        for figid, ids in sets:
+            n += 1
+            gs = _new_set(figid, taxid, "", ids, meta)
+            if _in_range(gs, lo, hi) and gmtsafe.finish_one(gs, guard, *finish):
+                library.add(gs)
+        return n
+    lines = []
+    check = guard.check
+    for figid, ids in sets:
+        n += 1
+        size = len(ids)
+        if size < lo or (hi is not None and size > hi):
+            continue
+        name, title = gmt(figid)
+        name = check(name, figid, title, ids)
+        if name is not None:
+            ids.insert(0, title)
+            ids.insert(0, name)
+            lines.append("\t".join(ids))
+    if lines:
+        library.handle.write("\n".join(lines) + "\n")
+        library.n += len(lines)
+    return n
 
 
 def _in_range(gs: GeneSet, min_size: int, max_size: int | None) -> bool:

@@ -22,9 +22,12 @@ from .export import check_writable
 from .table import (
     REQUIRED,
     Block,
+    ByteBlock,
     NotGrouped,
     TableReader,
+    is_gzip_name,
     open_output,
+    open_output_bytes,
     read_table,
     rereadable,
     write_rows,
@@ -350,6 +353,8 @@ class _Rule:
         self.exclude_mentions = exclude_mentions
         self.allowed = list(allowed)
         self.record_cache: dict[tuple[str, str], bool] = {}
+        self.record_bytes_cache: dict[tuple[bytes, bytes], bool] = {}
+        self.wanted_bytes = [t.encode("utf-8") for t in self.wanted]
         self.mention_cache: dict[str, list[str]] = {}
 
     def rows_ok(self, block: Block) -> list[bool]:
@@ -375,6 +380,51 @@ class _Rule:
                 t for t in mentioned.split("|")
                 if t and mention_excludes(t, self.wanted, self.allowed)]
         return found
+
+    def byte_block(self, block: ByteBlock) -> tuple[list[memoryview], int, list[Decision]]:
+        """block() on raw bytes: the kept rows as slices of the block's data (written as
+        they were read), their count, and one decision per figure."""
+        import numpy as np
+
+        n = len(block)
+        starts = block.runs("figid")
+        rows_in = np.diff(starts, append=n)
+        if self.by == "genes":
+            ok = block.isin("taxid", self.wanted_bytes)
+        else:
+            cache = self.record_bytes_cache
+            ok = np.zeros(n, dtype=bool)
+            for i, pair in enumerate(zip(block.column("record_organisms"),
+                                         block.column("organisms_ner"), strict=True)):
+                hit = cache.get(pair)
+                if hit is None:
+                    hit = cache[pair] = record_lists(
+                        (pair[0].decode("utf-8"), pair[1].decode("utf-8")), self.wanted_set,
+                        self.wanted_names)
+                ok[i] = hit
+        kept_rows = np.add.reduceat(ok.astype(np.intp), starts).tolist() if n else []
+        figs = [v.decode("utf-8") for v in block.values_at("figid", starts)]
+        alias = [v.decode("utf-8") for v in block.values_at("figid_alias", starts)]
+        mention = [v.decode("utf-8") for v in block.values_at("mentioned_taxids", starts)]
+        keep = []
+        decisions = []
+        for fid, fid_alias, n_in, n_ok, mentioned in zip(figs, alias, rows_in.tolist(),
+                                                         kept_rows, mention, strict=True):
+            excluding = self.excluding(mentioned)
+            kept, reason, key = decide(fid, n_ok, excluding, self.by, self.wanted_label,
+                                       self.gate)
+            keep.append(kept)
+            decisions.append(Decision(fid, fid_alias, kept, reason, n_in,
+                                      n_ok if kept else 0, 0, mentioned, excluding, key))
+        mask = ok & np.repeat(np.array(keep, dtype=bool), rows_in)
+        if self.count_genes and mask.any():
+            rows = np.flatnonzero(mask)
+            fig_of = np.repeat(np.arange(len(starts)), rows_in)[rows].tolist()
+            genes = block.values_at("gene_id", rows)
+            counts = Counter(f for f, g in set(zip(fig_of, genes, strict=True)) if g)
+            for f, c in counts.items():
+                decisions[f].genes_kept = c
+        return block.segments(mask), int(mask.sum()), decisions
 
     def block(self, block: Block) -> tuple[list[str], list[Decision]]:
         """The kept lines of a block of whole figures, and one decision per figure."""
@@ -473,17 +523,25 @@ def _stream(src: str, args: argparse.Namespace, required: Sequence[str], taxids:
     n_in = n_out = 0
     with contextlib.ExitStack() as stack:
         reader = stack.enter_context(TableReader(src, required, name=args.input))
-        out = stack.enter_context(open_output(args.output))
-        log_out = stack.enter_context(open_output(args.log)) if args.log else None
-        out.write("\t".join(reader.header) + "\n")
+        # a .gz output is written as text, in the same writes as before, so that its
+        # compressed bytes stay the same (they depend on the sizes of the writes)
+        gz = is_gzip_name(args.output)
+        # standard output is spooled: a scattered table found late starts over (NotGrouped)
+        out = stack.enter_context(open_output(args.output) if gz
+                                  else open_output_bytes(args.output, spool=True))
+        log_out = stack.enter_context(open_output(args.log, spool=True)) if args.log else None
+        header = "\t".join(reader.header) + "\n"
+        out.write(header if gz else header.encode("utf-8"))
         if log_out is not None:
             log_out.write("\t".join(LOG_COLUMNS) + "\n")
-        for block in reader.blocks("figid", grouped=True):
-            lines, decisions = rule.block(block)
+        for block in reader.byte_blocks("figid", grouped=True):
+            segments, kept, decisions = rule.byte_block(block)
             n_in += len(block)
-            n_out += len(lines)
-            if lines:
-                out.write("\n".join(lines) + "\n")
+            n_out += kept
+            if not gz:
+                out.writelines(segments)
+            elif segments:
+                out.write(b"".join(segments).decode("utf-8"))
             for d in decisions:
                 tally.add(d)
             if log_out is not None and decisions:

@@ -32,10 +32,11 @@ import os
 import sqlite3
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from .errors import DataError
 
@@ -725,35 +726,50 @@ class GeneIndex:
                    ) -> dict[str, list[tuple[str, str, str]]]:
         """id -> [(gene_id, taxid, "gene_id" | "retired")]: current or replacing genes."""
         tx = {int(t) for t in taxids}
+        ids = list(ids)
+        current = self._rows("SELECT gene_id, taxid FROM gene WHERE gene_id IN ({})",
+                             ids, one=True)
+        old = [i for i in ids if i.isdigit() and (_as_id(i) not in current
+                                                  or current[_as_id(i)][1] not in tx)]
+        retired = self._rows("SELECT old_id, new_id, taxid FROM retired WHERE old_id IN ({}) "
+                             "AND new_id IS NOT NULL ORDER BY old_id, taxid", old, one=False)
         out: dict[str, list[tuple[str, str, str]]] = {}
-        cur = self.con.cursor()
         for ident in ids:
             hits: list[tuple[str, str, str]] = []
             if ident.isdigit():
-                row = cur.execute("SELECT gene_id, taxid FROM gene WHERE gene_id = ?",
-                                  (int(ident),)).fetchone()
+                row = current.get(_as_id(ident))
                 if row and row[1] in tx:
                     hits.append((str(row[0]), str(row[1]), "gene_id"))
                 else:
-                    for new, taxid in cur.execute(
-                        "SELECT new_id, taxid FROM retired WHERE old_id = ? AND new_id IS NOT NULL",
-                        (int(ident),),
-                    ):
+                    for _, new, taxid in retired.get(_as_id(ident), ()):
                         if taxid in tx:
                             hits.append((str(new), str(taxid), "retired"))
             out[ident] = hits
         return out
 
-    def genes(self, ids: Iterable[str]) -> dict[str, Gene]:
-        out: dict[str, Gene] = {}
+    def _rows(self, sql: str, ids: Sequence[str], one: bool) -> dict[int, Any]:
+        """The rows whose first column is one of ``ids`` (digit strings; others ignored),
+        by that number: the row (``one``) or the list of rows. Asked in chunks of 500 (one
+        query per chunk instead of one per ID)."""
+        keys = sorted({_as_id(i) for i in ids if i.isdigit()} - {-1})
+        found: dict[int, Any] = {}
         cur = self.con.cursor()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            for row in cur.execute(sql.format(",".join("?" * len(chunk))), chunk):
+                if one:
+                    found[row[0]] = row
+                else:
+                    found.setdefault(row[0], []).append(row)
+        return found
+
+    def genes(self, ids: Iterable[str]) -> dict[str, Gene]:
+        ids = list(ids)
+        rows = self._rows("SELECT gene_id, taxid, symbol, ensembl, uniprot FROM gene "
+                          "WHERE gene_id IN ({})", ids, one=True)
+        out: dict[str, Gene] = {}
         for ident in ids:
-            if not ident.isdigit():
-                continue
-            row = cur.execute(
-                "SELECT gene_id, taxid, symbol, ensembl, uniprot FROM gene WHERE gene_id = ?",
-                (int(ident),),
-            ).fetchone()
+            row = rows.get(_as_id(ident)) if ident.isdigit() else None
             if row:
                 out[ident] = Gene(str(row[0]), str(row[1]), row[2],
                                   tuple(x for x in row[3].split("|") if x),
@@ -785,3 +801,12 @@ class GeneIndex:
             else:
                 out[ident] = []
         return out
+
+
+def _as_id(text: str) -> int:
+    """A gene ID as SQLite's integer (-1, matching no row, when it does not fit)."""
+    try:
+        value = int(text)
+    except ValueError:  # str.isdigit() takes digits int() does not (superscripts)
+        return -1
+    return value if value < 1 << 63 else -1

@@ -17,6 +17,7 @@ Used by pfocr-export (``--description``, ``--max-title``, ``--dedupe``):
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -33,6 +34,9 @@ _SPACES = re.compile(r"\s+")
 def safe_title(text: str, max_chars: int | None = None) -> str:
     """One line a GMT reader keeps as written: no tab, line break, control character or
     ``%`` (written `` percent``), single spaces; at most ``max_chars`` characters."""
+    if text.isprintable() and "%" not in text and "  " not in text and text[:1] != " " \
+            and text[-1:] != " ":  # already safe (the common case: checked in C)
+        return truncate(text, max_chars) if max_chars is not None else text
     text = _UNSAFE.sub(" ", text).replace("%", " percent")
     text = _SPACES.sub(" ", text).strip()
     if max_chars is not None:
@@ -87,14 +91,16 @@ class NameGuard:
 
     dedupe: bool = False
     where: str | None = None
-    seen: dict[str, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
+    #: name -> (figid, title, IDs joined by tabs with --dedupe, else None): what an error
+    #: message or a --dedupe comparison needs, and no more (it is kept for every set)
+    seen: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)
     renamed: int = 0
     dropped: int = 0
 
-    def check(self, name: str, figid: str, title: str, ids: tuple[str, ...]) -> str | None:
+    def check(self, name: str, figid: str, title: str, ids: Sequence[str]) -> str | None:
         first = self.seen.get(name)
         if first is None:
-            self.seen[name] = (figid, title, ids)
+            self.seen[name] = (figid, title, "\t".join(ids) if self.dedupe else None)
             return name
         if not self.dedupe:
             other = f"figures {first[0]} and {figid}" if first[0] != figid else f"figure {figid}"
@@ -102,14 +108,15 @@ class NameGuard:
             raise DataError(f"set name {name} is used by two sets ({other}{titles}); set "
                             "names must be unique: use --dedupe, or --set-name figid",
                             self.where)
-        if first[1:] == (title, ids):
+        joined = "\t".join(ids)
+        if first[1:] == (title, joined):
             self.dropped += 1
             return None
         n = 2
         while f"{name}_{n}" in self.seen:
             n += 1
         new = f"{name}_{n}"
-        self.seen[new] = (figid, title, ids)
+        self.seen[new] = (figid, title, joined)
         self.renamed += 1
         return new
 
@@ -145,7 +152,7 @@ def finish_one(s, guard: NameGuard, fmt: str, mode: str = "title",  # noqa: ANN0
     s.title = safe_title(s.title, max_title)
     if fmt != "json":
         s.title = description(mode, s.figid, s.title)
-    name = guard.check(s.name, s.figid, s.title, tuple(s.ids))
+    name = guard.check(s.name, s.figid, s.title, s.ids)
     if name is None:
         return False
     s.name = name

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import tempfile
+from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import compress
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import geneindex
 from .cli import check_outputs, check_retry_options, log, make_parser, run
 from .errors import DataError, UsageError
 from .organisms import by_taxid, resolve
 from .table import (
-    Block,
     NotGrouped,
     TableReader,
     clean,
@@ -28,6 +26,10 @@ from .table import (
     write_rows,
     write_table,
 )
+
+if TYPE_CHECKING:  # numpy and pandas are imported where used: the text path needs neither
+    import numpy as np
+    import pandas as pd
 
 PROG = "pfocr-remap"
 DESCRIPTION = """\
@@ -97,6 +99,7 @@ class LocalBackend:
         self.index = index
         self.requests = 0
         self.taxa = index.taxa()
+        self._genes: dict[str, geneindex.Gene] = {}  # the last resolve()'s candidate genes
 
     def data_version(self) -> str:
         return self.index.data_version
@@ -106,21 +109,28 @@ class LocalBackend:
         out: dict[str, list[Candidate]] = {}
         if scope == "gene_id":
             hits = self.index.lookup_ids(terms, taxids)
-            genes = self.index.genes({g for h in hits.values() for g, _, _ in h})
+            genes = self._genes = self.index.genes({g for h in hits.values() for g, _, _ in h})
             for term, found in hits.items():
                 out[term] = [Candidate(g, t, genes[g].symbol if g in genes else "", m)
                              for g, t, m in found]
             return out
         hits_k = self.index.lookup_terms(terms, taxids)
-        genes = self.index.genes({g for h in hits_k.values() for g, _, _ in h})
+        genes = self._genes = self.index.genes({g for h in hits_k.values() for g, _, _ in h})
         for term, found in hits_k.items():
             out[term] = [Candidate(g, t, genes[g].symbol if g in genes else "",
                                    geneindex.KIND_NAMES[k]) for g, t, k in found]
         return out
 
     def annotate(self, ids: Iterable[str]) -> dict[str, GeneInfo]:
-        return {g: GeneInfo(x.gene_id, x.taxid, x.symbol, x.ensembl, x.uniprot)
-                for g, x in self.index.genes(sorted(set(ids))).items()}
+        wanted = sorted(set(ids))
+        known = self._genes  # most genes to annotate were candidates of the last resolve()
+        found = self.index.genes([g for g in wanted if g not in known])
+        out = {}
+        for g in wanted:
+            x = known.get(g) or found.get(g)
+            if x is not None:
+                out[g] = GeneInfo(x.gene_id, x.taxid, x.symbol, x.ensembl, x.uniprot)
+        return out
 
     def orthologs(self, ids: Iterable[str], taxid: str) -> dict[str, list[str]]:
         return self.index.orthologs(sorted(set(ids)), taxid)
@@ -283,6 +293,9 @@ def table_keys(df: pd.DataFrame, opts: Options
                ) -> tuple[np.ndarray, list[tuple[str, str]], dict[int, int]]:
     """The (term, species) key code of every row, the keys in first-seen order, and the
     rows per key."""
+    import numpy as np
+    import pandas as pd
+
     terms = df[opts.from_].astype(str)
     species_col = (pd.Series("|".join(opts.species), index=df.index) if opts.species
                    else df["taxid"])
@@ -325,12 +338,44 @@ class Plan:
 def plan(pairs: Sequence[tuple[str, str]], counts: dict[int, int], backend,  # noqa: ANN001
          opts: Options, with_version: bool = True, n_rows: int = 0) -> Plan:
     """Resolve the distinct (term, species) keys of a table (``counts``: rows per key)."""
-    col = opts.from_
-    scope = "gene_id" if col == "gene_id" else "symbol"
-    all_taxids = sorted({t for _, sp in pairs for t in sp.split("|")}, key=int)
-    distinct_terms = sorted({t for t, _ in pairs if t.strip()})
+    import numpy as np
+
+    distinct_terms = {t for t, _ in pairs if t.strip()}
     log.info("%d rows, %d distinct (term, species) keys, %d distinct terms (%s backend)",
              n_rows, len(pairs), len(distinct_terms), backend.name)
+    resolved = resolve_keys(pairs, backend, opts)
+    version = backend.data_version() if with_version else ""
+    entry_rows: list[tuple] = []
+    report: list[list[str]] = []
+    for code, (entries, head) in enumerate(resolved):
+        entry_rows.extend((code, *e) for e in entries)
+        report.append([*head, str(counts.get(code, 0)), backend.name, version])
+    target_name = organism_name(opts.ortholog_to) if opts.ortholog_to else ""
+    n_keys = len(pairs)
+    entry_keys = np.fromiter((e[0] for e in entry_rows), dtype=np.int64, count=len(entry_rows))
+    per_key = np.bincount(entry_keys, minlength=n_keys)
+    first = np.concatenate(([0], np.cumsum(per_key)[:-1])).astype(np.int64)
+    key_mapped = np.zeros(n_keys, dtype=bool)
+    for e in entry_rows:
+        if e[1]:
+            key_mapped[e[0]] = True
+    return Plan(opts, entry_rows, report, per_key, first, key_mapped, None, target_name)
+
+
+def resolve_keys(pairs: Sequence[tuple[str, str]], backend, opts: Options,  # noqa: ANN001
+                 all_taxids: Sequence[str] | None = None
+                 ) -> list[tuple[list[tuple[str, ...]], list[str]]]:
+    """What each (term, species) key becomes: its result entries (gene_id, symbol, taxid,
+    ensembl, uniprot, status, match, family; several for a family or several orthologs) and
+    the first nine columns of its report row (query ... orthologs).
+
+    A key's result depends on the key alone, so a table's keys may be resolved in batches
+    (``all_taxids``: the species to ask the backend for, default those of ``pairs``)."""
+    col = opts.from_
+    scope = "gene_id" if col == "gene_id" else "symbol"
+    if all_taxids is None:
+        all_taxids = sorted({t for _, sp in pairs for t in sp.split("|")}, key=int)
+    distinct_terms = sorted({t for t, _ in pairs if t.strip()})
     found = backend.resolve(distinct_terms, scope, all_taxids) if distinct_terms else {}
 
     outcomes: list[Outcome] = []
@@ -353,6 +398,7 @@ def plan(pairs: Sequence[tuple[str, str]], counts: dict[int, int], backend,  # n
         if outcome.status == "unmapped" and covered is not None and not taxa & covered:
             outcome.match = "species not in the index"
         outcomes.append(outcome)
+    del found
 
     needed = {g for o in outcomes for g in o.genes}
     genes = backend.annotate(needed) if needed else {}
@@ -366,12 +412,8 @@ def plan(pairs: Sequence[tuple[str, str]], counts: dict[int, int], backend,  # n
         if extra:
             genes.update(backend.annotate(extra))
 
-    # one list of result entries per key
-    entry_rows: list[tuple] = []
-    report: list[list[str]] = []
-    version = backend.data_version() if with_version else ""
-    target_name = organism_name(target) if target else ""
-    for code, ((term, sp), out) in enumerate(zip(pairs, outcomes, strict=True)):
+    out_keys: list[tuple[list[tuple[str, ...]], list[str]]] = []
+    for (term, sp), out in zip(pairs, outcomes, strict=True):
         results: list[tuple[str, str]] = []  # (gene_id, status)
         orth_note: list[str] = []
         if out.genes:
@@ -391,31 +433,23 @@ def plan(pairs: Sequence[tuple[str, str]], counts: dict[int, int], backend,  # n
         status, match = out.status, out.match
         if out.genes and not results:
             status, match = "unmapped", f"{out.match} (no ortholog)"
+        entries: list[tuple[str, ...]] = []
         if results:
             for g, st in results:
                 info = genes.get(g) or GeneInfo(g, "", "")
-                entry_rows.append((code, g, info.symbol, info.taxid, "|".join(info.ensembl),
-                                   "|".join(info.uniprot), st, match, out.family))
+                entries.append((g, info.symbol, info.taxid, "|".join(info.ensembl),
+                                "|".join(info.uniprot), st, match, out.family))
         else:
-            entry_rows.append((code, "", "", "", "", "", status, match, out.family))
+            entries.append(("", "", "", "", "", status, match, out.family))
         chosen = [g for g, _ in results] if not target else out.genes
-        report.append([
+        out_keys.append((entries, [
             term, sp, status, match,
             "|".join(chosen), "|".join(genes[g].symbol if g in genes else "" for g in chosen),
             out.family,
             ";".join(f"{c.gene_id}:{c.symbol}:{c.match}:{c.taxid}" for c in out.candidates),
-            "|".join(orth_note), str(counts.get(code, 0)), backend.name, version,
-        ])
-
-    n_keys = len(pairs)
-    entry_keys = np.fromiter((e[0] for e in entry_rows), dtype=np.int64, count=len(entry_rows))
-    per_key = np.bincount(entry_keys, minlength=n_keys)
-    first = np.concatenate(([0], np.cumsum(per_key)[:-1])).astype(np.int64)
-    key_mapped = np.zeros(n_keys, dtype=bool)
-    for e in entry_rows:
-        if e[1]:
-            key_mapped[e[0]] = True
-    return Plan(opts, entry_rows, report, per_key, first, key_mapped, None, target_name)
+            "|".join(orth_note),
+        ]))
+    return out_keys
 
 
 ENTRY_NAMES = ("_key", "_gene", "_symbol", "_taxid", "ensembl", "uniprot", "remap_status",
@@ -424,126 +458,466 @@ ENTRY_NAMES = ("_key", "_gene", "_symbol", "_taxid", "ensembl", "uniprot", "rema
 
 def _entry_values(p: Plan) -> dict[str, np.ndarray]:
     """The entries as columns (made on first use: the text path does not need them)."""
+    import numpy as np
+
     if p.values is None:
         p.values = {name: np.array([e[i] for e in p.entry_rows], dtype=object)
                     for i, name in enumerate(ENTRY_NAMES)}
     return p.values
 
 
-class LineWriter:
-    """apply() for the text rows of a block, without pandas (every --from but word): each
-    output row is the input row's fields and its key's result entry, picked by one
-    itemgetter per kind of entry (mapped or not)."""
+# --------------------------------------------------------------------------------------------
+# the text path (every --from but word): rows as bytes, never split into all their fields
 
-    def __init__(self, header_in: Sequence[str], header_out: Sequence[str], p: Plan):
-        from operator import itemgetter
+#: distinct terms resolved per batch before the rows are read (MyGene.info backend; a multiple
+#: of the 1,000 terms of one MyGene.info query, so that batching adds no request)
+KEY_BATCH = 20_000
 
-        opts = p.opts
-        n = len(header_in)
-        pos = {c: i for i, c in enumerate(header_in)}
-        replace_ids = "entrez" in opts.to or bool(opts.ortholog_to)
-        replace_symbols = "symbol" in opts.to or bool(opts.ortholog_to)
-        # the entry values are appended to the row's fields at n + 0..8
-        new = {"ensembl": n + 4, "uniprot": n + 5, "remap_status": n + 6, "remap_match": n + 7,
-               "remap_family": n + 8}
 
-        def getter(mapped: bool):  # noqa: ANN202
-            picks = []
-            for c in header_out:
-                if c in new:
-                    picks.append(new[c])
-                elif c == "source_gene_id" and c not in pos:
-                    picks.append(pos["gene_id"])
-                elif c == "source_symbol" and c not in pos:
-                    picks.append(pos["symbol"])
-                elif c == "gene_id" and mapped and replace_ids:
-                    picks.append(n)
-                elif c == "symbol" and mapped and replace_symbols:
-                    picks.append(n + 1)
-                elif c == "taxid" and mapped and opts.ortholog_to:
-                    picks.append(n + 2)
-                elif c == "organism" and mapped and opts.ortholog_to:
-                    picks.append(n + 3)
-                else:
-                    picks.append(pos[c])
-            return picks
+def out_header(header_in: Sequence[str], opts: Options) -> list[str]:
+    """The columns of the remapped table (what apply() makes of a table with these)."""
+    columns = list(header_in)
+    word = opts.from_ == "word"
+    target = bool(opts.ortholog_to)
+    if ("entrez" in opts.to or target or word) and "source_gene_id" not in columns:
+        columns.insert(columns.index("gene_id") + 1, "source_gene_id")
+    if ("symbol" in opts.to or target or word) and "source_symbol" not in columns:
+        columns.insert(columns.index("symbol") + 1, "source_symbol")
+    columns += [c for c in ("ensembl", "uniprot") if c in opts.to]
+    columns += ["remap_status", "remap_match"]
+    if word:
+        columns.append("remap_family")
+    return columns
 
-        picks_m, picks_u = getter(True), getter(False)
 
-        def get(picks: list[int]):  # noqa: ANN202
-            return itemgetter(*picks) if len(picks) > 1 else (lambda row: (row[picks[0]],))
+#: an entry's values, as the text path numbers them (after the n input fields: n + 0..8)
+ENTRY_VALUES = ("gene", "symbol", "taxid", "organism", "ensembl", "uniprot", "remap_status",
+                "remap_match", "remap_family")
 
-        get_mapped, get_unmapped = get(picks_m), get(picks_u)
-        drop = opts.unmapped == "drop"
-        self.entries = []
-        for _, gene, symbol, _taxid, ens, uni, status, match, family in p.entry_rows:
-            values = [gene, clean(symbol), opts.ortholog_to, p.target_name, ens, uni, status,
-                      match, family]
-            if gene:
-                self.entries.append((values, get_mapped, True))
+
+def _picks(header_in: Sequence[str], header_out: Sequence[str], opts: Options
+           ) -> tuple[list[int], list[int]]:
+    """Per output column, for a mapped and for an unmapped entry: the input field (< n) or
+    the entry value (n + i, i in ENTRY_VALUES) it holds."""
+    n = len(header_in)
+    pos = {c: i for i, c in enumerate(header_in)}
+    replace_ids = "entrez" in opts.to or bool(opts.ortholog_to)
+    replace_symbols = "symbol" in opts.to or bool(opts.ortholog_to)
+    new = {"ensembl": n + 4, "uniprot": n + 5, "remap_status": n + 6, "remap_match": n + 7,
+           "remap_family": n + 8}
+
+    def picks(mapped: bool) -> list[int]:
+        out = []
+        for c in header_out:
+            if c in new:
+                out.append(new[c])
+            elif c == "source_gene_id" and c not in pos:
+                out.append(pos["gene_id"])
+            elif c == "source_symbol" and c not in pos:
+                out.append(pos["symbol"])
+            elif c == "gene_id" and mapped and replace_ids:
+                out.append(n)
+            elif c == "symbol" and mapped and replace_symbols:
+                out.append(n + 1)
+            elif c == "taxid" and mapped and opts.ortholog_to:
+                out.append(n + 2)
+            elif c == "organism" and mapped and opts.ortholog_to:
+                out.append(n + 3)
             else:
-                self.entries.append((values, get_unmapped, not drop))
-        self.first = p.first.tolist()
-        self.per_key = p.per_key.tolist()
-        self.n = n
-        # the column-wise plan (blocks whose keys all have one entry, the common case):
-        # per output column an input column, an entry value, or (mapped ? entry : input)
-        self.multi = {c for c, k in enumerate(self.per_key) if k != 1}
-        self.keep = [keep for _, _, keep in self.entries]
-        self.all_kept = all(self.keep)
-        self.plan: list[tuple[int, list | None]] = []
-        for pm, pu in zip(picks_m, picks_u, strict=True):
-            if pm == pu and pm < n:
-                self.plan.append((pm, None))
-            elif pm == pu:
-                self.plan.append((-1, [e[0][pm - n] for e in self.entries]))
-            else:  # mapped: the entry's value; unmapped: the input column
-                self.plan.append((pu, [e[0][pm - n] if e[0][0] else None
-                                       for e in self.entries]))
-
-    def lines(self, block: Block, codes: Sequence[int]) -> list[str]:
-        if self.multi.isdisjoint(codes):
-            return self._columns(block, codes)
-        out: list[str] = []
-        entries, first, per_key = self.entries, self.first, self.per_key
-        join = "\t".join
-        for i, row in enumerate(block.rows()):
-            c = codes[i]
-            s = first[c]
-            if per_key[c] == 1:
-                values, get, keep = entries[s]
-                if keep:
-                    out.append(join(get(row + values)))
-                continue
-            for j in range(s, s + per_key[c]):
-                values, get, keep = entries[j]
-                if keep:
-                    out.append(join(get(row + values)))
+                out.append(pos[c])
         return out
 
-    def _columns(self, block: Block, codes: Sequence[int]) -> list[str]:
-        """lines() built column by column (every key of the block has one entry)."""
-        eidx = list(map(self.first.__getitem__, codes))
-        header = block.header
-        cols: list[list[str]] = []
-        for j, values in self.plan:
-            if values is None:
-                cols.append(block.column(header[j]))
-            elif j < 0:
-                cols.append(list(map(values.__getitem__, eidx)))
+    return picks(True), picks(False)
+
+
+class TextLayout:
+    """How an output line is made from an input line (bytes) and its key's entry.
+
+    Each line is cut once from the right (``rsplit`` at the fields the key and the output
+    need, e.g. 8 cuts for ``--from gene_id``): the fields before stay one piece. An output
+    line is then slices of the input line (the unchanged fields before and after the changed
+    ones), single fields, and per-key constants (the entry's values, joined with their tabs
+    once per key). The per-row loop is generated once per layout (Python source made of this
+    class's own fixed text and column numbers; no data goes into it) so that a row costs one
+    ``rsplit``, one dictionary look-up and a few concatenations."""
+
+    def __init__(self, header_in: Sequence[str], header_out: Sequence[str], opts: Options):
+        n = len(header_in)
+        self.n = n
+        pos = {c: i for i, c in enumerate(header_in)}
+        key_cols = [pos[opts.from_]] if opts.species else [pos[opts.from_], pos["taxid"]]
+        picks_m, picks_u = _picks(header_in, header_out, opts)
+        # s: the first field cut off on its own; before it, only an unchanged start of the
+        # line is used (fields 0..s-1 as one piece)
+        s = min(key_cols)
+        for pk in (picks_m, picks_u):
+            start = _identity(pk)
+            s = min([s, start, *(j for j in pk[start:] if j < n)])
+        s = max(s, 1)
+        self.s = s
+        self.cuts = n - s
+        self.key_idx = [self._idx(k) for k in key_cols]
+        self.mapped = self._template(picks_m)
+        self.unmapped = self._template(picks_u)
+        self.run = self._compile()
+
+    def _idx(self, j: int) -> int:
+        """The piece of a cut line that holds field ``j``."""
+        if j < self.s:
+            assert j == 0 and self.s == 1
+            return 0
+        return j - self.s + 1
+
+    def _bound(self, j: int) -> str:
+        """Python: where the tab before field ``j`` (s <= j < n) is in line ``l``."""
+        s, n = self.s, self.n
+        if j - s <= n - j:  # from the left: the first s fields are p[0]
+            terms = ["len(p[0])", *(f"len(p[{self._idx(i)}])" for i in range(s, j))]
+            return " + ".join(terms) + (f" + {j - s}" if j > s else "")
+        terms = ["len(l)", *(f"len(p[{self._idx(i)}])" for i in range(j, n))]
+        return " - ".join(terms) + f" - {n - j}"
+
+    def _template(self, picks: list[int]
+                  ) -> tuple[list[str], str, list[tuple[list[int], bool]]]:
+        """(Python statements, Python expression of the output line, its constant runs:
+        entry value numbers and whether a tab leads). Every piece after the first brings its
+        leading tab: runs of consecutive input fields are one slice of the line each."""
+        n = self.n
+        pieces: list[tuple[str, list[int]]] = []  # ("f", [a, b]) fields a..b | ("c", values)
+        for j in picks:
+            last = pieces[-1] if pieces else None
+            if j < n and last is not None and last[0] == "f" and last[1][1] == j - 1:
+                last[1][1] = j
+            elif j < n:
+                pieces.append(("f", [j, j]))
+            elif last is not None and last[0] == "c":
+                last[1].append(j - n)
             else:
-                cols.append([old if v is None else v for v, old in
-                             zip(map(values.__getitem__, eidx), block.column(header[j]),
-                                 strict=True)])
-        rows = zip(*cols, strict=True)
-        if not self.all_kept:
-            rows = compress(rows, map(self.keep.__getitem__, eidx))  # type: ignore[assignment]
-        return list(map("\t".join, rows))
+                pieces.append(("c", [j - n]))
+        bounds: dict[int, str] = {}
+
+        def bound(j: int) -> str:
+            if j not in bounds:
+                bounds[j] = f"b{j}"
+            return bounds[j]
+
+        parts: list[str] = []
+        runs: list[tuple[list[int], bool]] = []
+        for k, (kind, what) in enumerate(pieces):
+            if kind == "c":
+                parts.append(f"c[{len(runs)}]")
+                runs.append((what, k > 0))
+                continue
+            a, b = what
+            if k == 0 and a == 0 and b == self.s - 1:
+                parts.append("p[0]")
+                continue
+            if k == 0 and a == 0 and b == n - 1:
+                parts.append("l")
+                continue
+            if a == 0:
+                start = ""
+            elif k == 0:
+                start = f"{bound(a)} + 1"
+            else:
+                start = bound(a)
+            end = "" if b == n - 1 else bound(b + 1)
+            parts.append(f"l[{start}:{end}]")
+        stmts = [f"{name} = {self._bound(j)}" for j, name in sorted(bounds.items())]
+        return stmts, " + ".join(parts), runs
+
+    def _compile(self):  # noqa: ANN202
+        if len(self.key_idx) == 1:
+            find = f"m = get(p[{self.key_idx[0]}])"
+        else:  # by species, then term: two look-ups in small tables, no key tuple made
+            find = (f"m = get(p[{self.key_idx[1]}])\n"
+                    f"        if m is not None:\n"
+                    f"            m = m(p[{self.key_idx[0]}])")
+        pad = "\n" + " " * 12
+
+        def stmts(lines: list[str]) -> str:
+            return "".join(pad + x for x in lines)
+
+        m_stmts, m_expr, _ = self.mapped
+        u_stmts, u_expr, _ = self.unmapped
+        src = f"""
+def run(lines, get, out, slots):
+    append = out.append
+    pending = []
+    for l in lines:
+        p = l.rsplit(b"\\t", {self.cuts})
+        {find}
+        if m is None:
+            pending.append(len(out))
+            append(l)
+            continue
+        m[2] += 1
+        k = m[0]
+        if k == 1:
+            c = m[1]{stmts(m_stmts)}
+            append({m_expr})
+        elif k == 0:
+            c = m[1]{stmts(u_stmts)}
+            append({u_expr})
+        elif k == 2:{stmts(m_stmts) or pad + "pass"}
+            append(b"\\n".join([{m_expr} for c in m[1]]))
+        elif slots:
+            append(None)
+    return pending
+"""
+        self.source = src
+        namespace: dict[str, object] = {}
+        exec(compile(src, "<pfocr-remap row loop>", "exec"), namespace)  # noqa: S102
+        return namespace["run"]
+
+    def key(self, line: bytes) -> bytes | tuple[bytes, bytes]:
+        p = line.rsplit(b"\t", self.cuts)
+        if len(self.key_idx) == 1:
+            return p[self.key_idx[0]]
+        return p[self.key_idx[0]], p[self.key_idx[1]]
+
+    def consts(self, runs: list[tuple[list[int], bool]], values: Sequence[str]
+               ) -> tuple[bytes, ...]:
+        return tuple((("\t" if lead else "") + "\t".join(values[i] for i in nums))
+                     .encode("utf-8") for nums, lead in runs)
+
+
+def _identity(picks: list[int]) -> int:
+    """How many leading output columns are the input's first columns, unchanged."""
+    i = 0
+    while i < len(picks) and picks[i] == i:
+        i += 1
+    return i
+
+
+class ByteReader(TableReader):
+    """TableReader's checks on lines of bytes (the text path): UTF-8 (only lines that are not
+    ASCII are decoded), the number of fields (counted over a block, as TableReader does),
+    blank lines skipped, CRLF line ends, the longest line. Relies on TableReader's
+    ``_data()`` (the next block of whole lines) and ``line``."""
+
+    def byte_blocks(self) -> Iterator[tuple[list[bytes], int, list[int] | None]]:
+        """(lines, number of the first line, line numbers when blank lines were skipped)."""
+        n = len(self.header)
+        while True:
+            data = self._data()  # whole lines; a line over the limit is named
+            if not data:
+                return
+            raw = data
+            if b"\r" in data:
+                data = data.replace(b"\r\n", b"\n")
+            lines = data.split(b"\n")
+            if lines[-1] == b"":
+                lines.pop()
+            first = self.line + 1
+            self.line += len(lines)
+            if not data.isascii():
+                wide = [line for line in lines if not line.isascii()]
+                try:
+                    b"\n".join(wide).decode("utf-8")
+                except UnicodeDecodeError:
+                    try:
+                        raw.decode("utf-8")
+                    except UnicodeDecodeError as exc:
+                        line = first + raw.count(b"\n", 0, exc.start)
+                        raise DataError(f"not UTF-8 text ({exc.reason})", self.name,
+                                        line) from None
+            numbers = None
+            if b"" in lines:
+                numbers = [first + i for i, line in enumerate(lines) if line]
+                lines = [line for line in lines if line]
+            if data.count(b"\t") != len(lines) * (n - 1):
+                for i, line in enumerate(lines):
+                    got = line.count(b"\t") + 1
+                    if got != n:
+                        where = numbers[i] if numbers is not None else first + i
+                        raise DataError(f"malformed TSV: {got} fields, the header has {n}"
+                                        f" ({'too few' if got < n else 'too many'})", self.name,
+                                        where)
+            yield lines, first, numbers
+
+
+class TextRemap:
+    """The remapped rows of a table read as bytes: each distinct (term, species) key is
+    resolved once (in batches) and kept as a compact entry, its output constants and row
+    count; its report row goes to a temporary file until the counts are known."""
+
+    def __init__(self, header_in: Sequence[str], opts: Options, backend,  # noqa: ANN001
+                 with_version: bool, name: str):
+        self.opts = opts
+        self.backend = backend
+        self.with_version = with_version
+        self.version: str | None = None
+        self.name = name
+        self.header = out_header(header_in, opts)
+        self.layout = TextLayout(header_in, self.header, opts)
+        # key -> [kind, constants, rows]; kind 1 mapped, 0 unmapped, 2 several entries,
+        # 3 dropped. Two-column keys (term, taxid) are kept as taxid -> term -> entry, and
+        # the row loop is given the taxid table's get(): taxid -> that species' get()
+        self.memo: dict[object, list] = {}
+        self.by_species: dict[bytes, dict[bytes, list]] = {}
+        self.species_get: dict[bytes, object] = {}
+        self.get = self.memo.get if opts.species else self.species_get.get
+        # the keys' entries in first-seen order (their row counts), and their report rows
+        # without the count, spooled to a temporary file (memory: a pointer per key)
+        self.entries: list[list] = []
+        self.spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self.spooled = array("Q")  # the byte length of each spooled report row
+        self.statuses: Counter[str] = Counter()
+        self.sp_all = "|".join(opts.species)
+        self.target_name = organism_name(opts.ortholog_to) if opts.ortholog_to else ""
+        self.good_taxids: set[bytes] = set()
+
+    def check_taxids(self, keys: Iterable, lines: list[bytes], first: int,
+                     numbers: list[int] | None) -> None:
+        """Row species must be NCBI taxids (one-line error naming the first such line)."""
+        if self.opts.species:
+            return
+        for _, taxid in keys:
+            if taxid in self.good_taxids:
+                continue
+            if not taxid.isdigit():  # ASCII digits only
+                for i, line in enumerate(lines):
+                    if self.layout.key(line)[1] == taxid:  # type: ignore[index]
+                        where = numbers[i] if numbers is not None else first + i
+                        raise DataError(f"taxid {taxid.decode('utf-8')!r} is not an NCBI "
+                                        "taxid", self.name, where)
+            self.good_taxids.add(taxid)
+
+    def resolve(self, keys: Sequence, all_taxids: Sequence[str] | None = None) -> None:
+        """Resolve new keys (bytes; in first-seen order) and remember their entries."""
+        opts = self.opts
+        if opts.species:
+            pairs = [(k.decode("utf-8"), self.sp_all) for k in keys]
+        else:
+            pairs = [(t.decode("utf-8"), sp.decode("utf-8")) for t, sp in keys]
+        try:
+            resolved = resolve_keys(pairs, self.backend, opts, all_taxids)
+        except DataError as exc:
+            if exc.path is None:
+                exc.path = self.name
+            raise DataError(exc.message, exc.path, exc.line) from None
+        if self.version is None:
+            self.version = self.backend.data_version() if self.with_version else ""
+        layout = self.layout
+        drop = opts.unmapped == "drop"
+        for key, (entries, head) in zip(keys, resolved, strict=True):
+            values = [[g, clean(sym), opts.ortholog_to, self.target_name, ens, uni, st, match,
+                       fam] for g, sym, _taxid, ens, uni, st, match, fam in entries]
+            if len(entries) > 1:
+                m = [2, [layout.consts(layout.mapped[2], v) for v in values], 0]
+            elif entries[0][0]:
+                m = [1, layout.consts(layout.mapped[2], values[0]), 0]
+            else:
+                m = [3 if drop else 0, layout.consts(layout.unmapped[2], values[0]), 0]
+            if opts.species:
+                self.memo[key] = m
+            else:
+                table = self.by_species.get(key[1])
+                if table is None:
+                    table = self.by_species[key[1]] = {}
+                    self.species_get[key[1]] = table.get
+                table[key[0]] = m
+            self.entries.append(m)
+            self.spooled.append(self.spool.write(("\t".join(head) + "\t").encode("utf-8")))
+            self.statuses[head[2]] += 1
+
+    def lines(self, lines: list[bytes], first: int, numbers: list[int] | None) -> list[bytes]:
+        """The output lines of a block of input lines (keys not seen before are resolved)."""
+        out: list[bytes] = []
+        get = self.get
+        pending = self.layout.run(lines, get, out, False)
+        if pending:
+            todo = [out[i] for i in pending]
+            keys = list(dict.fromkeys(filter(self.unknown,
+                                             map(self.layout.key, todo))))
+            self.check_taxids(keys, lines, first, numbers)
+            self.resolve(keys)
+            again: list[bytes | None] = []
+            self.layout.run(todo, get, again, True)
+            for i, line in zip(pending, again, strict=True):
+                out[i] = line  # type: ignore[call-overload]
+            if None in again:
+                out = [line for line in out if line is not None]
+        return out
+
+    def unknown(self, key: object) -> bool:
+        if self.opts.species:
+            return key not in self.memo
+        return key[0] not in self.by_species.get(key[1], ())  # type: ignore[index]
+
+    def rows_written(self) -> int:
+        return sum(m[2] * (len(m[1]) if m[0] == 2 else m[0] != 3) for m in self.entries)
+
+    def rows_read(self) -> int:
+        return sum(m[2] for m in self.entries)
+
+    def write_report(self, handle) -> None:  # noqa: ANN001
+        handle.write("\t".join(REPORT_COLUMNS) + "\n")
+        tail = f"\t{self.backend.name}\t{self.version or ''}\n"
+        self.spool.seek(0)
+        read = self.spool.read
+        for m, size in zip(self.entries, self.spooled, strict=True):
+            handle.write(f"{read(size).decode('utf-8')}{m[2]}{tail}")
+
+    def close(self) -> None:
+        self.spool.close()
+
+
+def _keys_first(src: str, name: str, text: TextRemap) -> None:
+    """MyGene.info: read the distinct keys first, then resolve them in batches of KEY_BATCH
+    terms (every query full, as few requests as one batch would need)."""
+    from operator import itemgetter, methodcaller
+
+    layout = text.layout
+    counts: Counter = Counter()
+    with ByteReader(src, name=name) as reader:
+        for lines, first, numbers in reader.byte_blocks():
+            parts = list(map(methodcaller("rsplit", b"\t", layout.cuts), lines))
+            terms = map(itemgetter(layout.key_idx[0]), parts)
+            if len(layout.key_idx) == 1:
+                keys = terms
+            else:
+                taxids = list(map(itemgetter(layout.key_idx[1]), parts))
+                new = set(taxids) - text.good_taxids
+                if new:  # checked in the order of the rows (the first bad one is named)
+                    text.check_taxids([(b"", t) for t in dict.fromkeys(taxids) if t in new],
+                                      lines, first, numbers)
+                keys = zip(terms, taxids, strict=True)
+            counts.update(keys)
+    keys_all = list(counts)
+    del counts
+    if text.opts.species:
+        all_taxids = list(text.opts.species)
+        term_of = (lambda k: k)  # noqa: E731
+    else:
+        all_taxids = sorted({k[1].decode("utf-8") for k in keys_all}, key=int)
+        term_of = itemgetter(0)
+    start = 0
+    while start < len(keys_all):
+        terms: set[bytes] = set()
+        end = start
+        while end < len(keys_all):
+            t = term_of(keys_all[end])
+            if t not in terms:
+                if len(terms) >= KEY_BATCH:
+                    break
+                if t.strip():
+                    terms.add(t)
+            end += 1
+        text.resolve(keys_all[start:end], all_taxids)
+        docs = getattr(text.backend, "docs", None)
+        if docs is not None:  # the documents of one batch are not needed by the next
+            docs.clear()
+        start = end
 
 
 def apply(df: pd.DataFrame, codes: np.ndarray, p: Plan) -> pd.DataFrame:
     """The remapped rows of (a block of whole figures of) a table; ``codes``: the key code
     of every row."""
+    import numpy as np
+    import pandas as pd
+
     opts = p.opts
     col = opts.from_
     target = opts.ortholog_to
@@ -692,7 +1066,10 @@ def _body(args: argparse.Namespace) -> int:
     check_outputs([args.input, args.index], [("-o", args.output), ("--report", args.report)])
     opts = Options(from_=args.from_, species=species, to=to,
                    ortholog_to=target[0] if target else "", unmapped=args.unmapped)
-    with rereadable(args.input) as src:
+    with rereadable(args.input) if args.backend != "local" or opts.from_ == "word" \
+            else contextlib.nullcontext(args.input) as src:
+        if opts.from_ != "word":
+            return _text(src, args, opts)
         try:
             keys = _collect_keys(src, args.input, opts)
         except NotGrouped as exc:
@@ -705,6 +1082,8 @@ def _body(args: argparse.Namespace) -> int:
                         args.input)
         backend = make_backend(args)
         p = _plan(pairs, counts, backend, opts, bool(args.report), n_rows, args.input)
+        import numpy as np
+
         with contextlib.ExitStack() as stack:  # both files, or neither
             if args.report:
                 with_report = stack.enter_context(open_output(args.report))
@@ -717,21 +1096,14 @@ def _body(args: argparse.Namespace) -> int:
             header = apply(_empty(reader.header), np.zeros(0, dtype=np.int64), p).columns
             out.write("\t".join(header) + "\n")
             n_out = 0
-            sp_all = "|".join(opts.species)
-            lines = LineWriter(reader.header, header, p) if opts.from_ != "word" else None
             for block in reader.blocks("figid", grouped=False):
                 terms = block.column(opts.from_)
                 if opts.species:
+                    sp_all = "|".join(opts.species)
                     codes = [key_code[(t, sp_all)] for t in terms]
                 else:
                     codes = list(map(key_code.__getitem__,
                                      zip(terms, block.column("taxid"), strict=True)))
-                if lines is not None:
-                    rows = lines.lines(block, codes)
-                    n_out += len(rows)
-                    if rows:
-                        out.write("\n".join(rows) + "\n")
-                    continue
                 frame = apply(block.frame(object), np.asarray(codes, dtype=np.int64), p)
                 n_out += len(frame)
                 write_frame(out, frame)
@@ -739,7 +1111,49 @@ def _body(args: argparse.Namespace) -> int:
     return 0
 
 
+def _text(src: str, args: argparse.Namespace, opts: Options) -> int:
+    """Remap with the text path (every --from but word). Local backend: one pass, the keys
+    resolved block by block as they first appear; MyGene.info: the distinct keys first (one
+    pass), resolved in batches, then the rows."""
+    with contextlib.ExitStack() as stack:  # both files, or neither
+        reader = stack.enter_context(ByteReader(src, name=args.input))
+        if opts.from_ not in reader.header:
+            raise DataError(f"not a figure gene table: missing column {opts.from_}",
+                            args.input, 1)
+        backend = make_backend(args)
+        text = TextRemap(reader.header, opts, backend, bool(args.report), args.input)
+        stack.callback(text.close)
+        if backend.name != "local":
+            _keys_first(src, args.input, text)
+        report = stack.enter_context(open_output(args.report)) if args.report else None
+        out = stack.enter_context(open_output(args.output))
+        out.write("\t".join(text.header) + "\n")
+        buf = getattr(out, "buffer", None)
+        if buf is not None:
+            out.flush()
+            write = buf.write
+        else:  # a text stream without a buffer (e.g. captured standard output)
+            def write(data: bytes) -> None:
+                out.write(data.decode("utf-8"))
+        for lines, first, numbers in reader.byte_blocks():
+            rows = text.lines(lines, first, numbers)
+            if rows:
+                rows.append(b"")  # the last line's end, without copying the block again
+                write(b"\n".join(rows))
+        if text.rows_read() == 0:  # e.g. a shard with no rows of the chosen organism
+            log.warning("warning: %s has a header but no rows; writing a table without rows",
+                        args.input)
+        log.info("%d rows, %d distinct (term, species) keys (%s backend)",
+                 text.rows_read(), len(text.entries), backend.name)
+        if report is not None:
+            text.write_report(report)
+    _log_done(text.statuses, len(text.entries), text.rows_written(), backend)
+    return 0
+
+
 def _empty(header: Sequence[str]) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame({c: pd.Series([], dtype=str) for c in header}, columns=list(header))
 
 

@@ -20,16 +20,19 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import compress
-from operator import itemgetter, ne
+from operator import and_, itemgetter, ne
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 from . import __version__
 from .atomic import atomic_open, made_dir
 from .cli import check_outputs, log, make_parser, run
 from .errors import DataError, UsageError
+from .figblocks import FigBlock, FigReader
 from .table import (
     FAMILY_SOURCES,
     FLAVORS,
@@ -37,11 +40,9 @@ from .table import (
     SYNONYM_SOURCES,
     Block,
     NotGrouped,
-    TableReader,
     flavor_mask,
     read_table,
     rereadable,
-    source_in_flavor,
 )
 
 PROG = "pfocr-report"
@@ -221,6 +222,7 @@ def source_flavor(source: str) -> str:
 
 
 def _within(sizes: pd.Series, min_size: int, max_size: int | None) -> pd.Series:
+
     inside = sizes >= min_size
     return inside & (sizes <= max_size) if max_size is not None else inside
 
@@ -257,11 +259,14 @@ class Report:
 
 
 def _col(df: pd.DataFrame, name: str) -> pd.Series:
+    import pandas as pd
+
     return df[name] if name in df.columns else pd.Series("", index=df.index, dtype=object)
 
 
 def organism_names(df: pd.DataFrame) -> dict[str, str]:
     """taxid -> organism name as the table writes it (the first name seen for the taxid)."""
+
     pairs = df.loc[:, ["taxid", "organism"]].drop_duplicates("taxid")
     return dict(zip(pairs["taxid"], pairs["organism"], strict=True))
 
@@ -274,6 +279,9 @@ class _Codes:
     """
 
     def __init__(self, df: pd.DataFrame):
+        import numpy as np
+        import pandas as pd
+
         self.fig, self.figs = pd.factorize(df["figid"])
         self.tax, self.taxa = pd.factorize(df["taxid"])
         self.gene, self.genes = pd.factorize(df["gene_id"])
@@ -287,9 +295,13 @@ class _Codes:
 
     def members_of(self, mask: np.ndarray) -> np.ndarray:
         """Distinct (figure, organism, gene) members of the rows in ``mask`` with a gene."""
+
         return _sorted_unique(self.members[mask & self.has_gene])
 
     def sets(self, members: np.ndarray) -> pd.DataFrame:
+        import numpy as np
+        import pandas as pd
+
         keys, sizes = _runs(members // self.n_gene)
         return pd.DataFrame({
             "key": keys,
@@ -301,17 +313,24 @@ class _Codes:
 
 def _nunique(codes: np.ndarray, mask: np.ndarray | None = None) -> int:
     """Distinct values among non-negative integer codes (optionally of the rows in mask)."""
+    import numpy as np
+
     values = codes if mask is None else codes[mask]
     return int(np.count_nonzero(np.bincount(values))) if values.size else 0
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
     """np.unique, by hashing then sorting the (fewer) distinct values: faster on big arrays."""
+    import numpy as np
+    import pandas as pd
+
     return np.sort(pd.unique(values))
 
 
 def _runs(sorted_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct values of a sorted array and how often each occurs."""
+    import numpy as np
+
     if not sorted_values.size:
         return sorted_values, np.zeros(0, dtype=np.int64)
     starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
@@ -321,6 +340,9 @@ def _runs(sorted_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def compute(df: pd.DataFrame, flavor: str, min_size: int, max_size: int | None,
             input_name: str) -> Report:
+    import numpy as np
+    import pandas as pd
+
     c = _Codes(df)
     has_gene = c.has_gene
     pmcid = _col(df, "pmcid")
@@ -480,6 +502,7 @@ def add_gmt(report: Report, lib: GmtLibrary, df: pd.DataFrame) -> None:
     the report's flavor, over all organisms (pfocr-export's sets) or for one organism
     (``--split-by-organism``).
     """
+
     meta = df.drop_duplicates("figid")
     alias_to_figid = {a: f for f, a in zip(meta["figid"].tolist(),
                                            _col(meta, "figid_alias").tolist(), strict=True) if a}
@@ -554,6 +577,12 @@ class _Figure:
 
 
 _FT = itemgetter(0, 1)
+_FIRST = itemgetter(0)
+_SECOND = itemgetter(1)
+#: the flavors, narrowest first, and their levels (a source's level: its narrowest flavor)
+_LEVELS = {"strict": 0, "synonyms": 1, "all": 2}
+_GENE = itemgetter(2)
+_TAX_GENE = itemgetter(1, 2)
 
 
 def _picker(idx: list[int]):  # noqa: ANN202
@@ -583,10 +612,10 @@ class Aggregate:
         self.no_gene = 0
         self.src_rows: Counter[str] = Counter()
         self.src_figs: Counter[str] = Counter()
-        self.src_genes: dict[str, set[str]] = {}
+        self.src_gene: set[tuple[str, str]] = set()  # (source, gene) pairs of the table
+        self.levels: dict[str, int] = {}  # source -> the narrowest flavor's level
         self.fl_rows: Counter[str] = Counter()
         self.fl_figs: Counter[str] = Counter()
-        self.fl_genes: dict[str, set[str]] = {fl: set() for fl in ("strict", "synonyms", "all")}
         self.fl_sets: Counter[str] = Counter()
         self.fl_kept: Counter[str] = Counter()
         self.sizes: list[int] = []
@@ -597,7 +626,7 @@ class Aggregate:
         self.lib_taxa: set[str] = set()
         self.tax_kept: Counter[str] = Counter()
         self.tax_dropped: Counter[str] = Counter()
-        self.tax_genes: dict[str, set[str]] = {}
+        self.lib_tax_genes: set[tuple[str, str]] = set()  # (taxid, gene) of the library
         self.gene_sets: Counter[tuple[str, str]] = Counter()
         self.symbols: Counter[tuple[str, str, str]] = Counter()
         self.names: dict[str, str] = {}
@@ -609,7 +638,6 @@ class Aggregate:
         self.statuses: Counter[str] = Counter()
         self.changed = 0
         self.before: set[str] = set()
-        self.after: set[str] = set()
         self.gmt = gmt
         self.gmt_index = {name: i for i, name in enumerate(gmt.names)} if gmt else {}
         self.gmt_best: dict[int, tuple[int, int, bool]] = {}
@@ -622,108 +650,114 @@ class Aggregate:
         sym = block.column("symbol")
         n = len(figs)
         self.rows += n
-        self.papers.update(block.column("pmcid"))
-        self.genes.update(gene)
-        self.taxa.update(tax)
+        self.papers.update(block.first_values("pmcid", block.runs("figid"))
+                           if isinstance(block, FigBlock) else block.column("pmcid"))
+        # (the table's genes: from the (source, gene) pairs below, in report())
+        block_taxa = set(tax)
+        self.taxa |= block_taxa
         self.no_gene += gene.count("")
-        new_taxa = set(tax).difference(self.names)
+        new_taxa = block_taxa.difference(self.names)
         if new_taxa:
             org = block.column("organism")
             for t in new_taxa:  # the first row of a taxid names it
                 self.names[t] = org[tax.index(t)]
         if self.remap:
-            self.statuses.update(block.column("remap_status"))
+            status_col = block.column("remap_status")
+            known = {st: status_col.count(st) for st in REMAP_STATUSES}  # list.count: fast
+            if sum(known.values()) == n:
+                self.statuses.update({st: k for st, k in known.items() if k})
+            else:
+                self.statuses.update(status_col)
             if "source_gene_id" in self.header:
                 before = block.column("source_gene_id")
                 self.changed += sum(map(ne, before, gene))
-                self.before.update(before)
-                self.after.update(gene)
-        starts = [0]
-        starts += compress(range(1, n), map(ne, figs[1:], figs[:-1]))
-        self.figures += len(starts)
-        # rows per source (a figure lies in one block: distinct figures add up over blocks);
-        # per source its distinct figures, genes and (figure, taxid, gene) members, once
-        src_set = set(src)
-        by_src: dict[str, list[int]] = {}
-        if len(src_set) == 1:
-            by_src[src[0]] = list(range(n))
+                self.before.update(before)  # (after: the gene IDs, self.genes)
+        if isinstance(block, FigBlock):
+            starts = block.runs("figid")
         else:
-            for s in sorted(src_set, key=src.index):  # first-seen order
-                by_src[s] = list(compress(range(n), map(s.__eq__, src)))
+            starts = [0]
+            starts += compress(range(1, n), map(ne, figs[1:], figs[:-1]))
+        self.figures += len(starts)
+        # rows, figures and genes per source (a figure lies in one block: distinct figures
+        # add up over blocks); the (figure, taxid, gene) members of each flavor's rows, and
+        # their sizes per (figure, taxid) set: all picked and counted in C
+        level = self.levels
+        src_fig = set(zip(src, figs, strict=True))
+        c_src = Counter({s: src.count(s) for s in set(map(_FIRST, src_fig))})
+        for s in c_src:
+            if s not in level:
+                level[s] = _LEVELS[source_flavor(s)]
+        self.src_rows.update(c_src)
+        self.src_figs.update(map(_FIRST, src_fig))
+        self.src_gene.update(zip(src, gene, strict=True))
         trip = list(zip(figs, tax, gene, strict=True))
-        some_empty = "" in gene
-        per_src: dict[str, tuple[set[str], set[str], set[tuple[str, str, str]], list[int]]] = {}
-        for s, idx in by_src.items():
-            if len(idx) == n:
-                s_figs, s_genes, s_trip = set(figs), set(gene), set(trip)
-            else:
-                pick = _picker(idx)
-                s_figs, s_genes, s_trip = set(pick(figs)), set(pick(gene)), set(pick(trip))
-            if some_empty and "" in s_genes:
-                s_trip = {m for m in s_trip if m[2]}
-            self.src_rows[s] += len(idx)
-            self.src_figs[s] += len(s_figs)
-            self.src_genes.setdefault(s, set()).update(s_genes)
-            per_src[s] = (s_figs, s_genes, s_trip, idx)
+        if "" in gene:  # members have a gene
+            trip_g, src_g = list(compress(trip, gene)), list(compress(src, gene))
+        else:
+            trip_g, src_g = trip, src
         chosen: set[tuple[str, str, str]] = set()
+        chosen_sizes: Counter[tuple[str, str]] = Counter()
         ranked: set[tuple[str, str, str]] = set()
         # rows pfocr-remap marked unmapped are left out of the gene ranking (issue 14)
         status = block.column("remap_status") if self.remap else None
-        for fl in ("strict", "synonyms", "all"):
-            parts = [(s, v) for s, v in per_src.items() if source_in_flavor(s, fl)]
-            fl_figs: set[str] = set()
-            members: set[tuple[str, str, str]] = set()
-            rows = 0
-            for _s, (s_figs, s_genes, s_trip, idx) in parts:
-                rows += len(idx)
-                fl_figs |= s_figs
-                members |= s_trip
-                self.fl_genes[fl] |= s_genes
-            self.fl_rows[fl] += rows
-            self.fl_figs[fl] += len(fl_figs)
-            sizes = Counter(map(_FT, members))
+        if status is not None and "unmapped" not in status:
+            status = None  # no unmapped row in this block: every member is ranked
+        done: tuple[frozenset[str], set, Counter] | None = None
+        for fl, lv in (("all", 2), ("synonyms", 1), ("strict", 0)):
+            fl_src = frozenset(s for s in c_src if level[s] <= lv)
+            self.fl_rows[fl] += sum(c_src[s] for s in fl_src)
+            everything = len(fl_src) == len(c_src)
+            if everything:
+                self.fl_figs[fl] += len(starts)
+            else:
+                self.fl_figs[fl] += len(set(compress(
+                    map(_SECOND, src_fig), map(fl_src.__contains__, map(_FIRST, src_fig)))))
+            if done is not None and done[0] == fl_src:
+                members, sizes = done[1], done[2]
+            else:
+                members = set(trip_g) if everything else \
+                    set(compress(trip_g, map(fl_src.__contains__, src_g)))
+                sizes = Counter(map(_FT, members))
+                done = (fl_src, members, sizes)
             self.fl_sets[fl] += len(sizes)
-            self.fl_kept[fl] += sum(in_range(v, self.min_size, self.max_size)
-                                    for v in sizes.values())
-            if fl == self.flavor:
-                chosen = members
-                for _s, (_f, _g, _t, idx) in parts:
-                    if status is not None:  # unmapped rows: not ranked (issue 14)
-                        idx = [i for i in idx if status[i] != "unmapped"]
-                        if not idx:
-                            continue
-                    pick = _picker(idx)
-                    self.symbols.update(zip(pick(tax), pick(gene), pick(sym), strict=True))
-                    if status is not None:
-                        ranked.update(m for m in zip(pick(figs), pick(tax), pick(gene),
-                                                     strict=True) if m[2])
-                if status is None:
-                    ranked = chosen
-        self._sets(block, starts, chosen, ranked)
+            values = sizes.values()  # sets within the cut-offs, counted in C (lo <= hi)
+            self.fl_kept[fl] += sum(map(self.min_size.__le__, values)) - (
+                sum(map(self.max_size.__lt__, values)) if self.max_size is not None else 0)
+            if fl != self.flavor:
+                continue
+            chosen, chosen_sizes = members, sizes
+            mask = None if everything else list(map(fl_src.__contains__, src))
+            if status is not None:
+                ok = list(map("unmapped".__ne__, status))
+                mask = ok if mask is None else list(map(and_, mask, ok))
+            rows = zip(tax, gene, sym, strict=True)
+            self.symbols.update(rows if mask is None else compress(rows, mask))
+            if status is None:
+                ranked = chosen
+            else:
+                ranked = set(compress(trip, map(and_, mask, map(bool, gene))))  # type: ignore[arg-type]
+        self._sets(block, starts, chosen, ranked, chosen_sizes)
 
     def _sets(self, block: Block, starts: list[int], members: set[tuple[str, str, str]],
-              ranked: set[tuple[str, str, str]]) -> None:
-        """The gene sets of the chosen flavor in a block."""
-        sets: dict[tuple[str, str], list[str]] = {}
-        for f, t, g in members:
-            key = (f, t)
-            lst = sets.get(key)
-            if lst is None:
-                sets[key] = [g]
-            else:
-                lst.append(g)
+              ranked: set[tuple[str, str, str]], sizes: Counter[tuple[str, str]]) -> None:
+        """The gene sets of the chosen flavor in a block (``sizes``: members per set)."""
         figs = block.column("figid")
-        alias = block.column("figid_alias")
-        title = block.column("figtitle")
-        ptitle = block.column("papertitle")
-        year = block.column("year")
-        meta = {figs[s]: _Figure(alias[s], title[s] or ptitle[s], year[s]) for s in starts}
+        if isinstance(block, FigBlock):  # the figures' first rows (no per-row lists)
+            def first(name: str) -> list[str]:
+                return block.first_values(name, starts)
+        else:
+            def first(name: str) -> list[str]:
+                col = block.column(name)
+                return [col[s] for s in starts]
+        meta = {f: _Figure(a, t or p, y) for f, a, t, p, y in zip(
+            [figs[s] for s in starts], first("figid_alias"), first("figtitle"),
+            first("papertitle"), first("year"), strict=True)}
         lo, hi = self.min_size, self.max_size
         kept_figs: set[str] = set()
+        kept_keys: set[tuple[str, str]] = set()
         extremes = []
-        for (f, t), genes in sets.items():
-            size = len(genes)
-            self.sizes.append(size)
+        self.sizes += sizes.values()
+        for (f, t), size in sizes.items():
             if size < lo:
                 self.below += 1
             if hi is not None and size > hi:
@@ -734,11 +768,21 @@ class Aggregate:
             self.tax_kept[t] += 1
             self.kept_sizes.append(size)
             kept_figs.add(f)
-            self.lib_genes.update(genes)
-            self.lib_taxa.add(t)
-            self.tax_genes.setdefault(t, set()).update(genes)
-            self.gene_sets.update((t, g) for g in genes if (f, t, g) in ranked)
+            kept_keys.add((f, t))
             extremes.append((size, f, t))
+        if kept_keys:
+            # the members of the kept sets, picked in C
+            if len(kept_keys) == len(sizes):
+                kept_members: Sequence[tuple[str, str, str]] = list(members)
+                kept_ranked = ranked
+            else:
+                inside = kept_keys.__contains__
+                kept_members = list(compress(members, map(inside, map(_FT, members))))
+                kept_ranked = compress(ranked, map(inside, map(_FT, ranked)))
+            self.lib_genes.update(map(_GENE, kept_members))
+            self.lib_tax_genes.update(map(_TAX_GENE, kept_members))
+            self.gene_sets.update(map(_TAX_GENE, kept_ranked))
+        self.lib_taxa.update(t for _f, t in kept_keys)
         self.kept_figs += len(kept_figs)
         for f in kept_figs:
             y = _year(meta[f].year)
@@ -753,7 +797,10 @@ class Aggregate:
             self.largest = heapq.nsmallest(EXTREMES, self.largest + big, key=key)
             self.smallest = heapq.nsmallest(2 * EXTREMES, self.smallest + small, key=key)
         if self.gmt_index:
-            self._gmt(figs, alias, starts, sets)
+            sets: dict[tuple[str, str], list[str]] = {}
+            for f, t, g in members:
+                sets.setdefault((f, t), []).append(g)
+            self._gmt(figs, block.column("figid_alias"), starts, sets)
 
     def _gmt(self, figs: list[str], alias: list[str], starts: list[int],
              sets: dict[tuple[str, str], list[str]]) -> None:
@@ -781,22 +828,30 @@ class Aggregate:
 
     def report(self, input_name: str) -> Report:
         names = self.names
+        src_genes: dict[str, set[str]] = {s: set() for s in self.src_rows}
+        for s, g in self.src_gene:
+            src_genes[s].add(g)
+        self.genes = set().union(*src_genes.values())
         self.papers.discard("")
         self.genes.discard("")
         self.taxa.discard("")
         table = {"rows": self.rows, "figures": self.figures, "papers": len(self.papers),
                  "genes": len(self.genes), "organisms": len(self.taxa),
                  "rows_without_gene_id": self.no_gene}
+        fl_genes: dict[str, set[str]] = {}
+        for fl, lv in _LEVELS.items():
+            fl_genes[fl] = set().union(*(g for s, g in src_genes.items()
+                                         if self.levels[s] <= lv))
         sources = []
         for s in sorted(self.src_rows):
-            genes = self.src_genes[s]
+            genes = src_genes[s]
             genes.discard("")
             sources.append((s, source_flavor(s), self.src_rows[s], self.src_figs[s],
                             len(genes)))
         sources.sort(key=lambda r: (-r[2], r[0]))
         flavors = []
         for fl in ("strict", "synonyms", "all"):
-            genes = self.fl_genes[fl]
+            genes = fl_genes[fl]
             genes.discard("")
             flavors.append((fl, self.fl_rows[fl], self.fl_figs[fl], len(genes),
                             self.fl_sets[fl], self.fl_kept[fl]))
@@ -813,9 +868,10 @@ class Aggregate:
             "largest": max(kept) if kept else 0,
         }
         organisms = []
+        genes_per_taxid = Counter(map(itemgetter(0), self.lib_tax_genes))
         for taxid in sorted(set(self.tax_kept) | set(self.tax_dropped)):
             organisms.append((names.get(taxid, ""), taxid, self.tax_kept[taxid],
-                              self.tax_dropped[taxid], len(self.tax_genes.get(taxid, ()))))
+                              self.tax_dropped[taxid], genes_per_taxid[taxid]))
         organisms.sort(key=lambda r: (-r[2], -r[3], r[0], r[1]))
         top_genes = []
         if self.gene_sets:
@@ -848,9 +904,8 @@ class Aggregate:
             table_remap = {"statuses": [(s or "(empty)", self.statuses[s]) for s in statuses]}
             if "source_gene_id" in self.header:
                 self.before.discard("")
-                self.after.discard("")
                 table_remap.update(changed=self.changed, genes_before=len(self.before),
-                                   genes_after=len(self.after))
+                                   genes_after=len(self.genes))
         return Report(
             input_name=input_name, flavor=self.flavor, min_size=self.min_size,
             max_size=self.max_size, table=table, sources=sources, flavors=flavors,
@@ -1150,7 +1205,9 @@ def _manifest_section(gmt: str | None) -> dict[str, object] | None:
 
 def _stream(src: str, args: argparse.Namespace, name: str, gmt: GmtLibrary | None) -> Report:
     """The report's numbers from the table read block by block (bounded memory)."""
-    with TableReader(src, name=args.input) as reader:
+    rows = ("taxid", "organism", "symbol", "source", "gene_id", "remap_status",
+            "source_gene_id")
+    with FigReader(src, name=args.input, rows=rows) as reader:
         agg = Aggregate(reader.header, args.flavor, args.min_size, args.max_size, gmt)
         for block in reader.blocks("figid", grouped=True):
             agg.block(block)

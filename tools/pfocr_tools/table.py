@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, compress, repeat
 from operator import ne, not_, sub
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pandas is imported lazily: record parsing does not need it
     import pandas as pd
@@ -472,14 +472,15 @@ class TableReader:
                 raise DataError(f"cannot read: {exc}", self.name) from None
             raise DataError(f"damaged gzip data: {exc}", self.name) from None
 
-    def _readline(self, started: int = 0, line: int | None = None) -> bytes:
-        """The rest of a line of which ``started`` bytes were read already; the whole line at
-        most MAX_LINE_BYTES (else a one-line error naming ``line``, default the next one)."""
+    def _readline(self, started: int = 0, before: bytes = b"") -> bytes:
+        """The rest of a line of which ``started`` bytes were read already, at the end of
+        ``before`` (the block read so far); the whole line at most MAX_LINE_BYTES (else a
+        one-line error naming its line)."""
         room = MAX_LINE_BYTES - started
         data = self._read(self._fh.readline, room + 1)
         if len(data) > room:
             raise DataError(f"line longer than {MAX_LINE_BYTES:,} bytes: not a figure gene "
-                            "table", self.name, line if line is not None else self.line + 1)
+                            "table", self.name, self.line + 1 + before.count(b"\n"))
         return data
 
     def close(self) -> None:
@@ -497,16 +498,20 @@ class TableReader:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _data(self) -> bytes:
+        """The next block_bytes of the input, completed to the end of a line (b"" at the end)."""
+        data = self._read(self._fh.read, self.block_bytes)
+        if data and not data.endswith(b"\n"):
+            started = len(data) - (data.rfind(b"\n") + 1)
+            data += self._readline(started, data)
+        return data
+
     def _chunks(self) -> Iterator[tuple[list[str], int, list[int] | None]]:
         """Raw blocks of lines: (lines, number of the first line, numbers or None)."""
-        fh = self._fh
         while True:
-            data = self._read(fh.read, self.block_bytes)
+            data = self._data()
             if not data:
                 return
-            if not data.endswith(b"\n"):
-                started = len(data) - (data.rfind(b"\n") + 1)
-                data += self._readline(started, self.line + 1 + data.count(b"\n"))
             try:
                 text = data.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -596,6 +601,302 @@ class TableReader:
                 closed.check(block, by)  # type: ignore[arg-type]
             yield block
 
+    # ------------------------------------------------------------------ bytes level
+
+    def byte_blocks(self, by: str | None = "figid", grouped: bool = False
+                    ) -> Iterator[ByteBlock]:
+        """Like blocks(), but each block is a ByteBlock: the raw bytes of its lines and the
+        byte offsets of their fields, found with numpy (no line or field is made a Python
+        string unless asked for). The checks are those of blocks(), and the field count is
+        checked on every line (not only in total). For tools that write most lines as they
+        were read (pfocr-filter)."""
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for n, block in enumerate(self._byte_blocks(by, grouped), 1):
+                yield block
+                if n % GC_EVERY == 0:
+                    gc.collect()
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _byte_data(self) -> tuple[bytes, int, Any, Any]:
+        """The next block of whole lines as checked bytes (UTF-8, CRLF made LF, ending with a
+        line feed), the number of its first line and the offsets of its line feeds and tabs
+        (numpy arrays); (b"", 0, None, None) at the end."""
+        data = self._data()
+        if not data:
+            return b"", 0, None, None
+        if not data.isascii():
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                line = self.line + 1 + data.count(b"\n", 0, exc.start)
+                raise DataError(f"not UTF-8 text ({exc.reason})", self.name, line) from None
+        if b"\r" in data:
+            data = data.replace(b"\r\n", b"\n")
+        if not data.endswith(b"\n"):
+            data += b"\n"
+        feeds, tabs = _positions(data)
+        first = self.line + 1
+        self.line += len(feeds)
+        return data, first, feeds, tabs
+
+    def _byte_blocks(self, by: str | None, grouped: bool) -> Iterator[ByteBlock]:
+        import numpy as np
+
+        key = self.header.index(by) if by is not None and by in self.header else None
+        closed = _Closed() if grouped and key is not None else None
+        carry: tuple[bytes, int, Any, Any] | None = None
+        while True:
+            data, first, feeds, tabs = self._byte_data()
+            if not data:
+                break
+            if carry is not None:
+                shift = len(carry[0])
+                data, first = carry[0] + data, carry[1]
+                feeds = np.concatenate((carry[2], feeds + shift))
+                tabs = np.concatenate((carry[3], tabs + shift))
+                carry = None
+            block = ByteBlock(data, self.header, first, feeds, tabs, self.name)
+            if key is None:
+                if len(block):
+                    yield block
+                continue
+            runs = block.runs(key)
+            if not len(runs):
+                continue
+            last = int(runs[-1])
+            carry = block.tail(last)
+            if last == 0:
+                continue
+            block = block.head(last, runs[:-1])
+            if closed is not None:
+                closed.check_runs(block, key)
+            yield block
+        if carry is not None:
+            block = ByteBlock(carry[0], self.header, carry[1], carry[2], carry[3], self.name)
+            if closed is not None and key is not None:
+                closed.check_runs(block, key)
+            yield block
+
+
+def _positions(data: bytes) -> tuple[Any, Any]:
+    """The offsets of the line feeds and of the tabs in ``data`` (numpy arrays)."""
+    import numpy as np
+
+    arr = np.frombuffer(data, np.uint8)
+    pos = np.flatnonzero(arr <= 10)  # one pass for both (other control bytes are rare)
+    kind = arr[pos]
+    return pos[kind == 10], pos[kind == 9]
+
+
+_MASKS: list[Any] = []
+
+
+def _word_masks() -> Any:
+    """Masks keeping the first 0..8 bytes of a little-endian 64-bit word."""
+    import numpy as np
+
+    if not _MASKS:
+        _MASKS.append(np.array([(1 << (8 * r)) - 1 for r in range(9)], dtype=np.uint64))
+    return _MASKS[0]
+
+
+#: Widest value ByteBlock.runs compares with numpy (wider ones are compared as bytes).
+RUN_WIDTH = 64
+
+
+class ByteBlock:
+    """Rows of whole figures as raw bytes: ``data`` (UTF-8 checked, LF line ends, blank lines
+    kept in ``data`` but not rows), and with numpy the byte offsets of each row (``starts``,
+    ``ends``: the line feed) and of its tabs (``tabs``, one row of ``len(header) - 1``
+    offsets per row). Fields become Python bytes only when asked for."""
+
+    __slots__ = ("data", "header", "first", "numbers", "starts", "ends", "tabs", "feeds",
+                 "all_tabs", "_index", "_runs")
+
+    def __init__(self, data: bytes, header: tuple[str, ...], first: int, feeds: Any,
+                 tabs: Any, name: str = ""):
+        import numpy as np
+
+        self.data = data
+        self.header = header
+        self.first = first
+        self.feeds = feeds
+        self.all_tabs = tabs
+        self._index = {h: i for i, h in enumerate(header)}
+        self._runs: tuple[int, Any] | None = None
+        starts = np.empty(len(feeds), dtype=feeds.dtype)
+        if len(feeds):
+            starts[0] = 0
+            starts[1:] = feeds[:-1] + 1
+        ends = feeds
+        self.numbers = None
+        blank = ends == starts
+        if blank.any():
+            keep = ~blank
+            self.numbers = first + np.flatnonzero(keep)
+            starts, ends = starts[keep], ends[keep]
+        self.starts, self.ends = starts, ends
+        n, rows = len(header), len(starts)
+        counts = np.diff(np.searchsorted(tabs, ends), prepend=0)
+        if len(tabs) != rows * (n - 1) or (counts != n - 1).any():
+            i = int(np.flatnonzero(counts != n - 1)[0])
+            got = int(counts[i]) + 1
+            raise DataError(f"malformed TSV: {got} fields, the header has {n}"
+                            f" ({'too few' if got < n else 'too many'})", name,
+                            self.line_number(i))
+        self.tabs = tabs.reshape(rows, n - 1)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def line_number(self, i: int) -> int:
+        """The file line number of row ``i``."""
+        return int(self.numbers[i]) if self.numbers is not None else self.first + i
+
+    def head(self, rows: int, runs: Any = None) -> ByteBlock:
+        """The first ``rows`` rows (the same data); ``runs``: their runs of the key column."""
+        new = object.__new__(ByteBlock)
+        for slot in ("data", "header", "first", "feeds", "all_tabs", "_index"):
+            setattr(new, slot, getattr(self, slot))
+        new.starts, new.ends, new.tabs = self.starts[:rows], self.ends[:rows], self.tabs[:rows]
+        new.numbers = self.numbers[:rows] if self.numbers is not None else None
+        new._runs = (self._runs[0], runs) if self._runs is not None and runs is not None \
+            else None
+        return new
+
+    def tail(self, row: int) -> tuple[bytes, int, Any, Any]:
+        """The data from row ``row`` on, its first line number and its offsets (relative)."""
+        import numpy as np
+
+        at = int(self.starts[row])
+        feeds = self.feeds[np.searchsorted(self.feeds, at):] - at
+        tabs = self.all_tabs[np.searchsorted(self.all_tabs, at):] - at
+        return self.data[at:], self.line_number(row), feeds, tabs
+
+    def index(self, name: str) -> int | None:
+        """The position of column ``name`` (None if the table has none)."""
+        return self._index.get(name)
+
+    def bounds(self, k: int) -> tuple[Any, Any]:
+        """Start and end offsets of field ``k`` of every row (numpy arrays)."""
+        start = self.starts if k == 0 else self.tabs[:, k - 1] + 1
+        end = self.ends if k == len(self.header) - 1 else self.tabs[:, k]
+        return start, end
+
+    def values_at(self, name: str | int, rows: Any) -> list[bytes]:
+        """The values of a column at the rows ``rows`` (b"" for a missing column)."""
+        k = name if isinstance(name, int) else self._index.get(name)
+        if k is None:
+            return [b""] * len(rows)
+        start, end = self.bounds(k)
+        data = self.data
+        return [data[a:b] for a, b in zip(start[rows].tolist(), end[rows].tolist(),
+                                          strict=True)]
+
+    def column(self, name: str | int) -> list[bytes]:
+        """The values of a column, one per row (b"" for a missing column)."""
+        k = name if isinstance(name, int) else self._index.get(name)
+        if k is None:
+            return [b""] * len(self)
+        start, end = self.bounds(k)
+        data = self.data
+        return [data[a:b] for a, b in zip(start.tolist(), end.tolist(), strict=True)]
+
+    def words(self, k: int, nwords: int) -> tuple[Any, Any, Any]:
+        """Field ``k`` of every row as ``nwords`` little-endian 64-bit words (bytes past the
+        field's end zeroed; a longer field is cut), its length, and the rows too near the end
+        of the data to be read so (compare those as bytes). Lets numpy compare short fields
+        of all rows at once."""
+        import numpy as np
+
+        start, end = self.bounds(k)
+        lens = end - start
+        size = len(self.data)
+        slow = np.flatnonzero(start + 8 * nwords > size)
+        out = np.zeros((len(start), nwords), dtype=np.uint64)
+        if size >= 8:
+            view = np.ndarray((size - 7,), dtype="<u8", buffer=self.data, strides=(1,))
+            masks = _word_masks()
+            for j in range(nwords):
+                at = np.minimum(start + 8 * j, size - 8)
+                out[:, j] = view[at] & masks[np.clip(lens - 8 * j, 0, 8)]
+        else:
+            slow = np.arange(len(start))
+        return out, lens, slow
+
+    def runs(self, name: str | int) -> Any:
+        """The rows where a run of equal values of a column starts (row 0 first)."""
+        import numpy as np
+
+        k = name if isinstance(name, int) else self._index[name]
+        if self._runs is not None and self._runs[0] == k:
+            return self._runs[1]
+        n = len(self)
+        if n == 0:
+            return np.empty(0, dtype=np.intp)
+        start, end = self.bounds(k)
+        width = int((end - start).max())
+        if width <= RUN_WIDTH:
+            words, lens, slow = self.words(k, max(1, -(-width // 8)))
+            differ = (lens[1:] != lens[:-1]) | (words[1:] != words[:-1]).any(axis=1)
+            if len(slow):
+                data, starts, ends = self.data, start.tolist(), end.tolist()
+                for i in slow.tolist():
+                    for r in (i, i + 1):
+                        if 1 <= r < n:
+                            differ[r - 1] = (data[starts[r]:ends[r]]
+                                             != data[starts[r - 1]:ends[r - 1]])
+        else:
+            values = self.column(k)
+            differ = np.fromiter(map(ne, values[1:], values[:-1]), dtype=bool, count=n - 1)
+        runs = np.concatenate((np.zeros(1, dtype=np.intp), np.flatnonzero(differ) + 1))
+        self._runs = (k, runs)
+        return runs
+
+    def isin(self, name: str, values: Iterable[bytes]) -> Any:
+        """A boolean array: the row's value of column ``name`` is one of ``values``."""
+        import numpy as np
+
+        values = set(values)
+        out = np.zeros(len(self), dtype=bool)
+        k = self._index.get(name)
+        if k is None:
+            if b"" in values:
+                out[:] = True
+            return out
+        if not values or not len(self):
+            return out
+        nwords = max(1, -(-max(map(len, values)) // 8))
+        words, lens, slow = self.words(k, nwords)
+        for value in values:
+            packed = np.frombuffer(value.ljust(8 * nwords, b"\0"), dtype="<u8")
+            out |= (lens == len(value)) & (words == packed).all(axis=1)
+        if len(slow):
+            start, end = self.bounds(k)
+            data = self.data
+            for i in slow.tolist():
+                out[i] = data[int(start[i]):int(end[i])] in values
+        return out
+
+    def segments(self, mask: Any) -> list[memoryview]:
+        """The rows where ``mask`` is true, each with its line feed, as few slices of
+        ``data`` as possible (adjacent rows in one slice)."""
+        import numpy as np
+
+        rows = np.flatnonzero(mask)
+        if not len(rows):
+            return []
+        a, b = self.starts[rows], self.ends[rows] + 1
+        cut = np.flatnonzero(a[1:] != b[:-1]) + 1
+        lo = a[np.concatenate((np.zeros(1, dtype=np.intp), cut))]
+        hi = b[np.concatenate((cut - 1, [len(rows) - 1]))]
+        view = memoryview(self.data)
+        return [view[x:y] for x, y in zip(lo.tolist(), hi.tolist(), strict=True)]
+
 
 def _field(line: str, i: int) -> str:
     return line.split("\t", i + 1)[i] if i else line.split("\t", 1)[0]
@@ -636,7 +937,35 @@ class _Closed:
                     raise NotGrouped(v, block.line_number(i))
                 seen.add(v)
                 prev = v
-        self.hashes = np.sort(np.concatenate((self.hashes, hashes)))
+        self.hashes = _merged(self.hashes, hashes)
+
+    def check_runs(self, block: ByteBlock, by: str) -> None:
+        """check() for a ByteBlock: its runs of ``by`` values, as bytes."""
+        np = self.np
+        runs = block.runs(by)
+        values = block.values_at(by, runs)
+        hashes = np.fromiter(map(hash, values), dtype=np.int64, count=len(values))
+        dupes = len(set(values)) != len(values)
+        old_hit = False
+        if self.hashes.size:
+            at = np.minimum(np.searchsorted(self.hashes, hashes), self.hashes.size - 1)
+            old_hit = bool((self.hashes[at] == hashes).any())
+        if dupes or old_hit:
+            seen: set[bytes] = set()
+            old = set(self.hashes.tolist())
+            for row, v in zip(runs.tolist(), values, strict=True):
+                if v in seen or hash(v) in old:
+                    raise NotGrouped(v.decode("utf-8"), block.line_number(row))
+                seen.add(v)
+        self.hashes = _merged(self.hashes, hashes)
+
+
+def _merged(old: Any, new: Any) -> Any:
+    """Sorted ``old`` (sorted) and ``new``: a stable sort of two sorted runs is a merge."""
+    import numpy as np
+
+    new.sort()
+    return np.sort(np.concatenate((old, new)), kind="stable")
 
 
 @contextlib.contextmanager
@@ -657,9 +986,18 @@ def rereadable(path: str) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def open_output(path: str) -> Iterator[IO[str]]:
+def open_output(path: str, spool: bool = False) -> Iterator[IO[str]]:
     """atomic_open for text, gzip-compressed when the name ends in ``.gz`` (deterministic:
-    no time stamp and no file name in the gzip header)."""
+    no time stamp and no file name in the gzip header). ``spool``: standard output (``-``)
+    is written to a temporary file and copied out only when the block succeeds (all or
+    nothing, like a file: for a tool that may start over, e.g. on NotGrouped)."""
+    if spool and path == "-":
+        with _spooled_stdout() as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8", newline="", write_through=False)
+            yield text
+            text.flush()
+            text.detach()
+        return
     if not is_gzip_name(path):
         with atomic_open(path) as handle:
             yield handle
@@ -671,6 +1009,64 @@ def open_output(path: str) -> Iterator[IO[str]]:
             yield text
             text.flush()
             text.detach()
+
+
+@contextlib.contextmanager
+def open_output_bytes(path: str, spool: bool = False) -> Iterator[IO[bytes]]:
+    """open_output for bytes (UTF-8 text the caller encoded or read as it was). The bytes of
+    a gzip stream depend on the sizes of the writes: the same text written in other pieces
+    than open_output's gives other (equally valid) ``.gz`` bytes."""
+    if spool and path == "-":
+        with _spooled_stdout() as raw:
+            yield raw
+        return
+    if path == "-" and getattr(sys.stdout, "buffer", None) is None:
+        yield _TextSink(sys.stdout)  # type: ignore[misc]  # a text stream (as in tests)
+        return
+    if not is_gzip_name(path):
+        with atomic_open(path, "wb") as handle:
+            yield handle
+        return
+    with atomic_open(path, "wb") as raw:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
+                           compresslevel=GZIP_LEVEL) as gz:
+            yield gz  # type: ignore[misc]
+
+
+@contextlib.contextmanager
+def _spooled_stdout() -> Iterator[IO[bytes]]:
+    """A temporary file copied to standard output when the block succeeds (dropped if it
+    raises)."""
+    import codecs
+
+    with tempfile.TemporaryFile(prefix=".pfocr-stdout-") as tmp:
+        yield tmp  # type: ignore[misc]
+        tmp.flush()
+        tmp.seek(0)
+        buffer = getattr(sys.stdout, "buffer", None)
+        sys.stdout.flush()
+        if buffer is not None:
+            shutil.copyfileobj(tmp, buffer, 1 << 20)
+            buffer.flush()
+            return
+        decoder = codecs.getincrementaldecoder("utf-8")()  # a text stream (as in tests)
+        for chunk in iter(lambda: tmp.read(1 << 20), b""):
+            sys.stdout.write(decoder.decode(chunk))
+        sys.stdout.write(decoder.decode(b"", final=True))
+
+
+class _TextSink:
+    """A bytes writer onto a text stream without a buffer."""
+
+    def __init__(self, text: IO[str]):
+        self.text = text
+
+    def write(self, data: bytes | memoryview) -> int:
+        return self.text.write(bytes(data).decode("utf-8"))
+
+    def writelines(self, parts: Iterable[bytes | memoryview]) -> None:
+        for part in parts:
+            self.write(part)
 
 
 #: gzip level for ``.gz`` outputs (6, gzip's default: 1 is about 3x faster and 15 % larger).
