@@ -154,7 +154,10 @@ def test_remap_keeps_the_form_and_the_values(forms: tuple[Path, Path], tmp_path:
         assert res.returncode == 0, res.stderr
         outs.append(out)
     once, every = outs
-    assert once.read_text("utf-8") == compacted(every.read_text("utf-8"))
+    # a row that becomes several (a family's genes, several orthologs) is copied whole, so
+    # the copies of a figure's first row repeat its values: read alike, a few bytes more
+    assert read_table(str(once)).equals(read_table(str(every)))
+    assert len(once.read_bytes()) < 0.6 * len(every.read_bytes())
     first_rows_carry_values(once)
 
 

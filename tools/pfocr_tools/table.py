@@ -393,11 +393,16 @@ class Block:
         return firsts
 
     def shared(self, name: str) -> list[str]:
-        """A per-figure column with every row holding its run's value."""
+        """A per-figure column with its empty cells filled with their run's value (the
+        first non-empty cell of the run); cells that hold a value keep it."""
+        cells = self.cells(name)
+        if "" not in cells:
+            return cells
         starts, lengths = self.runs()
         if len(starts) == len(self.lines):  # one row per figure: nothing to fill
-            return self.cells(name)
-        return list(chain.from_iterable(map(repeat, self.figure_values(name), lengths)))
+            return cells
+        filled = chain.from_iterable(map(repeat, self.figure_values(name), lengths))
+        return [c or f for c, f in zip(cells, filled)]  # noqa: B905 (same length)
 
     def rows(self) -> list[list[str]]:
         """The rows as lists of fields."""
@@ -882,11 +887,25 @@ class ByteBlock:
                 out[i] = data[int(start[i]):int(end[i])] in values
         return out
 
-    def segments(self, mask: Any) -> list[memoryview]:
+    def segments(self, mask: Any, replace: dict[int, bytes] | None = None
+                 ) -> list[memoryview | bytes]:
         """The rows where ``mask`` is true, each with its line feed, as few slices of
-        ``data`` as possible (adjacent rows in one slice)."""
+        ``data`` as possible (adjacent rows in one slice); a row in ``replace`` (kept) is
+        written as the line given there instead."""
         import numpy as np
 
+        if replace:
+            out: list[memoryview | bytes] = []
+            lo = 0
+            for row in sorted(replace):
+                part = np.zeros(len(mask), dtype=bool)
+                part[lo:row] = mask[lo:row]
+                out += self.segments(part)
+                out.append(replace[row])
+                lo = row + 1
+            part = np.zeros(len(mask), dtype=bool)
+            part[lo:] = mask[lo:]
+            return out + self.segments(part)
         rows = np.flatnonzero(mask)
         if not len(rows):
             return []
