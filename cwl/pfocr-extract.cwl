@@ -140,6 +140,13 @@ inputs:
     type: string?
     inputBinding:
       prefix: --rejects
+  repeat_figure_columns:
+    label: Per-figure columns on every row
+    doc: |-
+      Write the per-figure columns (figid_alias, pmcid, figtitle, papertitle, year, record_organisms, organisms_ner, mentioned_taxids) on every row of a figure, as version 0.1.0 did; by default they are on each figure's first row only (about a quarter of the bytes; every pfocr tool reads both forms).
+    type: boolean?
+    inputBinding:
+      prefix: --repeat-figure-columns
   require_genes:
     label: Require genes TSVs
     doc: |-

@@ -39,14 +39,38 @@ def rows_of(path: Path) -> list[list[str]]:
 # ----------------------------------------------------------------------------- golden files
 
 
+def compacted(text: str) -> str:
+    """The oracle of the default form: the per-figure cells (SHARED_COLUMNS) emptied on
+    every row whose figid is the row above's."""
+    from pfocr_tools.table import SHARED_COLUMNS
+
+    lines = text.splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split("\t")
+    shared = [i for i, c in enumerate(header) if c in SHARED_COLUMNS]
+    out, last = [lines[0]], None
+    for line in lines[1:]:
+        cells = line.split("\t")
+        if cells[0] == last:
+            for i in shared:
+                cells[i] = ""
+        last = cells[0]
+        out.append("\t".join(cells))
+    return "".join(out)
+
+
 @pytest.mark.parametrize("flavor", ["all", "strict"])
 def test_golden_table(tmp_path: Path, flavor: str) -> None:
     out = tmp_path / "out.tsv"
     figs = tmp_path / "figs.tsv"
-    assert run(*GOLDEN_INPUTS, "-o", out, "--flavor", flavor, "--figures", figs) == 0
+    assert run(*GOLDEN_INPUTS, "-o", out, "--flavor", flavor, "--figures", figs,
+               "--repeat-figure-columns") == 0
     assert out.read_bytes() == (GOLDEN / f"golden-{flavor}.tsv").read_bytes()
     if flavor == "all":
         assert figs.read_bytes() == (GOLDEN / "golden-figures.tsv").read_bytes()
+    # the default: the per-figure columns on each figure's first row only
+    assert run(*GOLDEN_INPUTS, "-o", out, "--flavor", flavor) == 0
+    golden = (GOLDEN / f"golden-{flavor}.tsv").read_text("utf-8")
+    assert out.read_text("utf-8") == compacted(golden)
 
 
 def test_9_1_1_kept_as_text(tmp_path: Path) -> None:

@@ -22,10 +22,14 @@ from .conftest import RECORDS
 
 @pytest.fixture(scope="module")
 def records_table(tmp_path_factory) -> Path:
-    """The figure gene table of every bundled record, made by the real pfocr-extract."""
+    """The figure gene table of every bundled record, made by the real pfocr-extract, with the
+    per-figure columns on every row (the whole-table library functions fill them, so the
+    streaming tools' bytes equal theirs only on such a table; tests/test_compact.py checks
+    the default form against this one)."""
     out = tmp_path_factory.mktemp("table") / "all.tsv"
     proc = subprocess.run([sys.executable, "-m", "pfocr_tools.extract", str(RECORDS),
-                           "-o", str(out), "--jobs", "1"], capture_output=True, timeout=300)
+                           "-o", str(out), "--jobs", "1", "--repeat-figure-columns"],
+                          capture_output=True, timeout=300)
     assert proc.returncode == 0, proc.stderr.decode()
     return out
 
@@ -381,7 +385,8 @@ def test_tools_read_standard_input_and_gzip(records_table: Path, tmp_path: Path)
 def test_extract_writes_gzip_by_name(records_table: Path, tmp_path: Path) -> None:
     out = tmp_path / "t.tsv.gz"
     proc = subprocess.run([sys.executable, "-m", "pfocr_tools.extract", str(RECORDS),
-                           "-o", str(out), "--jobs", "2"], capture_output=True, timeout=300)
+                           "-o", str(out), "--jobs", "2", "--repeat-figure-columns"],
+                          capture_output=True, timeout=300)
     assert proc.returncode == 0, proc.stderr.decode()
     assert out.read_bytes()[:2] == b"\x1f\x8b"
     assert gzip.decompress(out.read_bytes()) == records_table.read_bytes()

@@ -87,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--diseases", metavar="DISEASES.tsv",
                    help="also write the figure disease table (old-schema front matter "
                         "diseases; current-schema <figid>-diseases.tsv)")
+    p.add_argument("--repeat-figure-columns", action="store_true",
+                   help="write the per-figure columns (figid_alias ... mentioned_taxids) on "
+                        "every row of a figure, as 0.1.0 did (default: on the figure's first "
+                        "row only; every pfocr tool reads both)")
     p.add_argument("--on-error", choices=("fail", "skip"), default="fail",
                    help="on a bad record: fail (exit 1, write nothing) or skip it and go on "
                         "(default: fail)")
@@ -131,7 +135,7 @@ def _size(text: str) -> int:
 
 
 def parse_source(src: Source, flavor: str, exact: bool, limits: Limits = DEFAULT_LIMITS,
-                 require_genes: bool = False, kinds: Sequence[str] = ()):
+                 require_genes: bool = False, kinds: Sequence[str] = (), repeat: bool = False):
     """Parse one source; return a result tuple (picklable, small).
 
     ``("ok", label, figid, schema, data, nrows, meta, warnings, extra)`` with ``data`` the
@@ -149,11 +153,12 @@ def parse_source(src: Source, flavor: str, exact: bool, limits: Limits = DEFAULT
             page = parse_page(page_data, src.label, exact, limits)
             if require_genes and page.genes is None and gene_rows is None:
                 raise DataError(f"{NO_TSV_WARNING} (--require-genes)", src.label)
-            fig = build_figure(page, gene_rows, flavor=flavor, limits=limits, label=src.label)
+            fig = build_figure(page, gene_rows, flavor=flavor, limits=limits, label=src.label,
+                               repeat=repeat)
         else:
             figid = figid_from_tsv_name(tsv_label)
             fig = build_figure(None, gene_rows or [], figid=figid, flavor=flavor,
-                               limits=limits, label=tsv_label)
+                               limits=limits, label=tsv_label, repeat=repeat)
         extra = (source_entities(src, page, page_data, gene_rows, fig.figid, exact, kinds,
                                  fig.warnings, limits) if kinds else {})
     except DataError as exc:
@@ -193,7 +198,8 @@ def source_entities(src: Source, page, page_data: bytes | None, gene_rows, figid
 
 def _parse_batch(batch: list[Source | BadSource], flavor: str, exact: bool,
                  spill: str | None = None, limits: Limits = DEFAULT_LIMITS,
-                 require_genes: bool = False, kinds: Sequence[str] = ()) -> list:
+                 require_genes: bool = False, kinds: Sequence[str] = (),
+                 repeat: bool = False) -> list:
     """Parse a batch. With ``spill``, the rows go to that file (in order) instead of back
     through the pipe, and each result carries its byte count in place of the data."""
     results = []
@@ -202,7 +208,7 @@ def _parse_batch(batch: list[Source | BadSource], flavor: str, exact: bool,
             if isinstance(s, BadSource):
                 res = ("err", s.label, s.error.path or s.label, s.error.line, s.error.message)
             else:
-                res = parse_source(s, flavor, exact, limits, require_genes, kinds)
+                res = parse_source(s, flavor, exact, limits, require_genes, kinds, repeat)
                 if handle is not None and res[0] == "ok":  # spilled as parsed: memory flat
                     handle.write(res[4])
                     res = (*res[:4], len(res[4]), *res[5:])
@@ -263,22 +269,23 @@ def _died(exc: BaseException) -> str:
 
 
 def _in_own_process(batch: list, flavor: str, exact: bool, spill: str | None, limits: Limits,
-                    require_genes: bool, kinds: Sequence[str]) -> list:
+                    require_genes: bool, kinds: Sequence[str], repeat: bool = False) -> list:
     """Parse a batch in a fresh process of its own; BrokenProcessPool if that process dies."""
     with _executor(1) as pool:
         with signals_deferred():  # forks the worker
             future = pool.submit(_parse_batch, batch, flavor, exact, spill, limits,
-                                 require_genes, kinds)
+                                 require_genes, kinds, repeat)
         return future.result()
 
 
 def _isolated(batch: list, flavor: str, exact: bool, spill: str, limits: Limits,
-              require_genes: bool, kinds: Sequence[str]) -> list:
+              require_genes: bool, kinds: Sequence[str], repeat: bool = False) -> list:
     """After a worker died: parse a batch again in a process of its own; if that dies too,
     one record per process, so the record that kills its process is the one reported and
     the others are kept."""
     try:
-        return _in_own_process(batch, flavor, exact, spill, limits, require_genes, kinds)
+        return _in_own_process(batch, flavor, exact, spill, limits, require_genes, kinds,
+                               repeat)
     except BrokenProcessPool:
         pass
     results = []
@@ -286,7 +293,7 @@ def _isolated(batch: list, flavor: str, exact: bool, spill: str, limits: Limits,
         for item in batch:
             try:
                 res = _in_own_process([item], flavor, exact, None, limits, require_genes,
-                                      kinds)[0]
+                                      kinds, repeat)[0]
             except BrokenProcessPool as exc:
                 res = ("err", item.label, item.label, None, _died(exc))
             if res[0] == "ok":
@@ -298,7 +305,7 @@ def _isolated(batch: list, flavor: str, exact: bool, spill: str, limits: Limits,
 
 def _results(sources: Iterable[Source | BadSource], flavor: str, exact: bool, jobs: int,
              spill_dir: str, limits: Limits = DEFAULT_LIMITS, require_genes: bool = False,
-             kinds: Sequence[str] = ()):
+             kinds: Sequence[str] = (), repeat: bool = False):
     """Yield ``(spill file or None, results)`` per batch, in input order.
 
     With several jobs, batches are parsed in worker processes (at most ``2 * jobs`` batches
@@ -313,7 +320,7 @@ def _results(sources: Iterable[Source | BadSource], flavor: str, exact: bool, jo
         for b in _chain(first, batches):  # one record at a time: nothing held (memory flat)
             for item in b:
                 yield None, _parse_batch([item], flavor, exact, None, limits, require_genes,
-                                         kinds)
+                                         kinds, repeat)
         return
     counter = iter(range(1 << 62))
     pending = _chain(first, batches)
@@ -327,7 +334,7 @@ def _results(sources: Iterable[Source | BadSource], flavor: str, exact: bool, jo
                 with signals_deferred():  # may fork workers
                     try:
                         future = pool.submit(_parse_batch, batch, flavor, exact, spill, limits,
-                                             require_genes, kinds)
+                                             require_genes, kinds, repeat)
                     except BrokenProcessPool:  # a worker died already: redone below
                         pass
                 window.append((spill, batch, future))
@@ -355,7 +362,8 @@ def _results(sources: Iterable[Source | BadSource], flavor: str, exact: bool, jo
         redo = list(window)
         window.clear()
         for spill, batch, _ in redo:
-            yield spill, _isolated(batch, flavor, exact, spill, limits, require_genes, kinds)
+            yield spill, _isolated(batch, flavor, exact, spill, limits, require_genes, kinds,
+                                   repeat)
 
 
 def _copy_ranges(src: str, dst_fd: int, ranges: list[tuple[int, int]]) -> None:
@@ -464,8 +472,9 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
             on_error: str = "fail", rejects: str | None = None, jobs: int = 0,
             exact: bool = False, limits: Limits = DEFAULT_LIMITS,
             require_genes: bool = False, chemicals: str | None = None,
-            diseases: str | None = None) -> dict[str, int]:
-    """Run the extraction; return counts. Raises DataError on the first bad input (fail)."""
+            diseases: str | None = None, repeat: bool = False) -> dict[str, int]:
+    """Run the extraction; return counts. Raises DataError on the first bad input (fail).
+    ``repeat``: the per-figure columns on every row (else on each figure's first row)."""
     jobs = jobs or usable_cpus()
     stats: collections.Counter = collections.Counter()
     reject_rows: list[tuple[str, str, str]] = []
@@ -491,7 +500,7 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
         seen = FirstSeen(os.path.join(spill_dir, "figids"))
         stack.callback(seen.close)
         batches = _results(iter_sources(list(inputs), limits), flavor, exact, jobs, spill_dir,
-                           limits, require_genes, kinds)
+                           limits, require_genes, kinds, repeat)
         stack.callback(batches.close)  # stop the workers before the spill folder goes
         bar = None
         if progress_enabled():
@@ -596,7 +605,7 @@ def _body(args: argparse.Namespace) -> int:
                     archive_bytes=args.max_archive_bytes)
     stats = extract(args.inputs, args.output, args.flavor, args.figures, args.on_error,
                     args.rejects, args.jobs, args.exact_yaml, limits, args.require_genes,
-                    args.chemicals, args.diseases)
+                    args.chemicals, args.diseases, args.repeat_figure_columns)
     log.info(
         "%d figures read (%d old schema, %d current schema, %d genes TSV only), "
         "%d rows written to %s, %d rejected%s",
@@ -623,7 +632,8 @@ def _releases(args: argparse.Namespace, gmts: list[str]) -> int:
                          "(extract each, then concatenate the tables)")
     if args.chemicals or args.diseases:
         raise UsageError("release GMTs hold genes only: --chemicals / --diseases need records")
-    stats = releases.extract_releases(gmts, args.output, args.figures, args.organism)
+    stats = releases.extract_releases(gmts, args.output, args.figures, args.organism,
+                                      args.repeat_figure_columns)
     log.info("%d figures read from %d release GMT(s), %d rows written to %s",
              stats["figures"], stats["releases"], stats["rows"],
              "standard output" if args.output == "-" else args.output)

@@ -7,9 +7,7 @@ import contextlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import compress
-from operator import ne
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pandas is imported only to filter a table read whole
     import pandas as pd
@@ -21,7 +19,7 @@ from .evidence import EvidenceGate
 from .export import check_writable
 from .table import (
     REQUIRED,
-    Block,
+    SHARED_COLUMNS,
     ByteBlock,
     NotGrouped,
     TableReader,
@@ -335,6 +333,33 @@ def summarize(decisions: Iterable[Decision]) -> str:
     return tally.text()
 
 
+def _carry_values(block: ByteBlock, starts: Any, mask: Any) -> dict[int, bytes]:
+    """Tables with the per-figure columns on each figure's first row only: a figure whose
+    first row is dropped and others kept gets its values on its first kept row (row ->
+    that row's new line). Nothing for a table that repeats them on every row."""
+    import numpy as np
+
+    shared = [k for k in map(block.index, SHARED_COLUMNS) if k is not None]
+    if not shared or not mask.any():
+        return {}
+    kept = np.flatnonzero(mask)
+    ends = np.append(starts[1:], len(block))
+    first_kept = kept[np.minimum(np.searchsorted(kept, starts), len(kept) - 1)]
+    moved = (~mask[starts]) & (first_kept >= starts) & (first_kept < ends)
+    if not moved.any():
+        return {}
+    data = block.data
+    out: dict[int, bytes] = {}
+    for s, r in zip(starts[moved].tolist(), first_kept[moved].tolist(), strict=True):
+        head = data[int(block.starts[s]):int(block.ends[s])].split(b"\t")
+        cells = data[int(block.starts[r]):int(block.ends[r])].split(b"\t")
+        if any(not cells[k] and head[k] for k in shared):
+            for k in shared:
+                cells[k] = cells[k] or head[k]
+            out[r] = b"\t".join(cells) + b"\n"
+    return out
+
+
 class _Rule:
     """The per-row and per-figure rule of filter_table, for streaming (block by block)."""
 
@@ -352,24 +377,9 @@ class _Rule:
         self.by = by
         self.exclude_mentions = exclude_mentions
         self.allowed = list(allowed)
-        self.record_cache: dict[tuple[str, str], bool] = {}
         self.record_bytes_cache: dict[tuple[bytes, bytes], bool] = {}
         self.wanted_bytes = [t.encode("utf-8") for t in self.wanted]
         self.mention_cache: dict[str, list[str]] = {}
-
-    def rows_ok(self, block: Block) -> list[bool]:
-        if self.by == "genes":
-            wanted = self.wanted_set
-            return list(map(wanted.__contains__, block.column("taxid")))
-        cache = self.record_cache
-        ok = []
-        for pair in zip(block.column("record_organisms"), block.column("organisms_ner"),
-                        strict=True):
-            hit = cache.get(pair)
-            if hit is None:
-                hit = cache[pair] = record_lists(pair, self.wanted_set, self.wanted_names)
-            ok.append(hit)
-        return ok
 
     def excluding(self, mentioned: str) -> list[str]:
         if not (self.exclude_mentions and mentioned):
@@ -391,17 +401,18 @@ class _Rule:
         rows_in = np.diff(starts, append=n)
         if self.by == "genes":
             ok = block.isin("taxid", self.wanted_bytes)
-        else:
+        else:  # the record's lists: per figure, from its first row
             cache = self.record_bytes_cache
-            ok = np.zeros(n, dtype=bool)
-            for i, pair in enumerate(zip(block.column("record_organisms"),
-                                         block.column("organisms_ner"), strict=True)):
+            hits = []
+            for pair in zip(block.values_at("record_organisms", starts),
+                            block.values_at("organisms_ner", starts), strict=True):
                 hit = cache.get(pair)
                 if hit is None:
                     hit = cache[pair] = record_lists(
                         (pair[0].decode("utf-8"), pair[1].decode("utf-8")), self.wanted_set,
                         self.wanted_names)
-                ok[i] = hit
+                hits.append(hit)
+            ok = np.repeat(np.array(hits, dtype=bool), rows_in)
         kept_rows = np.add.reduceat(ok.astype(np.intp), starts).tolist() if n else []
         figs = [v.decode("utf-8") for v in block.values_at("figid", starts)]
         alias = [v.decode("utf-8") for v in block.values_at("figid_alias", starts)]
@@ -424,41 +435,8 @@ class _Rule:
             counts = Counter(f for f, g in set(zip(fig_of, genes, strict=True)) if g)
             for f, c in counts.items():
                 decisions[f].genes_kept = c
-        return block.segments(mask), int(mask.sum()), decisions
-
-    def block(self, block: Block) -> tuple[list[str], list[Decision]]:
-        """The kept lines of a block of whole figures, and one decision per figure."""
-        ok = self.rows_ok(block)
-        figs = block.column("figid")
-        genes = block.column("gene_id")
-        alias = block.column("figid_alias")
-        mention = block.column("mentioned_taxids")
-        lines = block.lines
-        n = len(figs)
-        starts = [0]
-        starts += compress(range(1, n), map(ne, figs[1:], figs[:-1]))
-        starts.append(n)
-        kept_lines: list[str] = []
-        decisions = []
-        for s, e in zip(starts, starts[1:], strict=False):
-            oks = ok[s:e]
-            kept_rows = sum(oks)
-            mentioned = mention[s]
-            excluding = self.excluding(mentioned)
-            kept, reason, key = decide(figs[s], kept_rows, excluding, self.by,
-                                       self.wanted_label, self.gate)
-            n_genes = 0
-            if kept and self.count_genes:
-                n_genes = len({g for g, k in zip(genes[s:e], oks, strict=True) if k and g})
-            if kept:
-                if kept_rows == e - s:
-                    kept_lines += lines[s:e]
-                else:
-                    kept_lines += compress(lines[s:e], oks)
-            decisions.append(Decision(figs[s], alias[s], kept, reason, e - s,
-                                      kept_rows if kept else 0, n_genes, mentioned, excluding,
-                                      key))
-        return kept_lines, decisions
+        return block.segments(mask, _carry_values(block, starts, mask)), int(mask.sum()), \
+            decisions
 
 
 def body(args: argparse.Namespace) -> int:

@@ -501,8 +501,12 @@ _OLD_PICK = operator.itemgetter("word", "symbol", "hgnc_symbol", "source", "entr
 
 def build_figure(page: Page | None, gene_rows: list[tuple[str, ...]] | None,
                  figid: str | None = None, flavor: str = "all",
-                 limits: Limits = DEFAULT_LIMITS, label: str | None = None) -> Figure:
-    """Collapse identical gene rows (counting them) and attach the figure's metadata."""
+                 limits: Limits = DEFAULT_LIMITS, label: str | None = None,
+                 repeat: bool = False) -> Figure:
+    """Collapse identical gene rows (counting them) and attach the figure's metadata.
+
+    The per-figure columns are written on the first row only, empty on the others
+    (``repeat``: on every row)."""
     warnings: list[str] = []
     lead: tuple[str, ...] = ()  # leading gene columns the same on every row (old schema)
     if page is not None:
@@ -535,9 +539,11 @@ def build_figure(page: Page | None, gene_rows: list[tuple[str, ...]] | None,
     head = "\t".join(values)
     if head.count("\t") != 8 or "\n" in head or "\r" in head:
         head = "\t".join(map(clean, values))
+    # the per-figure columns on the first row only (repeat: on every row)
+    rest = head if repeat else head[:head.index("\t")] + "\t" * 8
     joined = list(map("\t".join, counts))
     # the characters of every row's values (a join adds gene_at tabs to them), as before
-    size = ((len(head) + 16 + sum(map(len, lead))) * len(counts)
+    size = ((len(rest) + 16 + sum(map(len, lead))) * len(counts) + len(head) - len(rest)
             + sum(map(len, joined)) - gene_at * len(joined))
     if size > limits.figure_bytes:
         raise DataError(f"the figure's rows would take {size:,} bytes, over "
@@ -548,12 +554,13 @@ def build_figure(page: Page | None, gene_rows: list[tuple[str, ...]] | None,
                 or every.count("\n") != len(joined) - 1):
             joined = ["\t".join(map(clean, row)) for row in counts]
     prefix = "\t".join((head, *lead, ""))
+    after = "\t".join((rest, *lead, ""))  # the prefix of every row but the first
     if not joined:
         text = ""
     elif sum(counts.values()) == len(joined):  # every row once (the usual case)
-        text = prefix + ("\t1\n" + prefix).join(joined) + "\t1\n"
+        text = prefix + ("\t1\n" + after).join(joined) + "\t1\n"
     else:
-        text = prefix + ("\n" + prefix).join(
+        text = prefix + ("\n" + after).join(
             map("\t".join, zip(joined, map(str, counts.values()), strict=True))) + "\n"
     n_genes = len(set(map(operator.itemgetter(gene_at), counts)))
     fmeta = {

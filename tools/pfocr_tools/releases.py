@@ -147,8 +147,9 @@ def read_release(path: str, taxid: str, organism: str
 
 
 def extract_releases(paths: list[str], output: str, figures: str | None = None,
-                     organism: str | None = None) -> dict[str, int]:
-    """Write the figure gene table (and ``figures`` table) of release GMTs; return counts."""
+                     organism: str | None = None, repeat: bool = False) -> dict[str, int]:
+    """Write the figure gene table (and ``figures`` table) of release GMTs; return counts.
+    The per-figure columns on each set's first row only (``repeat``: on every row)."""
     import contextlib
 
     from .records import FIGURE_COLUMNS
@@ -170,6 +171,9 @@ def extract_releases(paths: list[str], output: str, figures: str | None = None,
                     raise DataError(f"set {meta[0]} of {name} seen twice (first in "
                                     f"{owner[key]})", path)
                 owner[key] = path
+                if not repeat and len(rows) > 1:
+                    rest = (meta[0], *[""] * 8)  # figid, the per-figure columns emptied
+                    rows = [rows[0], *((*rest, *row[9:]) for row in rows[1:])]
                 stats["rows"] += write_rows(out, rows, header=())
                 if figs is not None:
                     write_rows(figs, [meta], header=())

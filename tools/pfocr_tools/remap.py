@@ -16,6 +16,8 @@ from .cli import check_outputs, check_retry_options, log, make_parser, run
 from .errors import DataError, UsageError
 from .organisms import by_taxid, resolve
 from .table import (
+    COLUMNS,
+    SHARED_COLUMNS,
     NotGrouped,
     TableReader,
     clean,
@@ -751,6 +753,14 @@ class TextRemap:
         self.name = name
         self.header = out_header(header_in, opts)
         self.layout = TextLayout(header_in, self.header, opts)
+        # --unmapped drop: a figure whose first row (the one holding the per-figure columns,
+        # in a table that writes them once) is dropped gets them on its first written row
+        head = tuple(COLUMNS[:1 + len(SHARED_COLUMNS)])
+        self.carry = (opts.unmapped == "drop" and tuple(header_in[:len(head)]) == head
+                      and tuple(self.header[:len(head)]) == head)
+        self.in_fig: bytes | None = None  # the last figure read and the start of its first row
+        self.in_head = b""
+        self.out_fig: bytes | None = None  # the last figure written
         # key -> [kind, constants, rows]; kind 1 mapped, 0 unmapped, 2 several entries,
         # 3 dropped. Two-column keys (term, taxid) are kept as taxid -> term -> entry, and
         # the row loop is given the taxid table's get(): taxid -> that species' get()
@@ -839,7 +849,40 @@ class TextRemap:
                 out[i] = line  # type: ignore[call-overload]
             if None in again:
                 out = [line for line in out if line is not None]
+        if self.carry:
+            self._carry_heads(lines, out)
         return out
+
+    def _carry_heads(self, lines: list[bytes], out: list[bytes]) -> None:
+        """With --unmapped drop: the figures whose first written row has empty per-figure
+        columns get those of their first input row (the table writes them once per figure
+        and that row was dropped). A table that repeats them is left as it is."""
+        n = len(SHARED_COLUMNS)
+        heads: dict[bytes, bytes] = {}
+        fig, head = self.in_fig, self.in_head
+        if fig is not None:
+            heads[fig] = head
+        for line in lines:
+            t = line.find(b"\t")
+            if line[:t] != fig:
+                fig = line[:t]
+                end = t
+                for _ in range(n):
+                    end = line.find(b"\t", end + 1)
+                head = line[:end + 1] if end >= 0 else b""
+                heads.setdefault(fig, head)
+        self.in_fig, self.in_head = fig, heads.get(fig, head) if fig is not None else b""
+        prev = self.out_fig
+        for i, line in enumerate(out):
+            t = line.find(b"\t")
+            if line[:t] == prev:
+                continue
+            prev = line[:t]
+            empty = prev + b"\t" * (n + 1)
+            head = heads.get(prev, b"")
+            if line.startswith(empty) and len(head) > len(empty):
+                out[i] = head + line[len(empty):]
+        self.out_fig = prev
 
     def unknown(self, key: object) -> bool:
         if self.opts.species:

@@ -16,7 +16,8 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from operator import ne
+from itertools import chain, compress, repeat
+from operator import ne, not_, sub
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pandas is imported lazily: record parsing does not need it
@@ -45,6 +46,14 @@ COLUMNS: tuple[str, ...] = (
     "gene_id",
     "occurrences",
 )
+
+#: The per-figure columns: one value per figure (``figid`` itself is on every row: it is the
+#: key). pfocr-extract writes them on the first row of each figure only and leaves them empty
+#: on the figure's other rows (``--repeat-figure-columns``: on every row, as 0.1.0 did); a
+#: reader takes a figure's value from the first non-empty cell among its rows, so both forms
+#: read the same (``Block.column()``, ``read_table()``).
+SHARED_COLUMNS: tuple[str, ...] = ("figid_alias", "pmcid", "figtitle", "papertitle", "year",
+                                   "record_organisms", "organisms_ner", "mentioned_taxids")
 
 #: Columns every tool needs at the least; extra columns (e.g. added by remap) are kept.
 REQUIRED: tuple[str, ...] = ("figid", "taxid", "organism", "word", "symbol", "source", "gene_id")
@@ -188,9 +197,24 @@ def read_table(path: str, required: Sequence[str] = REQUIRED, name: str | None =
         if not frames:
             return pd.DataFrame({c: pd.Series([], dtype=str) for c in reader.header},
                                 columns=list(reader.header))
-    if len(frames) == 1:
-        return frames[0]
-    return pd.concat(frames, ignore_index=True)
+    df = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    return fill_shared(df)
+
+
+def fill_shared(df: pd.DataFrame) -> pd.DataFrame:
+    """Every row of a figure with the figure's per-figure values (SHARED_COLUMNS): the
+    first non-empty cell among the figure's rows, wherever they are in the table."""
+    cols = [c for c in SHARED_COLUMNS if c in df.columns]
+    if not cols or "figid" not in df.columns or df.empty:
+        return df
+    for col in cols:
+        values = df[col]
+        blank = values == ""
+        if not blank.any() or blank.all():
+            continue
+        first = values[~blank].groupby(df["figid"][~blank], sort=False).first()
+        df[col] = values.where(~blank, df["figid"].map(first).fillna(""))
+    return df
 
 
 def write_table(df: pd.DataFrame, path: str, chunk: int = 100_000) -> None:
@@ -313,7 +337,7 @@ def sniff(first_line: str) -> str | None:
 class Block:
     """Rows of whole figures: their text (no line ends) and the table's columns."""
 
-    __slots__ = ("lines", "header", "first", "numbers", "_flat", "_index")
+    __slots__ = ("lines", "header", "first", "numbers", "_flat", "_index", "_runs")
 
     def __init__(self, lines: list[str], header: tuple[str, ...], flat: list[str],
                  first: int, numbers: list[int] | None):
@@ -323,6 +347,7 @@ class Block:
         self.numbers = numbers
         self._flat = flat
         self._index = {name: i for i, name in enumerate(header)}
+        self._runs: tuple[list[int], list[int]] | None = None
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -332,11 +357,52 @@ class Block:
         return self.numbers[i] if self.numbers is not None else self.first + i
 
     def column(self, name: str) -> list[str]:
-        """The values of one column (a list of ``len(self)`` strings; "" for a missing column)."""
+        """The values of one column (a list of ``len(self)`` strings; "" for a missing column).
+        A per-figure column (SHARED_COLUMNS) holds its figure's value on every row, whether
+        the table repeats it or writes it on the figure's first row only."""
+        if name in SHARED_COLUMNS and "figid" in self._index:
+            return self.shared(name)
+        return self.cells(name)
+
+    def cells(self, name: str) -> list[str]:
+        """The cells of one column as the table holds them ("" for a missing column)."""
         i = self._index.get(name)
         if i is None:
             return [""] * len(self.lines)
         return self._flat[i::len(self.header)]
+
+    def runs(self) -> tuple[list[int], list[int]]:
+        """Where each run of rows of one figure starts, and its length."""
+        if self._runs is None:
+            figs = self.cells("figid")
+            n = len(figs)
+            starts = [0, *compress(range(1, n), map(ne, figs[1:], figs))] if n else []
+            self._runs = (starts, list(map(sub, [*starts[1:], n], starts)))
+        return self._runs
+
+    def figure_values(self, name: str) -> list[str]:
+        """One value of a per-figure column per run (``runs()``): the first non-empty cell of
+        the run's rows."""
+        cells = self.cells(name)
+        starts, lengths = self.runs()
+        firsts = [cells[s] for s in starts]
+        for k in compress(range(len(firsts)), map(not_, firsts)):
+            if lengths[k] > 1:
+                s = starts[k]
+                firsts[k] = next(filter(None, cells[s:s + lengths[k]]), "")
+        return firsts
+
+    def shared(self, name: str) -> list[str]:
+        """A per-figure column with its empty cells filled with their run's value (the
+        first non-empty cell of the run); cells that hold a value keep it."""
+        cells = self.cells(name)
+        if "" not in cells:
+            return cells
+        starts, lengths = self.runs()
+        if len(starts) == len(self.lines):  # one row per figure: nothing to fill
+            return cells
+        filled = chain.from_iterable(map(repeat, self.figure_values(name), lengths))
+        return [c or f for c, f in zip(cells, filled)]  # noqa: B905 (same length)
 
     def rows(self) -> list[list[str]]:
         """The rows as lists of fields."""
@@ -348,8 +414,7 @@ class Block:
         faster to build (plain Python strings)."""
         import pandas as pd
 
-        n = len(self.header)
-        return pd.DataFrame({name: self._flat[i::n] for i, name in enumerate(self.header)},
+        return pd.DataFrame({name: self.column(name) for name in self.header},
                             columns=list(self.header), dtype=dtype)
 
 
@@ -822,11 +887,25 @@ class ByteBlock:
                 out[i] = data[int(start[i]):int(end[i])] in values
         return out
 
-    def segments(self, mask: Any) -> list[memoryview]:
+    def segments(self, mask: Any, replace: dict[int, bytes] | None = None
+                 ) -> list[memoryview | bytes]:
         """The rows where ``mask`` is true, each with its line feed, as few slices of
-        ``data`` as possible (adjacent rows in one slice)."""
+        ``data`` as possible (adjacent rows in one slice); a row in ``replace`` (kept) is
+        written as the line given there instead."""
         import numpy as np
 
+        if replace:
+            out: list[memoryview | bytes] = []
+            lo = 0
+            for row in sorted(replace):
+                part = np.zeros(len(mask), dtype=bool)
+                part[lo:row] = mask[lo:row]
+                out += self.segments(part)
+                out.append(replace[row])
+                lo = row + 1
+            part = np.zeros(len(mask), dtype=bool)
+            part[lo:] = mask[lo:]
+            return out + self.segments(part)
         rows = np.flatnonzero(mask)
         if not len(rows):
             return []
