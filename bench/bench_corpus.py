@@ -65,41 +65,58 @@ def rows_of(path: Path) -> int:
 
 
 def column_bytes(path: Path, sample: int = 500_000) -> None:
-    """Bytes per row of each column, and of the column-cut options (first ``sample`` rows)."""
+    """Bytes per row of each column as written (the per-figure columns on each figure's first
+    row only), what repeating them on every row (``--repeat-figure-columns``) would take, and
+    the column-cut options weighed before (first ``sample`` rows)."""
+    shared_cols = [c for c in FIGURE_COLUMNS if c != "figid"]
     with open(path, encoding="utf-8") as fh:
         header = fh.readline().rstrip("\n").split("\t")
+        shared_at = [header.index(c) for c in shared_cols]
         sums = [0] * len(header)
+        full = [0] * len(header)  # the same with the per-figure values on every row
         n = 0
         raw = []
+        last, values = None, [0] * len(shared_at)
         for line in fh:
-            for i, v in enumerate(line.rstrip("\n").split("\t")):
+            cells = line.rstrip("\n").split("\t")
+            for i, v in enumerate(cells):
                 sums[i] += len(v.encode()) + 1
+                full[i] += len(v.encode()) + 1
+            if cells[0] != last:
+                last = cells[0]
+                values = [len(cells[i].encode()) for i in shared_at]
+            else:
+                for i, b in zip(shared_at, values, strict=True):
+                    full[i] += b - len(cells[i].encode())
             if n < 100_000:
                 raw.append(line)
             n += 1
             if n >= sample:
                 break
-    per = {c: s / n for c, s in zip(header, sums, strict=True)}
+    per = {c: s / n for c, s in zip(header, full, strict=True)}
     total = sum(per.values())
-    print(f"\ncolumn bytes per row (first {n:,} rows; total {total:.0f} B/row):")
+    written = sum(sums) / n
+    print(f"\ncolumn bytes per row with the per-figure values on every row (first {n:,} rows; "
+          f"total {total:.0f} B/row):")
     for c, b in sorted(per.items(), key=lambda kv: -kv[1]):
         print(f"  {c:18s} {b:6.1f} B  {100 * b / total:4.1f} %")
+
     def without(cols: tuple[str, ...]) -> float:
         return total - sum(per[c] for c in cols)
     options = {
-        "today (17 columns)": total,
+        "as written: per-figure columns once": written,
+        "repeated on every row (0.1.0)": total,
         "papertitle only in --figures": without(("papertitle",)),
         "papertitle, figtitle in --figures": without(("papertitle", "figtitle")),
         "+ record_organisms, organisms_ner": without(("papertitle", "figtitle",
                                                       "record_organisms", "organisms_ner")),
-        "gene rows: figid + gene columns only": without(tuple(c for c in FIGURE_COLUMNS
-                                                              if c != "figid")),
+        "gene rows: figid + gene columns only": without(tuple(shared_cols)),
     }
     print("options (bytes per gene row, plain text):")
     for name, b in options.items():
         print(f"  {name:40s} {b:6.0f} B")
     data = "".join(raw).encode()
-    print(f"  gzip -6 of today's table (first {len(raw):,} rows) "
+    print(f"  gzip -6 of the table as written (first {len(raw):,} rows) "
           f"{len(gzip.compress(data, 6)) / len(raw):6.1f} B"
           f"  (level 1: {len(gzip.compress(data, 1)) / len(raw):.1f} B)")
 
