@@ -145,8 +145,13 @@ def test_title_repeated_on_every_row_is_bounded(tmp_path: Path) -> None:
     tsv.write_text("word\tsymbol\tsource\thgnc_symbol\tentrez\n"
                    + "".join(f"w{i}\tS{i}\thgnc_symbol\tS{i}\t{i}\n" for i in range(300)),
                    "utf-8")
-    line = one_error(cli(rec, "-o", tmp_path / "o.tsv", "--max-record-bytes", "20K"))
+    line = one_error(cli(rec, "-o", tmp_path / "o.tsv", "--max-record-bytes", "20K",
+                         "--repeat-figure-columns"))
     assert "the figure's rows would take" in line and "4 x --max-record-bytes" in line
+    # by default the title is written once (on the figure's first row): within the limit
+    proc = cli(rec, "-o", tmp_path / "o.tsv", "--max-record-bytes", "20K")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "o.tsv").stat().st_size < 20_000
 
 
 def test_size_options_are_checked(tmp_path: Path) -> None:
