@@ -16,6 +16,9 @@ for f in PMC100003__mb2410470011 PMC4767141__jm-2014-01436m_0006 PMC4502937__129
 done
 (cd "$W/t1" && pfocr-extract -q records -o "$TD/extract/old-schema-all.tsv" --flavor all \
   --figures "$TD/extract/old-schema-figures.tsv" --jobs 1)
+# pfocr_extract test 1b: the same, the per-figure columns on every row
+(cd "$W/t1" && pfocr-extract -q records -o "$TD/extract/old-schema-all-every.tsv" --flavor all \
+  --repeat-figure-columns --jobs 1)
 
 # pfocr_extract test 2: current-schema pages + genes TSVs, strict
 mkdir -p "$W/t2/records"
@@ -113,3 +116,6 @@ done
   && pfocr-export -q kc.tsv --split-by-organism split --prefix pfocr --format gmt --flavor strict \
        --min-size 3 --set-name figid --id-column gene_id \
   && cp split/pfocr-chemical-gmt-Homo_sapiens.gmt "$TD/workflow/entities-chemical-gmt-Homo_sapiens.gmt")
+
+# the manifests pfocr-export writes beside each library are not test data
+rm -f export/*.manifest.json workflow/*.manifest.json
