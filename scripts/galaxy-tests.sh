@@ -426,6 +426,12 @@ if [ "$DO_TOOLS" = 1 ]; then
   for t in "${TOOL_IDS[@]+"${TOOL_IDS[@]}"}"; do args+=(-t "$t"); done
   say "running tool tests (galaxy-tool-test --parallel-tests $PARALLEL_TESTS)"
   rc=0
+  # galaxy-tool-test saves each output under -o by its test-data path and makes the folder
+  # without exist_ok: two parallel tests writing into one folder race ("File exists", seen
+  # as a failed test); make the folders first
+  (cd "$ROOT/galaxy/test-data" && find . -type d) | while read -r d; do
+    mkdir -p "$RUN/results/tool-outputs/$d"
+  done
   if [ "${#TOOL_IDS[@]}" -gt 1 ]; then
     # galaxy-tool-test takes one -t: run each tool in turn, appending to one JSON
     first=1
