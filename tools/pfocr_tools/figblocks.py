@@ -23,7 +23,6 @@ caches (splitting the 91k table's lines measured about 1.35x faster in 64 KiB bl
 
 from __future__ import annotations
 
-import gc
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
@@ -31,8 +30,7 @@ from itertools import chain, compress, repeat
 from operator import itemgetter, methodcaller, ne
 
 from . import table as _table
-from .errors import DataError
-from .table import REQUIRED, NotGrouped, TableReader
+from .table import REQUIRED, NotGrouped, TableReader, field_count_error, gc_paused
 
 #: Bytes read per block (cut at a figure boundary).
 BLOCK_BYTES = 256 << 10
@@ -180,33 +178,23 @@ class FigReader(TableReader):
             want = self._cut - 1  # many has one more tab there, and starts a head run)
             ok = all(heads[s].count("\t") == want for s in hstarts)
         if not ok:
-            for i, line in enumerate(lines):
-                got = line.count("\t") + 1
-                if got != n:
-                    where = numbers[i] if numbers is not None else first + i
-                    raise DataError(f"malformed TSV: {got} fields, the header has {n}"
-                                    f" ({'too few' if got < n else 'too many'})", self.name,
-                                    where)
+            field_count_error(lines, n, first, numbers, self.name)
         return FigBlock(lines, self.header, first, numbers, rows, self._cut, heads, hstarts)
 
     def blocks(self, by: str | None = "figid", grouped: bool = False  # type: ignore[override]
                ) -> Iterator[FigBlock]:
         """As ``TableReader.blocks``; the cyclic GC is paused and run (on the objects made since
         the last run) every GC_BYTES."""
-        was_enabled = gc.isenabled()
-        gc.disable()
         seen = _Seen() if grouped and by is not None and by in self.header else None
-        every = max(1, GC_BYTES // self.block_bytes)
-        try:
-            for n, block in enumerate(self._blocks(by, False), 1):
+
+        def checked() -> Iterator[FigBlock]:
+            for block in self._blocks(by, False):
                 if seen is not None:
                     seen.check(block, by)  # type: ignore[arg-type]
                 yield block  # type: ignore[misc]
-                if n % every == 0:
-                    gc.collect(1)  # the young objects: the blocks' (older ones are imports)
-        finally:
-            if was_enabled:
-                gc.enable()
+
+        # every GC_BYTES, the young objects: the blocks' (older ones are imports)
+        return gc_paused(checked(), max(1, GC_BYTES // self.block_bytes), 1)
 
 
 class _Seen:

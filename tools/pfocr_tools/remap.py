@@ -21,6 +21,7 @@ from .table import (
     NotGrouped,
     TableReader,
     clean,
+    field_count_error,
     open_output,
     read_table,
     rereadable,
@@ -729,13 +730,7 @@ class ByteReader(TableReader):
                 numbers = [first + i for i, line in enumerate(lines) if line]
                 lines = [line for line in lines if line]
             if data.count(b"\t") != len(lines) * (n - 1):
-                for i, line in enumerate(lines):
-                    got = line.count(b"\t") + 1
-                    if got != n:
-                        where = numbers[i] if numbers is not None else first + i
-                        raise DataError(f"malformed TSV: {got} fields, the header has {n}"
-                                        f" ({'too few' if got < n else 'too many'})", self.name,
-                                        where)
+                field_count_error(lines, n, first, numbers, self.name)
             yield lines, first, numbers
 
 

@@ -18,13 +18,15 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, compress, repeat
 from operator import ne, not_, sub
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:  # pandas is imported lazily: record parsing does not need it
     import pandas as pd
 
 from .atomic import atomic_open
 from .errors import DataError
+
+T = TypeVar("T")
 
 #: Column order of the figure gene table (documented in README.md).
 COLUMNS: tuple[str, ...] = (
@@ -539,34 +541,15 @@ class TableReader:
         n = len(self.header)
         flat = "\t".join(lines).split("\t")
         if len(flat) != len(lines) * n:
-            for i, line in enumerate(lines):
-                got = line.count("\t") + 1
-                if got != n:
-                    where = numbers[i] if numbers is not None else first + i
-                    raise DataError(f"malformed TSV: {got} fields, the header has {n}"
-                                    f" ({'too few' if got < n else 'too many'})", self.name,
-                                    where)
+            field_count_error(lines, n, first, numbers, self.name)
         return Block(lines, self.header, flat, first, numbers)
 
     def blocks(self, by: str | None = "figid", grouped: bool = False) -> Iterator[Block]:
         """Blocks of rows; with ``by`` (a column) a block never cuts a run of equal values of
         that column; with ``grouped`` raise NotGrouped when a ``by`` value comes back after
-        other values (its rows are not contiguous).
-
-        The cyclic garbage collector is paused while the blocks are read (a block makes
-        millions of short-lived tuples and lists, each of which would count towards a
-        collection; none of them form cycles) and run once every GC_EVERY blocks (about
-        512 MB of text) instead."""
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            for n, block in enumerate(self._blocks(by, grouped), 1):
-                yield block
-                if n % GC_EVERY == 0:
-                    gc.collect()
-        finally:
-            if was_enabled:
-                gc.enable()
+        other values (its rows are not contiguous). The cyclic garbage collector is paused
+        while the blocks are read (``gc_paused``)."""
+        return gc_paused(self._blocks(by, grouped))
 
     def _blocks(self, by: str | None, grouped: bool) -> Iterator[Block]:
         key = self.header.index(by) if by is not None and by in self.header else None
@@ -615,16 +598,7 @@ class TableReader:
         string unless asked for). The checks are those of blocks(), and the field count is
         checked on every line (not only in total). For tools that write most lines as they
         were read (pfocr-filter)."""
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            for n, block in enumerate(self._byte_blocks(by, grouped), 1):
-                yield block
-                if n % GC_EVERY == 0:
-                    gc.collect()
-        finally:
-            if was_enabled:
-                gc.enable()
+        return gc_paused(self._byte_blocks(by, grouped))
 
     def _byte_data(self) -> tuple[bytes, int, Any, Any]:
         """The next block of whole lines as checked bytes (UTF-8, CRLF made LF, ending with a
@@ -915,6 +889,37 @@ class ByteBlock:
         hi = b[np.concatenate((cut - 1, [len(rows) - 1]))]
         view = memoryview(self.data)
         return [view[x:y] for x, y in zip(lo.tolist(), hi.tolist(), strict=True)]
+
+
+def field_count_error(lines: Sequence[str] | Sequence[bytes], n: int, first: int,
+                      numbers: Sequence[int] | None, name: str) -> None:
+    """Raise the one-line error of the first line of ``lines`` (text or bytes) that does not
+    hold ``n`` fields (``numbers``: their line numbers when not ``first``, ``first + 1``, ...);
+    nothing if every line does."""
+    for i, line in enumerate(lines):
+        got = line.count("\t" if isinstance(line, str) else b"\t") + 1  # type: ignore[arg-type]
+        if got != n:
+            where = numbers[i] if numbers is not None else first + i
+            raise DataError(f"malformed TSV: {got} fields, the header has {n}"
+                            f" ({'too few' if got < n else 'too many'})", name, where)
+
+
+def gc_paused(blocks: Iterator[T], every: int = 0, generation: int = 2) -> Iterator[T]:
+    """``blocks``, with the cyclic garbage collector paused meanwhile (a block makes millions
+    of short-lived tuples and lists, each of which would count towards a collection; none of
+    them form cycles) and run (``generation``) once every ``every`` blocks (default GC_EVERY,
+    about 512 MB of text)."""
+    every = every or GC_EVERY
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for n, block in enumerate(blocks, 1):
+            yield block
+            if n % every == 0:
+                gc.collect(generation)
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _field(line: str, i: int) -> str:
