@@ -17,7 +17,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -131,16 +131,17 @@ class Cache:
         return json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
 
     def get_many(self, keys: Sequence[str]) -> dict[str, Any]:
-        if self.con is None:
-            return {}
-        out: dict[str, Any] = {}
+        return {key: json.loads(value) for key, value in self.select(keys, "value")}
+
+    def select(self, keys: Sequence[str], column: str) -> Iterator[tuple[str, Any]]:
+        """(key, ``column``) of the cached ``keys`` (``value`` or ``fetched``), 500 at a time."""
+        if self.con is None or column not in ("value", "fetched"):
+            return
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
             marks = ",".join("?" * len(chunk))
-            for key, value in self.con.execute(
-                    f"SELECT key, value FROM answer WHERE key IN ({marks})", chunk):
-                out[key] = json.loads(value)
-        return out
+            yield from self.con.execute(
+                f"SELECT key, {column} FROM answer WHERE key IN ({marks})", chunk)
 
     def put_many(self, items: Iterable[tuple[str, Any]]) -> None:
         if self.con is None:

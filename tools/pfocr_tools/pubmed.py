@@ -118,15 +118,7 @@ class AnswerCache(Cache):
 
     def fetched(self, keys: Sequence[str]) -> dict[str, float]:
         """When each cached key was fetched (seconds since the epoch)."""
-        if self.con is None:
-            return {}
-        out: dict[str, float] = {}
-        for i in range(0, len(keys), 500):
-            chunk = keys[i:i + 500]
-            marks = ",".join("?" * len(chunk))
-            out.update(self.con.execute(
-                f"SELECT key, fetched FROM answer WHERE key IN ({marks})", chunk))
-        return out
+        return dict(self.select(keys, "fetched"))
 
 
 class Pacer:
