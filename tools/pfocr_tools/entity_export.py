@@ -44,6 +44,7 @@ from .table import (
     NotGrouped,
     flavor_mask,
     kind_of,
+    log_reading_whole,
     read_header,
     read_kind_table,
     read_table,
@@ -479,8 +480,7 @@ def entity_body(args: argparse.Namespace) -> int | None:
         try:
             return stream_ndjson(paths, args, {src: args.input})
         except NotGrouped as exc:
-            log.info("the rows of figure %s are not together (line %d): reading the tables "
-                     "whole", exc.figid, exc.line)
+            log_reading_whole(exc, "the tables whole")
         for k, path in paths:
             if k == "genes":
                 required = list(dict.fromkeys((*REQUIRED, args.id_column)))

@@ -27,6 +27,7 @@ from .table import (
     NotGrouped,
     TableReader,
     kind_of,
+    log_reading_whole,
     open_output,
     open_output_bytes,
     read_header,
@@ -138,8 +139,7 @@ def figures_from_body(args: argparse.Namespace) -> int:
         try:
             counts = _stream(src, args, kind, figs)
         except NotGrouped as exc:
-            log.info("the rows of figure %s are not together (line %d): reading the whole "
-                     "table", exc.figid, exc.line)
+            log_reading_whole(exc)
             counts = _whole(src, args, kind, figs)
     n_figs, n_kept, n_out, n_in = counts
     what = KIND_NAMES.get(kind or "", "table")

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pandas is imported only for a table read whole
 from . import gmtsafe, manifest, organisms
 from .cli import check_outputs, log, make_parser, run
 from .errors import DataError, UsageError
-from .figblocks import FigBlock, FigReader, run_starts
+from .figblocks import FigBlock, FigReader
 from .table import (
     FLAVORS,
     REQUIRED,
@@ -29,9 +29,11 @@ from .table import (
     SYNONYM_SOURCES,
     NotGrouped,
     flavor_mask,
+    log_reading_whole,
     open_output,
     read_table,
     rereadable,
+    run_starts,
 )
 
 PROG = "pfocr-export"
@@ -290,8 +292,7 @@ def body(args: argparse.Namespace) -> int:
         try:
             _stream(src, args, required)
         except NotGrouped as exc:
-            log.info("the rows of figure %s are not together (line %d): reading the whole "
-                     "table", exc.figid, exc.line)
+            log_reading_whole(exc)
             _whole(src, args, required)
         _manifests(args, _RUN["columns"])
     return 0

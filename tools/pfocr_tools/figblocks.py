@@ -23,38 +23,24 @@ caches (splitting the 91k table's lines measured about 1.35x faster in 64 KiB bl
 
 from __future__ import annotations
 
-from array import array
-from bisect import bisect_left
 from collections.abc import Iterator, Sequence
-from itertools import chain, compress, repeat
-from operator import itemgetter, methodcaller, ne
+from operator import itemgetter, methodcaller
 
 from . import table as _table
-from .table import REQUIRED, NotGrouped, TableReader, field_count_error, gc_paused
+from .table import (
+    REQUIRED,
+    ClosedRuns,
+    TableReader,
+    expand,
+    field_count_error,
+    gc_paused,
+    run_starts,
+)
 
 #: Bytes read per block (cut at a figure boundary).
 BLOCK_BYTES = 256 << 10
 #: Bytes of text between two runs of the (otherwise paused) cyclic garbage collector.
 GC_BYTES = 512 << 20
-#: New figure hashes kept in a set before they are merged into the sorted array.
-_MERGE = 1 << 16
-
-
-def run_starts(values: Sequence[str]) -> list[int]:
-    """Indexes where a run of equal values starts (0 first, for a non-empty list)."""
-    if not values:
-        return []
-    starts = [0]
-    starts += compress(range(1, len(values)), map(ne, values[1:], values[:-1]))
-    return starts
-
-
-def expand(values: Sequence[str], starts: Sequence[int], n: int) -> list[str]:
-    """One value per run (``values[i]`` from ``starts[i]``) repeated to the run's length."""
-    if len(starts) == 1:
-        return [values[0]] * n
-    ends = chain(starts[1:], (n,))
-    return list(chain.from_iterable(map(repeat, values, map(int.__sub__, ends, starts))))
 
 
 class FigBlock:
@@ -147,6 +133,13 @@ class FigBlock:
         return [col[s] for s in starts]
 
 
+def _run_firsts(block: FigBlock, by: str) -> tuple[list[str], list[int]]:
+    """The values that start the runs of ``by`` in a block, and their rows."""
+    values = block.column(by)
+    starts = block.runs(by)
+    return [values[s] for s in starts], starts
+
+
 class FigReader(TableReader):
     """``TableReader`` whose blocks split each row only as far as the ``rows`` columns."""
 
@@ -185,54 +178,13 @@ class FigReader(TableReader):
                ) -> Iterator[FigBlock]:
         """As ``TableReader.blocks``; the cyclic GC is paused and run (on the objects made since
         the last run) every GC_BYTES."""
-        seen = _Seen() if grouped and by is not None and by in self.header else None
+        seen = ClosedRuns() if grouped and by is not None and by in self.header else None
 
         def checked() -> Iterator[FigBlock]:
             for block in self._blocks(by, False):
                 if seen is not None:
-                    seen.check(block, by)  # type: ignore[arg-type]
+                    seen.check_starts(*_run_firsts(block, by), block.line_number)
                 yield block  # type: ignore[misc]
 
         # every GC_BYTES, the young objects: the blocks' (older ones are imports)
         return gc_paused(checked(), max(1, GC_BYTES // self.block_bytes), 1)
-
-
-class _Seen:
-    """The ``by`` values of earlier blocks, as hashes (see ``table._Closed``: strings kept
-    from every block would pin their memory). Hashes are merged into a sorted array in
-    batches; a hash collision only makes a tool fall back to reading the table whole."""
-
-    def __init__(self) -> None:
-        self.old = array("q")
-        self.recent: set[int] = set()
-
-    def check(self, block: FigBlock, by: str) -> None:
-        values = block.column(by)
-        starts = block.runs(by)
-        runs = [values[s] for s in starts]
-        hashes = list(map(hash, runs))
-        old, recent = self.old, self.recent
-        clash = len(set(runs)) != len(runs) or not recent.isdisjoint(hashes)
-        if not clash and old:
-            top = len(old)
-            for h in hashes:
-                at = bisect_left(old, h)
-                if at < top and old[at] == h:
-                    clash = True
-                    break
-        if clash:
-            here: set[str] = set()
-            for s, v in zip(starts, runs, strict=True):
-                h = hash(v)
-                if v in here or h in recent or _has(old, h):
-                    raise NotGrouped(v, block.line_number(s))
-                here.add(v)
-        recent.update(hashes)
-        if len(recent) > _MERGE:
-            self.old = array("q", sorted(chain(old, recent)))
-            recent.clear()
-
-
-def _has(old: array, h: int) -> bool:
-    at = bisect_left(old, h)
-    return at < len(old) and old[at] == h

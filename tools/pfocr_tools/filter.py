@@ -24,6 +24,7 @@ from .table import (
     NotGrouped,
     TableReader,
     is_gzip_name,
+    log_reading_whole,
     open_output,
     open_output_bytes,
     read_table,
@@ -474,8 +475,7 @@ def body(args: argparse.Namespace) -> int:
         try:
             n_in, n_out, summary = _stream(src, args, required, taxids, allowed, gate)
         except NotGrouped as exc:
-            log.info("the rows of figure %s are not together (line %d): reading the whole "
-                     "table", exc.figid, exc.line)
+            log_reading_whole(exc)
             if gate is not None:
                 gate.missing = 0  # counted again on the second reading
             n_in, n_out, summary = _whole(src, args, required, taxids, allowed, gate)

@@ -22,6 +22,7 @@ from .table import (
     TableReader,
     clean,
     field_count_error,
+    log_reading_whole,
     open_output,
     read_table,
     rereadable,
@@ -1111,8 +1112,7 @@ def _body(args: argparse.Namespace) -> int:
         try:
             keys = _collect_keys(src, args.input, opts)
         except NotGrouped as exc:
-            log.info("the rows of figure %s are not together (line %d): reading the whole "
-                     "table", exc.figid, exc.line)
+            log_reading_whole(exc)
             return _whole(src, args, opts)
         key_code, pairs, counts, n_rows = keys
         if n_rows == 0:  # e.g. a shard with no rows of the chosen organism: pass it on

@@ -41,6 +41,7 @@ from .table import (
     Block,
     NotGrouped,
     flavor_mask,
+    log_reading_whole,
     read_table,
     rereadable,
 )
@@ -1150,8 +1151,7 @@ def body(args: argparse.Namespace) -> int:
         try:
             report = _stream(src, args, name, gmt)
         except NotGrouped as exc:
-            log.info("the rows of figure %s are not together (line %d): reading the whole "
-                     "table", exc.figid, exc.line)
+            log_reading_whole(exc)
             df = read_table(src, name=args.input)
             report = compute(df, args.flavor, args.min_size, args.max_size, name)
             if gmt is not None:

@@ -15,7 +15,9 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain, compress, repeat
 from operator import ne, not_, sub
 from typing import IO, TYPE_CHECKING, Any, TypeVar
@@ -275,6 +277,15 @@ class NotGrouped(Exception):  # noqa: N818 - a signal to fall back, not an error
         super().__init__(f"rows of figure {figid} are not contiguous (again at line {line})")
 
 
+def log_reading_whole(exc: NotGrouped, what: str = "the whole table") -> None:
+    """Say (info) that a table's figures are scattered, so it is read whole."""
+    import logging
+
+    logging.getLogger("pfocr_tools").info(
+        "the rows of figure %s are not together (line %d): reading %s", exc.figid, exc.line,
+        what)
+
+
 def is_gzip_name(path: str) -> bool:
     """True for a file name that asks for gzip compression (``.gz``, as cutadapt does)."""
     return path != "-" and path.lower().endswith(".gz")
@@ -336,6 +347,23 @@ def sniff(first_line: str) -> str | None:
     return None
 
 
+def run_starts(values: Sequence[str]) -> list[int]:
+    """Indexes where a run of equal values starts (0 first, for a non-empty list)."""
+    if not values:
+        return []
+    starts = [0]
+    starts += compress(range(1, len(values)), map(ne, values[1:], values[:-1]))
+    return starts
+
+
+def expand(values: Sequence[str], starts: Sequence[int], n: int) -> list[str]:
+    """One value per run (``values[i]`` from ``starts[i]``) repeated to the run's length."""
+    if len(starts) == 1:
+        return [values[0]] * n
+    ends = chain(starts[1:], (n,))
+    return list(chain.from_iterable(map(repeat, values, map(int.__sub__, ends, starts))))
+
+
 class Block:
     """Rows of whole figures: their text (no line ends) and the table's columns."""
 
@@ -376,10 +404,8 @@ class Block:
     def runs(self) -> tuple[list[int], list[int]]:
         """Where each run of rows of one figure starts, and its length."""
         if self._runs is None:
-            figs = self.cells("figid")
-            n = len(figs)
-            starts = [0, *compress(range(1, n), map(ne, figs[1:], figs))] if n else []
-            self._runs = (starts, list(map(sub, [*starts[1:], n], starts)))
+            starts = run_starts(self.cells("figid"))
+            self._runs = (starts, list(map(sub, [*starts[1:], len(self.lines)], starts)))
         return self._runs
 
     def figure_values(self, name: str) -> list[str]:
@@ -403,8 +429,8 @@ class Block:
         starts, lengths = self.runs()
         if len(starts) == len(self.lines):  # one row per figure: nothing to fill
             return cells
-        filled = chain.from_iterable(map(repeat, self.figure_values(name), lengths))
-        return [c or f for c, f in zip(cells, filled)]  # noqa: B905 (same length)
+        filled = expand(self.figure_values(name), starts, len(cells))
+        return [c or f for c, f in zip(cells, filled, strict=True)]
 
     def rows(self) -> list[list[str]]:
         """The rows as lists of fields."""
@@ -556,7 +582,7 @@ class TableReader:
         carry: list[str] = []
         carry_first = 0
         carry_numbers: list[int] | None = None
-        closed = _Closed() if grouped and key is not None else None
+        closed = ClosedRuns() if grouped and key is not None else None
         for lines, first, numbers in self._chunks():
             if carry:
                 if numbers is not None or carry_numbers is not None:
@@ -626,7 +652,7 @@ class TableReader:
         import numpy as np
 
         key = self.header.index(by) if by is not None and by in self.header else None
-        closed = _Closed() if grouped and key is not None else None
+        closed = ClosedRuns() if grouped and key is not None else None
         carry: tuple[bytes, int, Any, Any] | None = None
         while True:
             data, first, feeds, tabs = self._byte_data()
@@ -926,70 +952,56 @@ def _field(line: str, i: int) -> str:
     return line.split("\t", i + 1)[i] if i else line.split("\t", 1)[0]
 
 
-class _Closed:
-    """The values of ``by`` seen in earlier blocks, kept as a sorted array of their hashes.
+class ClosedRuns:
+    """The values of a column (``by``, the figid) whose runs of rows are over: seen in earlier
+    blocks, kept as the hashes of the values. A value that starts a run again raises
+    NotGrouped naming its line.
 
     Hashes, not the strings: a string kept from every block would pin the memory arenas of
     all blocks (CPython's small-object allocator), so memory would grow with the table. A
     hash collision only makes a tool fall back to reading the table whole (never a wrong
-    result)."""
+    result). New hashes wait in a set, merged into a sorted array every MERGE_EVERY."""
+
+    MERGE_EVERY = 1 << 16
 
     def __init__(self) -> None:
-        import numpy as np
-
-        self.np = np
-        self.hashes = np.empty(0, dtype=np.int64)
+        self.old = array("q")
+        self.recent: set[int] = set()
 
     def check(self, block: Block, by: str) -> None:
-        import itertools
+        values = block.cells(by)
+        starts = run_starts(values)
+        self.check_starts([values[s] for s in starts], starts, block.line_number)
 
-        np = self.np
-        values = block.column(by)
-        runs = [k for k, _ in itertools.groupby(values)]
-        hashes = np.fromiter(map(hash, runs), dtype=np.int64, count=len(runs))
-        dupes = len(set(runs)) != len(runs)
-        old_hit = False
-        if self.hashes.size:
-            at = np.minimum(np.searchsorted(self.hashes, hashes), self.hashes.size - 1)
-            old_hit = bool((self.hashes[at] == hashes).any())
-        if dupes or old_hit:
-            seen: set[str] = set()
-            prev = None
-            old = set(self.hashes.tolist())
-            for i, v in enumerate(values):
-                if v != prev and (v in seen or hash(v) in old):
-                    raise NotGrouped(v, block.line_number(i))
-                seen.add(v)
-                prev = v
-        self.hashes = _merged(self.hashes, hashes)
-
-    def check_runs(self, block: ByteBlock, by: str) -> None:
+    def check_runs(self, block: ByteBlock, by: str | int) -> None:
         """check() for a ByteBlock: its runs of ``by`` values, as bytes."""
-        np = self.np
-        runs = block.runs(by)
-        values = block.values_at(by, runs)
-        hashes = np.fromiter(map(hash, values), dtype=np.int64, count=len(values))
-        dupes = len(set(values)) != len(values)
-        old_hit = False
-        if self.hashes.size:
-            at = np.minimum(np.searchsorted(self.hashes, hashes), self.hashes.size - 1)
-            old_hit = bool((self.hashes[at] == hashes).any())
-        if dupes or old_hit:
-            seen: set[bytes] = set()
-            old = set(self.hashes.tolist())
-            for row, v in zip(runs.tolist(), values, strict=True):
-                if v in seen or hash(v) in old:
-                    raise NotGrouped(v.decode("utf-8"), block.line_number(row))
-                seen.add(v)
-        self.hashes = _merged(self.hashes, hashes)
+        starts = block.runs(by).tolist()
+        self.check_starts(block.values_at(by, starts), starts, block.line_number)
 
+    def check_starts(self, runs: Sequence[str] | Sequence[bytes], starts: Sequence[int],
+                     line_number: Callable[[int], int]) -> None:
+        """The values that start each run of a block (``runs``) and their rows (``starts``);
+        ``line_number``: a row's line in the file."""
+        hashes = list(map(hash, runs))
+        old, recent = self.old, self.recent
+        clash = len(set(runs)) != len(runs) or not recent.isdisjoint(hashes)
+        if not clash and old:
+            clash = any(map(self._old_has, hashes))
+        if clash:
+            here: set[str | bytes] = set()
+            for s, v in zip(starts, runs, strict=True):
+                if v in here or hash(v) in recent or self._old_has(hash(v)):
+                    raise NotGrouped(v if isinstance(v, str) else v.decode("utf-8"),
+                                     line_number(s))
+                here.add(v)
+        recent.update(hashes)
+        if len(recent) > self.MERGE_EVERY:
+            self.old = array("q", sorted(chain(old, recent)))
+            recent.clear()
 
-def _merged(old: Any, new: Any) -> Any:
-    """Sorted ``old`` (sorted) and ``new``: a stable sort of two sorted runs is a merge."""
-    import numpy as np
-
-    new.sort()
-    return np.sort(np.concatenate((old, new)), kind="stable")
+    def _old_has(self, h: int) -> bool:
+        at = bisect_left(self.old, h)
+        return at < len(self.old) and self.old[at] == h
 
 
 @contextlib.contextmanager
