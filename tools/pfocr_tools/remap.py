@@ -695,10 +695,10 @@ def _identity(picks: list[int]) -> int:
 
 
 class ByteReader(TableReader):
-    """TableReader's checks on lines of bytes (the text path): UTF-8 (only lines that are not
-    ASCII are decoded), the number of fields (counted over a block, as TableReader does),
-    blank lines skipped, CRLF line ends, the longest line. Relies on TableReader's
-    ``_data()`` (the next block of whole lines) and ``line``."""
+    """TableReader's checks on lines of bytes (the text path): UTF-8, the number of fields
+    (counted over a block, as TableReader does), blank lines skipped, CRLF line ends, the
+    longest line. Relies on TableReader's ``_data()`` (the next block of whole lines),
+    ``_check_utf8()`` and ``line``."""
 
     def byte_blocks(self) -> Iterator[tuple[list[bytes], int, list[int] | None]]:
         """(lines, number of the first line, line numbers when blank lines were skipped)."""
@@ -707,7 +707,7 @@ class ByteReader(TableReader):
             data = self._data()  # whole lines; a line over the limit is named
             if not data:
                 return
-            raw = data
+            self._check_utf8(data)
             if b"\r" in data:
                 data = data.replace(b"\r\n", b"\n")
             lines = data.split(b"\n")
@@ -715,17 +715,6 @@ class ByteReader(TableReader):
                 lines.pop()
             first = self.line + 1
             self.line += len(lines)
-            if not data.isascii():
-                wide = [line for line in lines if not line.isascii()]
-                try:
-                    b"\n".join(wide).decode("utf-8")
-                except UnicodeDecodeError:
-                    try:
-                        raw.decode("utf-8")
-                    except UnicodeDecodeError as exc:
-                        line = first + raw.count(b"\n", 0, exc.start)
-                        raise DataError(f"not UTF-8 text ({exc.reason})", self.name,
-                                        line) from None
             numbers = None
             if b"" in lines:
                 numbers = [first + i for i, line in enumerate(lines) if line]

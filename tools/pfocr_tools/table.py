@@ -626,6 +626,17 @@ class TableReader:
         were read (pfocr-filter)."""
         return gc_paused(self._byte_blocks(by, grouped))
 
+    def _check_utf8(self, data: bytes) -> None:
+        """A one-line error naming the first line of ``data`` (the table's next lines, not yet
+        counted in ``line``) that is not UTF-8."""
+        if data.isascii():
+            return
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = self.line + 1 + data.count(b"\n", 0, exc.start)
+            raise DataError(f"not UTF-8 text ({exc.reason})", self.name, line) from None
+
     def _byte_data(self) -> tuple[bytes, int, Any, Any]:
         """The next block of whole lines as checked bytes (UTF-8, CRLF made LF, ending with a
         line feed), the number of its first line and the offsets of its line feeds and tabs
@@ -633,12 +644,7 @@ class TableReader:
         data = self._data()
         if not data:
             return b"", 0, None, None
-        if not data.isascii():
-            try:
-                data.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                line = self.line + 1 + data.count(b"\n", 0, exc.start)
-                raise DataError(f"not UTF-8 text ({exc.reason})", self.name, line) from None
+        self._check_utf8(data)
         if b"\r" in data:
             data = data.replace(b"\r\n", b"\n")
         if not data.endswith(b"\n"):
