@@ -393,8 +393,9 @@ class _Rule:
         return found
 
     def byte_block(self, block: ByteBlock) -> tuple[list[memoryview], int, list[Decision]]:
-        """block() on raw bytes: the kept rows as slices of the block's data (written as
-        they were read), their count, and one decision per figure."""
+        """The kept rows of a block of whole figures as slices of the block's data (written
+        as they were read; a first kept row that must carry its figure's values rewritten),
+        their count, and one decision per figure."""
         import numpy as np
 
         n = len(block)
