@@ -30,6 +30,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pandas is imported only where a table is read whole
     import pandas as pd
 
+    from .export import GeneSet
+    from .table import Block
+
 from .atomic import atomic_open
 from .cli import log
 from .errors import DataError, UsageError
@@ -42,7 +45,9 @@ from .table import (
     STRICT_SOURCES,
     SYNONYM_SOURCES,
     NotGrouped,
+    TableReader,
     flavor_mask,
+    kind_errors,
     kind_of,
     log_reading_whole,
     read_header,
@@ -63,45 +68,76 @@ def _column(df: pd.DataFrame, name: str) -> list[str]:
     return df[name].tolist() if name in df.columns else [""] * len(df)
 
 
-# --------------------------------------------------------------------------- sets
-
-
-def build_entity_sets(df: pd.DataFrame, id_column: str, set_name: str = "figid",
-                      by_organism: bool = False) -> list:
-    """Chemical / disease sets of a figure chemical or disease table (no size filter).
+class EntitySets:
+    """Chemical / disease sets of a figure chemical or disease table (no size filter), built
+    row by row as the table streams: only the sets are kept (a figure's distinct IDs), never
+    the table.
 
     One set per figure, or with ``by_organism`` one per organism of the figure (the
     ``|``-joined ``taxid`` / ``organism`` cells); IDs distinct in first-seen order, each
     mapped to the first word that named it. A figure without an organism is left out of the
-    split libraries.
+    split libraries. A set is made at its figure's first row (which holds the per-figure
+    values in every table pfocr-extract writes), so rows need not be grouped by figure.
     """
-    from .export import GeneSet, clean_title
 
-    sets: dict[tuple[str, str], GeneSet] = {}
-    cols = zip(df["figid"].tolist(), _column(df, "figid_alias"), _column(df, "figtitle"),
-               _column(df, "papertitle"), _column(df, "pmcid"), df["taxid"].tolist(),
-               df["organism"].tolist(), df[id_column].tolist(), df["word"].tolist(),
-               strict=True)
-    for figid, alias, title, ptitle, pmcid, taxids, orgs, oid, word in cols:
-        if by_organism:
-            tax_list = taxids.split("|") if taxids else []
-            org_list = orgs.split("|") if orgs else []
-            org_list += [""] * (len(tax_list) - len(org_list))
-            pairs = list(zip(tax_list, org_list, strict=False))
-        else:
-            pairs = [("", "")]
-        for taxid, organism in pairs:
-            key = (taxid, figid)
-            gs = sets.get(key)
-            if gs is None:
-                name = alias if set_name == "alias" and alias else figid
-                gs = sets[key] = GeneSet(
-                    figid=figid, name=clean_title(name),
-                    title=clean_title(title) or clean_title(ptitle) or figid,
-                    pmcid=pmcid or figid.split("__", 1)[0], taxid=taxid, organism=organism)
-            if oid and oid not in gs.ids:
-                gs.ids[oid] = word
-    return list(sets.values())
+    def __init__(self, id_column: str, set_name: str = "figid", by_organism: bool = False):
+        self.id_column = id_column
+        self.alias = set_name == "alias"
+        self.by_organism = by_organism
+        self.sets: dict[tuple[str, str], GeneSet] = {}
+        self.figures: dict[str, None] = {}
+        self.no_organism: dict[str, None] = {}  # figures without an organism
+
+    def add(self, block: Block) -> None:
+        from .export import GeneSet, clean_title
+
+        sets = self.sets
+        figs = block.column("figid")
+        taxid_col = block.column("taxid")
+        self.figures.update(dict.fromkeys(figs))
+        self.no_organism.update(dict.fromkeys(
+            f for f, t in zip(figs, taxid_col, strict=True) if not t))
+        cols = zip(figs, block.column("figid_alias"), block.column("figtitle"),
+                   block.column("papertitle"), block.column("pmcid"), taxid_col,
+                   block.column("organism"), block.column(self.id_column),
+                   block.column("word"), strict=True)
+        for figid, alias, title, ptitle, pmcid, taxids, orgs, oid, word in cols:
+            if self.by_organism:
+                tax_list = taxids.split("|") if taxids else []
+                org_list = orgs.split("|") if orgs else []
+                org_list += [""] * (len(tax_list) - len(org_list))
+                pairs = list(zip(tax_list, org_list, strict=False))
+            else:
+                pairs = [("", "")]
+            for taxid, organism in pairs:
+                key = (taxid, figid)
+                gs = sets.get(key)
+                if gs is None:
+                    name = alias if self.alias and alias else figid
+                    gs = sets[key] = GeneSet(
+                        figid=figid, name=clean_title(name),
+                        title=clean_title(title) or clean_title(ptitle) or figid,
+                        pmcid=pmcid or figid.split("__", 1)[0], taxid=taxid,
+                        organism=organism)
+                if oid and oid not in gs.ids:
+                    gs.ids[oid] = word
+
+
+def build_entity_sets(path: str, kind: str, args: argparse.Namespace
+                      ) -> tuple[EntitySets | None, EntitySets | None]:
+    """The per-organism sets (with ``--split-by-organism``) and the per-figure sets (with
+    ``-o``) of a chemical or disease table, in one pass over it."""
+    split = EntitySets(args.id_column, args.set_name, by_organism=True) \
+        if args.split_by_organism is not None else None
+    whole = EntitySets(args.id_column, args.set_name) if args.output is not None else None
+    builders = [b for b in (split, whole) if b is not None]
+    with kind_errors(kind), TableReader(path, KIND_REQUIRED[kind]) as reader:
+        if args.set_name == "alias" and "figid_alias" not in reader.header:
+            raise DataError("--set-name alias needs a figid_alias column", path)
+        for block in reader.blocks("figid"):
+            for builder in builders:
+                builder.add(block)
+    return split, whole
 
 
 def render_entity(sets: Sequence, fmt: str, kind: str, id_column: str) -> str:
@@ -123,19 +159,22 @@ def render_entity(sets: Sequence, fmt: str, kind: str, id_column: str) -> str:
     return "[\n" + ",\n".join(docs) + "\n]\n" if docs else "[]\n"
 
 
-def export_entities(df: pd.DataFrame, kind: str, args: argparse.Namespace) -> int:
-    """pfocr-export of a chemical or disease table (GMT, TSV or JSON; split or not)."""
+def export_entities(path: str, kind: str, args: argparse.Namespace) -> int:
+    """pfocr-export of a chemical or disease table (GMT, TSV or JSON; split or not), read
+    block by block."""
     from . import gmtsafe
     from .export import _describe, _write, size_filter, species_file_name
 
+    split, whole = build_entity_sets(path, kind, args)
     if args.split_by_organism is not None:
         outdir = args.split_by_organism
         try:
             os.makedirs(outdir, exist_ok=True)
         except OSError as exc:
             raise DataError(f"cannot create output directory: {exc.strerror}", outdir) from None
-        sets = build_entity_sets(df, args.id_column, args.set_name, by_organism=True)
-        no_org = df.loc[df["taxid"] == "", "figid"].nunique()
+        assert split is not None
+        sets = list(split.sets.values())
+        no_org = len(split.no_organism)
         if no_org:
             log.info("%d figures have no organism (no gene rows) and are in no species "
                      "library", no_org)
@@ -168,11 +207,11 @@ def export_entities(df: pd.DataFrame, kind: str, args: argparse.Namespace) -> in
         else:
             log.info("%d species libraries written to %s", len(files), outdir)
     if args.output is not None:
-        sets = build_entity_sets(df, args.id_column, args.set_name)
-        kept = gmtsafe.finish(size_filter(sets, args.min_size, args.max_size), args,
-                              args.output)
+        assert whole is not None
+        kept = gmtsafe.finish(size_filter(list(whole.sets.values()), args.min_size,
+                                          args.max_size), args, args.output)
         _write(args.output, render_entity(kept, args.format, kind, args.id_column))
-        n_figs = df["figid"].nunique()
+        n_figs = len(whole.figures)
         log.info("%s to %s", _describe(n_figs, len(kept), args).replace(
             f"{args.flavor} rows, ", ""), "standard output" if args.output == "-" else args.output)
         if not kept:
@@ -304,13 +343,8 @@ def _entity_rows(path: str, kind: str, name: str | None = None):  # noqa: ANN202
     """(figid, title, pmcid, IDs of the first BTE key, IDs of the second) per figure of a
     chemical or disease table, streamed."""
     first, second = BTE_KEYS[kind]
-    try:
+    with kind_errors(kind):
         reader = FigReader(path, KIND_REQUIRED[kind], name=name, rows=(first, second))
-    except DataError as exc:  # as read_kind_table says it
-        if exc.message.startswith("not a figure gene table"):
-            raise DataError(exc.message.replace("figure gene table", KIND_NAMES[kind]),
-                            exc.path, exc.line) from None
-        raise
     with reader:
         for block in reader.blocks("figid", grouped=True):
             starts = block.runs("figid")
@@ -455,10 +489,7 @@ def entity_body(args: argparse.Namespace) -> int | None:
         if args.id_column not in KIND_ID_COLUMNS[kind]:
             raise UsageError(f"--id-column for a {KIND_NAMES[kind]} is one of "
                              + ", ".join(KIND_ID_COLUMNS[kind]))
-        df = read_kind_table(args.input, kind)
-        if args.set_name == "alias" and "figid_alias" not in df.columns:
-            raise DataError("--set-name alias needs a figid_alias column", args.input)
-        return export_entities(df, kind, args)
+        return export_entities(args.input, kind, args)
     if args.split_by_organism is not None:
         raise UsageError("--format ndjson writes one document per figure; it does not go "
                          "with --split-by-organism")

@@ -8,11 +8,10 @@ figure), never the table. A table whose figures' rows are scattered is read whol
 
 from __future__ import annotations
 
-import contextlib
 import os
 import statistics
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .errors import DataError
@@ -21,6 +20,7 @@ from .table import (
     KIND_REQUIRED,
     NotGrouped,
     TableReader,
+    kind_errors,
     log_reading_whole,
     read_kind_table,
     rereadable,
@@ -165,32 +165,20 @@ def _finish(kind: str, path: str, numbers: list[tuple[str, str, int]], sizes: li
             "singular": kind[:-1]}
 
 
-@contextlib.contextmanager
-def _kind_errors(kind: str) -> Iterator[None]:
-    """A reader's "not a figure gene table" errors name the kind of table expected."""
-    try:
-        yield
-    except DataError as exc:
-        if exc.message.startswith("not a figure gene table"):
-            raise DataError(exc.message.replace("figure gene table", KIND_NAMES[kind]),
-                            exc.path, exc.line) from None
-        raise
-
-
 def stream_summary(path: str, kind: str, min_size: int, max_size: int | None
                    ) -> dict[str, object]:
     """summarize() of the table at ``path``, read block by block (whole if its figures' rows
     are scattered)."""
     with rereadable(path) as src:
         try:
-            with _kind_errors(kind), TableReader(src, KIND_REQUIRED[kind], name=path) as reader:
+            with kind_errors(kind), TableReader(src, KIND_REQUIRED[kind], name=path) as reader:
                 tally = EntityTally(kind, reader.header)
                 for block in reader.blocks("figid", grouped=True):
                     tally.block(block)
             return tally.summary(path, min_size, max_size)
         except NotGrouped as exc:
             log_reading_whole(exc)
-            with _kind_errors(kind):
+            with kind_errors(kind):
                 df = read_kind_table(src, kind)
             return summarize(df, kind, path, min_size, max_size)
 

@@ -120,17 +120,22 @@ def table_kind(path: str) -> str:
     return kind
 
 
-def read_kind_table(path: str, kind: str) -> pd.DataFrame:
-    """Read a table of ``kind``; missing columns name the kind in the error."""
-    import pandas as pd  # noqa: F401  (read_table imports it)
-
+@contextlib.contextmanager
+def kind_errors(kind: str) -> Iterator[None]:
+    """A reader's "not a figure gene table" errors name the kind of table expected."""
     try:
-        return read_table(path, KIND_REQUIRED[kind])
+        yield
     except DataError as exc:
         if kind != "genes" and exc.message.startswith("not a figure gene table"):
             raise DataError(exc.message.replace("figure gene table", KIND_NAMES[kind]),
                             exc.path, exc.line) from None
         raise
+
+
+def read_kind_table(path: str, kind: str) -> pd.DataFrame:
+    """Read a table of ``kind``; missing columns name the kind in the error."""
+    with kind_errors(kind):
+        return read_table(path, KIND_REQUIRED[kind])
 
 
 # pfocr_release: rows read from an official release GMT (official symbols only)
