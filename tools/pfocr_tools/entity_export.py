@@ -22,10 +22,11 @@ import contextlib
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import compress
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:  # pandas is imported only where a table is read whole
     import pandas as pd
@@ -50,6 +51,7 @@ from .table import (
     kind_errors,
     kind_of,
     log_reading_whole,
+    open_output,
     read_header,
     read_kind_table,
     read_table,
@@ -123,101 +125,205 @@ class EntitySets:
                     gs.ids[oid] = word
 
 
-def build_entity_sets(path: str, kind: str, args: argparse.Namespace
-                      ) -> tuple[EntitySets | None, EntitySets | None]:
-    """The per-organism sets (with ``--split-by-organism``) and the per-figure sets (with
-    ``-o``) of a chemical or disease table, in one pass over it."""
-    split = EntitySets(args.id_column, args.set_name, by_organism=True) \
-        if args.split_by_organism is not None else None
-    whole = EntitySets(args.id_column, args.set_name) if args.output is not None else None
-    builders = [b for b in (split, whole) if b is not None]
-    with kind_errors(kind), TableReader(path, KIND_REQUIRED[kind]) as reader:
-        if args.set_name == "alias" and "figid_alias" not in reader.header:
-            raise DataError("--set-name alias needs a figid_alias column", path)
-        for block in reader.blocks("figid"):
-            for builder in builders:
-                builder.add(block)
-    return split, whole
+class _EntityLibrary:
+    """One chemical or disease library written set by set (GMT lines, TSV lines with the
+    first word naming each ID, or JSON documents with the IDs as mentions)."""
+
+    def __init__(self, handle: IO[str], fmt: str, kind: str, id_column: str):
+        self.handle = handle
+        self.fmt = fmt
+        self.kind = kind
+        self.id_column = id_column
+        self.n = 0
+        if fmt == "tsv":
+            handle.write("\t".join(("set_name", "title", id_column, "word")) + "\n")
+
+    def add(self, s: GeneSet) -> None:
+        from .export import clean_title, json_document, render_gmt
+
+        if self.fmt == "gmt":
+            self.handle.write(render_gmt([s]))
+        elif self.fmt == "tsv":
+            self.handle.write("".join(f"{s.name}\t{s.title}\t{oid}\t{clean_title(word)}\n"
+                                      for oid, word in s.ids.items()))
+        else:
+            doc = json_document(s, self.id_column)
+            doc["associatedWith"]["mentions"] = {self.kind: {self.id_column: list(s.ids)}}
+            self.handle.write(("[\n" if not self.n else ",\n")
+                              + json.dumps(doc, ensure_ascii=False))
+        self.n += 1
+
+    def close(self) -> None:
+        if self.fmt == "json":
+            self.handle.write("\n]\n" if self.n else "[]\n")
 
 
-def render_entity(sets: Sequence, fmt: str, kind: str, id_column: str) -> str:
-    from .export import clean_title, json_document, render_gmt
+class _EntityTaxon:
+    """A species library of --split-by-organism, spooled to a temporary file until the end."""
 
-    if fmt == "gmt":
-        return render_gmt(sets)
-    if fmt == "tsv":
-        lines = ["\t".join(("set_name", "title", id_column, "word"))]
-        for s in sets:
-            lines.extend("\t".join((s.name, s.title, oid, clean_title(word)))
-                         for oid, word in s.ids.items())
-        return "\n".join(lines) + "\n"
-    docs = []
-    for s in sets:
-        doc = json_document(s, id_column)
-        doc["associatedWith"]["mentions"] = {kind: {id_column: list(s.ids)}}
-        docs.append(json.dumps(doc, ensure_ascii=False))
-    return "[\n" + ",\n".join(docs) + "\n]\n" if docs else "[]\n"
+    def __init__(self, first: GeneSet, kind: str, args: argparse.Namespace):
+        from . import gmtsafe
+        from .export import species_file_name
+
+        self.taxid = first.taxid
+        self.name = species_file_name(f"{args.prefix}-{SINGULAR[kind]}", args.format,
+                                      first.organism, first.taxid)
+        self.n_sets = 0  # the organism's sets
+        self.n_in_range = 0  # ... within the size cut-offs
+        self.spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="",
+                                            dir=args.split_by_organism, prefix=".pfocr-export-")
+        self.library = _EntityLibrary(self.spool, args.format, kind, args.id_column)
+        self.guard = gmtsafe.NameGuard(dedupe=args.dedupe,
+                                       where=os.path.join(args.split_by_organism, self.name))
+
+
+class _EntityExport:
+    """The libraries of one chemical or disease export, fed the sets of whole figures at a
+    time (``add``): species libraries spooled, the -o library written as it goes."""
+
+    def __init__(self, kind: str, args: argparse.Namespace, stack: contextlib.ExitStack):
+        from . import gmtsafe
+
+        self.kind = kind
+        self.args = args
+        self.stack = stack
+        self.taxa: dict[str, _EntityTaxon] = {}
+        self.no_organism = 0
+        self.figures = 0
+        self.library = None
+        self.guard = gmtsafe.NameGuard(dedupe=args.dedupe, where=args.output)
+        if args.output is not None:
+            handle = stack.enter_context(open_output(args.output, spool=True))
+            self.library = _EntityLibrary(handle, args.format, kind, args.id_column)
+
+    def add(self, split: EntitySets | None, whole: EntitySets | None) -> None:
+        from . import gmtsafe
+
+        args = self.args
+        finish = (args.format, args.description, args.max_title)
+        lo, hi = args.min_size, args.max_size
+        if split is not None:
+            self.no_organism += len(split.no_organism)
+            for s in split.sets.values():
+                taxon = self.taxa.get(s.taxid)
+                if taxon is None:
+                    taxon = self.taxa[s.taxid] = _EntityTaxon(s, self.kind, args)
+                    self.stack.callback(taxon.spool.close)
+                taxon.n_sets += 1
+                if len(s.ids) >= lo and (hi is None or len(s.ids) <= hi):
+                    taxon.n_in_range += 1
+                    if gmtsafe.finish_one(s, taxon.guard, *finish):
+                        taxon.library.add(s)
+        if whole is not None and self.library is not None:
+            self.figures += len(whole.figures)
+            for s in whole.sets.values():
+                if len(s.ids) >= lo and (hi is None or len(s.ids) <= hi) \
+                        and gmtsafe.finish_one(s, self.guard, *finish):
+                    self.library.add(s)
+
+    def close(self) -> None:
+        """Write the species libraries, close the -o library (it is renamed into place when
+        the export's ExitStack closes), and log what was written."""
+        from . import gmtsafe
+        from .export import _RUN, _describe
+
+        args, kind = self.args, self.kind
+        if args.split_by_organism is not None:
+            outdir = args.split_by_organism
+            if self.no_organism:
+                log.info("%d figures have no organism (no gene rows) and are in no species "
+                         "library", self.no_organism)
+            files: list[tuple[str, _EntityTaxon]] = []
+            names: dict[str, str] = {}
+            for taxid, taxon in self.taxa.items():
+                if not taxon.n_in_range:
+                    continue
+                gmtsafe.log_renamed(taxon.guard)
+                name = taxon.name
+                if name in names and names[name] != taxid:
+                    stem, ext = name.rsplit(".", 1)
+                    name = f"{stem}_{taxid}.{ext}"
+                names[name] = taxid
+                files.append((name, taxon))
+            for name, taxon in sorted(files, key=lambda f: f[0]):
+                path = os.path.join(outdir, name)
+                taxon.library.close()
+                taxon.spool.flush()
+                taxon.spool.seek(0)
+                with open_output(path) as handle:
+                    shutil.copyfileobj(taxon.spool, handle, 1 << 20)
+                _RUN["written"].append(path)
+                log.info("%s: %s", path, _describe(taxon.n_sets, taxon.library.n, args).replace(
+                    f"{args.flavor} rows, ", ""))
+            if not files:
+                log.warning("warning: no organism has a %s set left; nothing written to %s",
+                            SINGULAR[kind], outdir)
+            else:
+                log.info("%d species libraries written to %s", len(files), outdir)
+        if self.library is not None:
+            gmtsafe.log_renamed(self.guard)
+            self.library.close()
 
 
 def export_entities(path: str, kind: str, args: argparse.Namespace) -> int:
-    """pfocr-export of a chemical or disease table (GMT, TSV or JSON; split or not), read
-    block by block."""
-    from . import gmtsafe
-    from .export import _describe, _write, size_filter, species_file_name
-
-    split, whole = build_entity_sets(path, kind, args)
+    """pfocr-export of a chemical or disease table (GMT, TSV or JSON; split or not), block by
+    block: only the sets of one block's figures are in memory (species libraries are spooled
+    to temporary files). A table whose figures' rows are scattered is read again with the
+    sets of the whole table in memory."""
     if args.split_by_organism is not None:
-        outdir = args.split_by_organism
         try:
-            os.makedirs(outdir, exist_ok=True)
+            os.makedirs(args.split_by_organism, exist_ok=True)
         except OSError as exc:
-            raise DataError(f"cannot create output directory: {exc.strerror}", outdir) from None
-        assert split is not None
-        sets = list(split.sets.values())
-        no_org = len(split.no_organism)
-        if no_org:
-            log.info("%d figures have no organism (no gene rows) and are in no species "
-                     "library", no_org)
-        by_taxon: dict[str, list] = {}
-        for s in sets:
-            by_taxon.setdefault(s.taxid, []).append(s)
-        files = []
-        names: dict[str, str] = {}
-        prefix = f"{args.prefix}-{SINGULAR[kind]}"
-        for taxid, group in by_taxon.items():
-            kept = size_filter(group, args.min_size, args.max_size)
-            if not kept:
-                continue
-            name = species_file_name(prefix, args.format, group[0].organism, taxid)
-            kept = gmtsafe.finish(kept, args, os.path.join(outdir, name))
-            if name in names and names[name] != taxid:
-                stem, ext = name.rsplit(".", 1)
-                name = f"{stem}_{taxid}.{ext}"
-            names[name] = taxid
-            files.append((name, render_entity(kept, args.format, kind, args.id_column),
-                          len(group), len(kept)))
-        for name, text, n_in, n_kept in sorted(files):
-            path = os.path.join(outdir, name)
-            _write(path, text)
-            log.info("%s: %s", path, _describe(n_in, n_kept, args).replace(
-                f"{args.flavor} rows, ", ""))
-        if not files:
-            log.warning("warning: no organism has a %s set left; nothing written to %s",
-                        SINGULAR[kind], outdir)
-        else:
-            log.info("%d species libraries written to %s", len(files), outdir)
-    if args.output is not None:
-        assert whole is not None
-        kept = gmtsafe.finish(size_filter(list(whole.sets.values()), args.min_size,
-                                          args.max_size), args, args.output)
-        _write(args.output, render_entity(kept, args.format, kind, args.id_column))
-        n_figs = len(whole.figures)
-        log.info("%s to %s", _describe(n_figs, len(kept), args).replace(
-            f"{args.flavor} rows, ", ""), "standard output" if args.output == "-" else args.output)
-        if not kept:
-            log.warning("warning: no %s set left (%d figures in the table); wrote an empty %s",
-                        SINGULAR[kind], n_figs, args.format.upper())
+            raise DataError(f"cannot create output directory: {exc.strerror}",
+                            args.split_by_organism) from None
+    with rereadable(path) as src:
+        try:
+            _export_entities(src, path, kind, args, grouped=True)
+        except NotGrouped as exc:
+            log_reading_whole(exc)
+            _export_entities(src, path, kind, args, grouped=False)
     return 0
+
+
+def _export_entities(src: str, path: str, kind: str, args: argparse.Namespace,
+                     grouped: bool) -> None:
+    """export_entities over the blocks of whole figures (``grouped``), or over the whole table
+    (its sets, built as the blocks come, written at the end)."""
+    from .export import _RUN, _describe
+
+    split_on = args.split_by_organism is not None
+    with contextlib.ExitStack() as stack:
+        out = _EntityExport(kind, args, stack)
+        with kind_errors(kind), TableReader(src, KIND_REQUIRED[kind], name=path) as reader:
+            if args.set_name == "alias" and "figid_alias" not in reader.header:
+                raise DataError("--set-name alias needs a figid_alias column", path)
+
+            def new() -> tuple[EntitySets | None, EntitySets | None]:
+                return (EntitySets(args.id_column, args.set_name, by_organism=True)
+                        if split_on else None,
+                        EntitySets(args.id_column, args.set_name)
+                        if args.output is not None else None)
+
+            split, whole = new()
+            for block in reader.blocks("figid", grouped=grouped):
+                for builder in (split, whole):
+                    if builder is not None:
+                        builder.add(block)
+                if grouped:  # the sets of this block's figures are complete
+                    out.add(split, whole)
+                    split, whole = new()
+            if not grouped:
+                out.add(split, whole)
+        out.close()
+    # the -o library is in place now (the ExitStack renamed it)
+    if args.output is not None:
+        _RUN["written"].append(args.output)
+        n_kept = out.library.n if out.library is not None else 0
+        log.info("%s to %s", _describe(out.figures, n_kept, args).replace(
+            f"{args.flavor} rows, ", ""), "standard output" if args.output == "-" else args.output)
+        if not n_kept:
+            log.warning("warning: no %s set left (%d figures in the table); wrote an empty %s",
+                        SINGULAR[kind], out.figures, args.format.upper())
 
 
 # --------------------------------------------------------------------------- NDJSON
