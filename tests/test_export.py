@@ -297,3 +297,23 @@ def test_organism_with_no_rows_gives_empty_gmt(tmp_path: Path) -> None:
     proc2 = subprocess_cli(kept, "-o", out)
     assert proc2.returncode == 0 and "warning: no gene set left" in proc2.stderr
     assert out.read_bytes() == b""
+
+
+def test_scattered_table_to_standard_output_gives_each_set_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A figure's rows found apart after some blocks were exported: the table is exported
+    again whole, and standard output gets only that second answer (it used to get the sets
+    of the first blocks twice)."""
+    from pfocr_tools import figblocks, table
+
+    header, *rows = (TEST_DATA / "entities" / "bte-genes.tsv").read_text("utf-8") \
+        .splitlines(keepends=True)
+    scattered = tmp_path / "scattered.tsv"
+    scattered.write_text(header + "".join(rows[::2] + rows[1::2]), "utf-8")
+    monkeypatch.setattr(table, "BLOCK_BYTES", 2048)  # many blocks before the figure returns
+    monkeypatch.setattr(figblocks, "BLOCK_BYTES", 2048)
+    res = run_main(export.main, [scattered, "--min-size", "1"])
+    assert res.returncode == 0, res.stderr
+    assert "are not together" in res.stderr
+    names = [line.split("\t")[0] for line in res.stdout.splitlines()]
+    assert names and len(names) == len(set(names))

@@ -452,8 +452,9 @@ def _stream(src: str, args: argparse.Namespace, required: Sequence[str]) -> None
         _RUN["columns"] = reader.header
         library = None
         if args.output is not None:
-            library = _Library(stack.enter_context(open_output(args.output)), args.format,
-                               args.id_column)
+            # standard output spooled: a table found scattered later is exported again whole
+            handle = stack.enter_context(open_output(args.output, spool=True))
+            library = _Library(handle, args.format, args.id_column)
 
         def taxon_of(taxid: str, organism: str | None) -> _Taxon | None:
             """The species library of taxid (made, named organism, unless that is None)."""
