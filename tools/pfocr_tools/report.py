@@ -669,6 +669,183 @@ def _positions(values: list[str], value: str, n: int) -> list[int]:
     return at
 
 
+#: distinct gene IDs from which the report looks gene IDs up in bulk (``_StrTable``) instead
+#: of in a dict
+BULK_GENES = 1 << 15
+#: the longest value ``_StrTable`` compares in numpy (a longer one is looked up in a dict)
+BULK_CHARS = 48
+
+
+def _str_array(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
+    """``values`` as a numpy str array (cut at BULK_CHARS characters) and, when that array
+    alone cannot tell them apart (a value was cut, or holds a NUL, which numpy drops at the
+    end of a value), their lengths (else None)."""
+    import numpy as np
+
+    got = np.array(values, dtype=str)
+    if got.dtype.itemsize > 4 * BULK_CHARS:
+        return np.array(values, dtype=f"<U{BULK_CHARS}"), _lengths(values)
+    if "\x00" in "".join(values):
+        return got, _lengths(values)
+    return got, None
+
+
+def _lengths(values: Sequence[str]) -> np.ndarray:
+    import numpy as np
+
+    return np.fromiter(map(len, values), np.int64, len(values))
+
+
+class _StrTable:
+    """Integer codes of strings, looked up in bulk.
+
+    A dict with 100,000 gene IDs answers each look-up with a few cache misses, one after
+    the other (its table, the entry, the key string, the value). Here the table is open
+    addressing over numpy arrays, keyed by Python's hash of each value, and every hit is
+    checked against the value itself, kept by code as a numpy str array: numpy gathers
+    overlap their misses. A value whose hash another value holds already, longer than
+    BULK_CHARS or with a NUL is looked up in a plain dict (``odd``) instead: a hash collision
+    costs time, never a wrong code. ``ids`` (the values by code) is shared with the caller
+    and appended to.
+    """
+
+    def __init__(self, ids: list[str]):
+        import numpy as np
+
+        self._np = np
+        self.ids = ids
+        self.odd: dict[str, int] = {}
+        self.size = 1024
+        self.slot_hash = np.zeros(self.size, dtype=np.int64)
+        self.slot_code = np.full(self.size, -1, dtype=np.int64)
+        self.used = 0
+        self.hash = np.zeros(0, dtype=np.int64)  # by code
+        self.length = np.zeros(0, dtype=np.int64)  # by code; -1: in ``odd``
+        self.text = np.zeros(0, dtype="<U1")  # by code
+        self._add(list(range(len(ids))))
+
+    def encode(self, values: Sequence[str]) -> np.ndarray:
+        np = self._np
+        n = len(values)
+        code = self._find(np.fromiter(map(hash, values), np.int64, n))
+        found = np.flatnonzero(code >= 0)
+        if found.size:  # (the table holds no value that is cut or has a NUL)
+            c = code[found]
+            strs, lengths = _str_array(values)
+            ok = self.text[c] == strs[found]
+            if lengths is not None:
+                ok &= self.length[c] == lengths[found]
+            code[found[~ok]] = -1
+        slow = np.flatnonzero(code < 0)
+        if slow.size:
+            got = []
+            added: dict[str, int] = {}
+            ids, odd = self.ids, self.odd
+            for i in slow.tolist():
+                v = values[i]
+                c = odd.get(v)
+                if c is None:
+                    c = added.get(v)
+                    if c is None:
+                        c = added[v] = len(ids)
+                        ids.append(v)
+                got.append(c)
+            code[slow] = got
+            if added:
+                self._add(list(added.values()))
+        return code
+
+    def _find(self, h: np.ndarray) -> np.ndarray:
+        """The code in the table of each hash (-1 for none)."""
+        np = self._np
+        mask = self.size - 1
+        code = np.full(h.size, -1, dtype=np.int64)
+        todo = np.arange(h.size)
+        slot = h & mask
+        while todo.size:
+            c = self.slot_code[slot]
+            taken = c >= 0
+            hit = taken & (self.slot_hash[slot] == h[todo])
+            code[todo[hit]] = c[hit]
+            more = taken & ~hit
+            todo = todo[more]
+            slot = (slot[more] + 1) & mask
+        return code
+
+    def _add(self, codes: list[int]) -> None:
+        """Put new codes' values in the table (or in ``odd``)."""
+        np = self._np
+        if not codes:
+            return
+        values = [self.ids[c] for c in codes]
+        h = np.fromiter(map(hash, values), np.int64, len(values))
+        lengths = _lengths(values)
+        c = np.array(codes, dtype=np.int64)
+        _, first = np.unique(h, return_index=True)
+        alone = np.zeros(len(values), dtype=bool)
+        alone[first] = True
+        ok = alone & (self._find(h) < 0) & (lengths <= BULK_CHARS)
+        if "\x00" in "".join(values):
+            ok &= np.fromiter(("\x00" not in v for v in values), bool, len(values))
+        if not ok.all():
+            for i in np.flatnonzero(~ok).tolist():
+                self.odd[values[i]] = codes[i]
+            lengths[~ok] = -1
+        top = int(c.max()) + 1
+        if len(self.hash) < top:
+            cap = max(top, 2 * len(self.hash), 1024)
+            self.hash = _fit(self.hash, cap)
+            self.length = _fit(self.length, cap)
+            text = np.zeros(cap, dtype=self.text.dtype)
+            text[: len(self.text)] = self.text
+            self.text = text
+        strs = _str_array(values)[0]
+        if strs.dtype.itemsize > self.text.dtype.itemsize:
+            self.text = self.text.astype(strs.dtype)
+        self.hash[c] = h
+        self.length[c] = lengths
+        self.text[c] = strs
+        self._place(c[ok])
+
+    def _place(self, codes: np.ndarray) -> None:
+        """Put codes in free slots (growing the table to stay at most a quarter full)."""
+        np = self._np
+        if 4 * (self.used + codes.size) > self.size:
+            while 4 * (self.used + codes.size) > self.size:
+                self.size *= 2
+            self.slot_hash = np.zeros(self.size, dtype=np.int64)
+            self.slot_code = np.full(self.size, -1, dtype=np.int64)
+            codes = np.concatenate([np.flatnonzero(self.length[: len(self.ids)] >= 0), codes])
+            codes = _distinct(codes)
+            self.used = 0
+        mask = self.size - 1
+        h = self.hash[codes]
+        slot = h & mask
+        todo = np.arange(codes.size)
+        while todo.size:
+            free = self.slot_code[slot] < 0
+            # a free slot goes to the first code that wants it; the rest probe on
+            slots, first = np.unique(slot[free], return_index=True)
+            win = todo[free][first]
+            self.slot_code[slots] = codes[win]
+            self.slot_hash[slots] = h[win]
+            placed = np.zeros(codes.size, dtype=bool)
+            placed[win] = True
+            stay = ~placed[todo]
+            todo = todo[stay]
+            slot = (slot[stay] + 1) & mask
+        self.used += codes.size
+
+
+def _fit_str(array: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
+    """A str array grown to at least ``n`` items and wide enough for ``values``."""
+    if len(array) < n:
+        array = _fit(array, n)
+    if values.dtype.itemsize > array.dtype.itemsize:
+        array = array.astype(values.dtype)
+    return array
+
+
 class Aggregate:
     """The report's numbers, gathered block by block (a block holds whole figures): only
     aggregates are kept (distinct genes, counts per organism and source, the sizes of the gene
@@ -699,7 +876,7 @@ class Aggregate:
         # codes: gene IDs (and source_gene_id values; "" is code 0), taxids, sources, symbols
         self.gene_code: dict[str, int] = {"": 0}
         self.gene_ids: list[str] = [""]
-        self._compact_at = 1024
+        self.table: _StrTable | None = None  # from BULK_GENES gene IDs on, for gene_code
         self.tax_code: dict[str, int] = {}
         self.tax_ids: list[str] = []
         self.src_code: dict[str, int] = {}
@@ -722,6 +899,8 @@ class Aggregate:
         self.lib_key = np.zeros(0, dtype=bool)
         self.key_sets = np.zeros(0, dtype=np.int64)
         self.main_sym: list[str] = []
+        self.sym_text = np.zeros(0, dtype="<U1")  # with a _StrTable: main_sym in numpy
+        self.sym_len = np.zeros(0, dtype=np.int64)  # (-1: longer than BULK_CHARS)
         self.main_sym_n = np.zeros(0, dtype=np.int64)
         self.other_sym: Counter[tuple[int, str]] = Counter()
         # per taxid code: sets kept and left out, in the library
@@ -766,17 +945,32 @@ class Aggregate:
             self.lib_tax = _fit(self.lib_tax, n)
         return codes
 
-    def _compact(self) -> None:
-        """Copy the gene IDs and key symbols kept (and rebuild the gene dictionary) into
-        fresh strings side by side: kept as read, each block's few new values lie scattered
-        over the memory of the blocks, and every look-up's string comparison is a cache miss
-        (about 1.5x slower on the diverse table's 110,000 genes). Done as the genes grow by
-        half."""
-        ids = "\t".join(self.gene_ids).split("\t")  # (a field holds no tab)
-        self.gene_ids = ids
-        self.gene_code = dict(zip(ids, count()))
-        self.main_sym = "\t".join(self.main_sym).split("\t") if self.main_sym else []
-        self._compact_at = len(ids) * 3 // 2
+    def _genes(self, values: list[str]) -> np.ndarray:
+        """The codes of gene IDs (a dict, or from BULK_GENES distinct IDs on, a _StrTable)."""
+        if self.table is not None:
+            return self.table.encode(values)
+        g = _encode(self.gene_code, self.gene_ids, values)
+        if len(self.gene_ids) >= BULK_GENES:
+            self.table = _StrTable(self.gene_ids)
+            self.gene_code = {}
+            symbols, self.main_sym = self.main_sym, []
+            self._key_symbols(symbols)
+        return g
+
+    def _key_symbols(self, symbols: list[str]) -> None:
+        """The symbols of new keys (their first rows')."""
+        self.main_sym += symbols
+        if self.table is not None:
+            n = len(self.main_sym)
+            strs = _str_array(symbols)[0]
+            lengths = _lengths(symbols)  # -1: never compared in numpy
+            lengths[lengths > BULK_CHARS] = -1
+            if "\x00" in "".join(symbols):
+                lengths[["\x00" in v for v in symbols]] = -1
+            self.sym_text = _fit_str(self.sym_text, n, strs)
+            self.sym_len = _fit(self.sym_len, n)
+            self.sym_text[n - len(symbols):n] = strs
+            self.sym_len[n - len(symbols):n] = lengths
 
     def _source(self, s: str) -> int:
         code = self.src_code.get(s)
@@ -823,7 +1017,7 @@ class Aggregate:
             self.gene_key[genes] = keys
             self.key_tax[keys] = t[rows]
             self.key_gene[keys] = genes
-            self.main_sym += [sym[i] for i in rows.tolist()]
+            self._key_symbols([sym[i] for i in rows.tolist()])
             ft = self.first_tax[g]
         k = self.gene_key[g]
         odd = ft != t + 1
@@ -840,7 +1034,7 @@ class Aggregate:
                     key = self.pairs[p] = self._new_keys(1)
                     self.key_tax[key] = p >> 32
                     self.key_gene[key] = p & 0xFFFFFFFF
-                    self.main_sym.append(sym[i])
+                    self._key_symbols([sym[i]])
                 got.append(key)
             k[idx] = np.array(got, dtype=np.int64)[inv.ravel()]
         return k
@@ -880,9 +1074,7 @@ class Aggregate:
         fig = np.repeat(np.arange(nf, dtype=np.int64), lengths)
 
         t = self._taxa(tax, block)
-        g = _encode(self.gene_code, self.gene_ids, gene)
-        if len(self.gene_ids) >= self._compact_at:
-            self._compact()
+        g = self._genes(gene)
         no_gene = gene.count("")
         self.no_gene += no_gene
         has = (g != 0) if no_gene else None
@@ -988,7 +1180,7 @@ class Aggregate:
         self.changed += changed
         if changed:
             moved = list(compress(range(len(gene)), map(ne, before, gene)))
-            b = _encode(self.gene_code, self.gene_ids, [before[i] for i in moved])
+            b = self._genes([before[i] for i in moved])
             self.before = _fit(self.before, len(self.gene_ids))
             self.before[b] = True
             same = self._np.ones(len(gene), dtype=bool)
@@ -1008,7 +1200,16 @@ class Aggregate:
         if not sym:
             return
         keys = key.tolist()
-        same = np.fromiter(map(eq, sym, map(self.main_sym.__getitem__, keys)), bool, len(keys))
+        if self.table is not None:
+            strs, lengths = _str_array(sym)
+            same = self.sym_text[key] == strs
+            if lengths is None:
+                same &= self.sym_len[key] >= 0
+            else:
+                same &= self.sym_len[key] == lengths
+        else:
+            same = np.fromiter(map(eq, sym, map(self.main_sym.__getitem__, keys)), bool,
+                               len(keys))
         if same.all():
             u, c = _tally(key)
         else:
@@ -1195,17 +1396,19 @@ class Aggregate:
             ranked = np.sort(counts[counts > 0])[::-1]
             floor = ranked[min(TOP_GENES, ranked.size) - 1]
             cands = np.flatnonzero(counts >= floor).tolist()
-            best: dict[int, tuple[int, str]] = {}
+            rows_of: Counter[tuple[int, str]] = Counter()  # ranked rows per (key, symbol)
             for k in cands:
                 if self.main_sym_n[k]:
-                    best[k] = (-int(self.main_sym_n[k]), self.main_sym[k])
+                    rows_of[(k, self.main_sym[k])] += int(self.main_sym_n[k])
             wanted = set(cands)
             for (k, symbol), m in self.other_sym.items():
                 if k in wanted:
-                    cur = best.get(k)
-                    got = (-m, symbol)
-                    if cur is None or got < cur:
-                        best[k] = got
+                    rows_of[(k, symbol)] += m
+            best: dict[int, tuple[int, str]] = {}
+            for (k, symbol), m in rows_of.items():
+                cur = best.get(k)
+                if cur is None or (-m, symbol) < cur:
+                    best[k] = (-m, symbol)
             rows = sorted(((int(counts[k]), best[k][1], self.tax_ids[self.key_tax[k]],
                             self.gene_ids[self.key_gene[k]]) for k in cands),
                           key=lambda r: (-r[0], r[1], r[2], r[3]))
