@@ -593,6 +593,10 @@ def _encode(codes: dict[str, int], names: list[str], values: Sequence[str]) -> n
     order of first appearance) and is appended to ``names`` (the values by code)."""
     import numpy as np
 
+    try:  # most blocks bring no new value
+        return np.fromiter(map(codes.__getitem__, values), np.int64, len(values))
+    except KeyError:
+        pass
     n = len(names)
     # one look-up per value: a new value is given n + the row it first appears in
     got = np.fromiter(map(codes.setdefault, values, count(n)), np.int64, len(values))
@@ -673,7 +677,7 @@ def _positions(values: list[str], value: str, n: int) -> list[int]:
 #: of in a dict
 BULK_GENES = 1 << 15
 #: the longest value ``_StrTable`` compares in numpy (a longer one is looked up in a dict)
-BULK_CHARS = 48
+BULK_CHARS = 24
 
 
 def _str_array(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
