@@ -1135,6 +1135,7 @@ class Aggregate:
             raise DataError("too many distinct figures x organisms x genes to summarise")
         member = (fig * n_tax + t) * n_keys + key
         level = self.src_level
+        row_level = None if s is None else np.asarray(level)[s]
         chosen = None
         done: tuple[list[int], np.ndarray | None, tuple] | None = None
         for fl, lv in (("all", 2), ("synonyms", 1), ("strict", 0)):
@@ -1146,8 +1147,8 @@ class Aggregate:
             elif not sel:
                 rows = np.zeros(n, dtype=bool)
             else:
-                assert s is not None
-                rows = np.asarray(level)[s] <= lv
+                assert row_level is not None
+                rows = row_level <= lv
                 self.fl_figs[fl] += _n_distinct_grouped(fig[rows])
             if done is not None and done[0] == sel:
                 sets = done[2]
@@ -1203,7 +1204,6 @@ class Aggregate:
             key = key[rows]
         if not sym:
             return
-        keys = key.tolist()
         if self.table is not None:
             strs, lengths = _str_array(sym)
             same = self.sym_text[key] == strs
@@ -1212,13 +1212,15 @@ class Aggregate:
             else:
                 same &= self.sym_len[key] == lengths
         else:
-            same = np.fromiter(map(eq, sym, map(self.main_sym.__getitem__, keys)), bool,
-                               len(keys))
+            same = np.fromiter(map(eq, sym, map(self.main_sym.__getitem__, key.tolist())),
+                               bool, len(sym))
         if same.all():
             u, c = _tally(key)
         else:
             u, c = _tally(key[same])
-            self.other_sym.update(compress(zip(keys, sym, strict=True), (~same).tolist()))
+            other = np.flatnonzero(~same).tolist()
+            self.other_sym.update(zip(key[other].tolist(), [sym[i] for i in other],
+                                      strict=True))
         self.main_sym_n[u] += c
 
     def _sets(self, members: np.ndarray, keys: np.ndarray, sizes: np.ndarray,
