@@ -19,8 +19,8 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import compress
-from operator import and_, itemgetter, ne
+from itertools import compress, count
+from operator import eq, itemgetter, ne
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -334,8 +334,14 @@ def _runs(sorted_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     if not sorted_values.size:
         return sorted_values, np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
-    counts = np.diff(np.r_[starts, sorted_values.size])
+    n = sorted_values.size
+    change = np.empty(n, dtype=bool)
+    change[0] = True
+    np.not_equal(sorted_values[1:], sorted_values[:-1], out=change[1:])
+    starts = np.flatnonzero(change)
+    counts = np.empty(starts.size, dtype=np.int64)
+    np.subtract(starts[1:], starts[:-1], out=counts[:-1])
+    counts[-1] = n - starts[-1]
     return sorted_values[starts], counts
 
 
@@ -577,30 +583,292 @@ class _Figure:
         self.year = year
 
 
-_FT = itemgetter(0, 1)
-_FIRST = itemgetter(0)
-_SECOND = itemgetter(1)
 #: the flavors, narrowest first, and their levels (a source's level: its narrowest flavor)
 _LEVELS = {"strict": 0, "synonyms": 1, "all": 2}
-_GENE = itemgetter(2)
-_TAX_GENE = itemgetter(1, 2)
+_EXTREME_KEY = itemgetter(0, 1, 2)
 
 
-def _picker(idx: list[int]):  # noqa: ANN202
-    """A function giving the items at ``idx`` of a list, as a tuple (C speed)."""
-    if len(idx) == 1:
-        i = idx[0]
-        return lambda values: (values[i],)
-    return itemgetter(*idx)
+def _encode(codes: dict[str, int], names: list[str], values: Sequence[str]) -> np.ndarray:
+    """The integer codes of ``values``: a value not seen before gets the next code (in the
+    order of first appearance) and is appended to ``names`` (the values by code)."""
+    import numpy as np
+
+    try:  # most blocks bring no new value
+        return np.fromiter(map(codes.__getitem__, values), np.int64, len(values))
+    except KeyError:
+        pass
+    n = len(names)
+    # one look-up per value: a new value is given n + the row it first appears in
+    got = np.fromiter(map(codes.setdefault, values, count(n)), np.int64, len(values))
+    if got.size and got.max() >= n:  # new values: renumber n, n + 1, ... in row order
+        new = got >= n
+        firsts = _distinct(got[new])
+        added = [values[i] for i in (firsts - n).tolist()]
+        codes.update(zip(added, count(n)))
+        names.extend(added)
+        got[new] = np.searchsorted(firsts, got[new]) + n
+    return got
+
+
+def _encode_few(codes: dict[str, int], names: list[str], values: Sequence[str]
+                ) -> np.ndarray:
+    """``_encode`` for a column of few distinct values (taxids, sources): a plain look-up
+    per value; new values are looked for only when one is missing."""
+    import numpy as np
+
+    try:
+        return np.fromiter(map(codes.__getitem__, values), np.int64, len(values))
+    except KeyError:
+        added = [v for v in dict.fromkeys(values) if v not in codes]
+        codes.update(zip(added, count(len(names))))
+        names.extend(added)
+        return np.fromiter(map(codes.__getitem__, values), np.int64, len(values))
+
+
+def _fit(array: np.ndarray, n: int) -> np.ndarray:
+    """``array`` grown (zero-filled, doubling) to at least ``n`` items."""
+    import numpy as np
+
+    if len(array) >= n:
+        return array
+    grown = np.zeros(max(n, 2 * len(array), 256), dtype=array.dtype)
+    grown[: len(array)] = array
+    return grown
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values of an integer array, sorted (as np.unique, by a plain sort)."""
+    import numpy as np
+
+    if values.size < 2:
+        return values
+    s = np.sort(values)
+    keep = np.empty(s.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
+
+
+def _tally(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of an integer array and how often each occurs."""
+    import numpy as np
+
+    return _runs(np.sort(values))
+
+
+def _n_distinct_grouped(values: np.ndarray) -> int:
+    """The number of distinct values of an array whose equal values are adjacent."""
+    import numpy as np
+
+    return int(np.count_nonzero(values[1:] != values[:-1])) + 1 if values.size else 0
+
+
+def _positions(values: list[str], value: str, n: int) -> list[int]:
+    """The indexes of the ``n`` items of ``values`` equal to ``value``."""
+    at: list[int] = []
+    i = -1
+    for _ in range(n):
+        i = values.index(value, i + 1)
+        at.append(i)
+    return at
+
+
+#: distinct gene IDs from which the report looks gene IDs up in bulk (``_StrTable``) instead
+#: of in a dict
+BULK_GENES = 1 << 15
+#: the longest value ``_StrTable`` compares in numpy (a longer one is looked up in a dict)
+BULK_CHARS = 24
+
+
+def _str_array(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
+    """``values`` as a numpy str array (cut at BULK_CHARS characters) and, when that array
+    alone cannot tell them apart (a value was cut, or holds a NUL, which numpy drops at the
+    end of a value), their lengths (else None)."""
+    import numpy as np
+
+    got = np.array(values, dtype=str)
+    if got.dtype.itemsize > 4 * BULK_CHARS:
+        return np.array(values, dtype=f"<U{BULK_CHARS}"), _lengths(values)
+    if "\x00" in "".join(values):
+        return got, _lengths(values)
+    return got, None
+
+
+def _lengths(values: Sequence[str]) -> np.ndarray:
+    import numpy as np
+
+    return np.fromiter(map(len, values), np.int64, len(values))
+
+
+class _StrTable:
+    """Integer codes of strings, looked up in bulk.
+
+    A dict with 100,000 gene IDs answers each look-up with a few cache misses, one after
+    the other (its table, the entry, the key string, the value). Here the table is open
+    addressing over numpy arrays, keyed by Python's hash of each value, and every hit is
+    checked against the value itself, kept by code as a numpy str array: numpy gathers
+    overlap their misses. A value whose hash another value holds already, longer than
+    BULK_CHARS or with a NUL is looked up in a plain dict (``odd``) instead: a hash collision
+    costs time, never a wrong code. ``ids`` (the values by code) is shared with the caller
+    and appended to.
+    """
+
+    def __init__(self, ids: list[str]):
+        import numpy as np
+
+        self._np = np
+        self.ids = ids
+        self.odd: dict[str, int] = {}
+        self.size = 1024
+        self.slot_hash = np.zeros(self.size, dtype=np.int64)
+        self.slot_code = np.full(self.size, -1, dtype=np.int64)
+        self.used = 0
+        self.hash = np.zeros(0, dtype=np.int64)  # by code
+        self.length = np.zeros(0, dtype=np.int64)  # by code; -1: in ``odd``
+        self.text = np.zeros(0, dtype="<U1")  # by code
+        self._add(list(range(len(ids))))
+
+    def encode(self, values: Sequence[str]) -> np.ndarray:
+        np = self._np
+        n = len(values)
+        code = self._find(np.fromiter(map(hash, values), np.int64, n))
+        found = np.flatnonzero(code >= 0)
+        if found.size:  # (the table holds no value that is cut or has a NUL)
+            c = code[found]
+            strs, lengths = _str_array(values)
+            ok = self.text[c] == strs[found]
+            if lengths is not None:
+                ok &= self.length[c] == lengths[found]
+            code[found[~ok]] = -1
+        slow = np.flatnonzero(code < 0)
+        if slow.size:
+            got = []
+            added: dict[str, int] = {}
+            ids, odd = self.ids, self.odd
+            for i in slow.tolist():
+                v = values[i]
+                c = odd.get(v)
+                if c is None:
+                    c = added.get(v)
+                    if c is None:
+                        c = added[v] = len(ids)
+                        ids.append(v)
+                got.append(c)
+            code[slow] = got
+            if added:
+                self._add(list(added.values()))
+        return code
+
+    def _find(self, h: np.ndarray) -> np.ndarray:
+        """The code in the table of each hash (-1 for none)."""
+        np = self._np
+        mask = self.size - 1
+        code = np.full(h.size, -1, dtype=np.int64)
+        todo = np.arange(h.size)
+        slot = h & mask
+        while todo.size:
+            c = self.slot_code[slot]
+            taken = c >= 0
+            hit = taken & (self.slot_hash[slot] == h[todo])
+            code[todo[hit]] = c[hit]
+            more = taken & ~hit
+            todo = todo[more]
+            slot = (slot[more] + 1) & mask
+        return code
+
+    def _add(self, codes: list[int]) -> None:
+        """Put new codes' values in the table (or in ``odd``)."""
+        np = self._np
+        if not codes:
+            return
+        values = [self.ids[c] for c in codes]
+        h = np.fromiter(map(hash, values), np.int64, len(values))
+        lengths = _lengths(values)
+        c = np.array(codes, dtype=np.int64)
+        _, first = np.unique(h, return_index=True)
+        alone = np.zeros(len(values), dtype=bool)
+        alone[first] = True
+        ok = alone & (self._find(h) < 0) & (lengths <= BULK_CHARS)
+        if "\x00" in "".join(values):
+            ok &= np.fromiter(("\x00" not in v for v in values), bool, len(values))
+        if not ok.all():
+            for i in np.flatnonzero(~ok).tolist():
+                self.odd[values[i]] = codes[i]
+            lengths[~ok] = -1
+        top = int(c.max()) + 1
+        if len(self.hash) < top:
+            cap = max(top, 2 * len(self.hash), 1024)
+            self.hash = _fit(self.hash, cap)
+            self.length = _fit(self.length, cap)
+            text = np.zeros(cap, dtype=self.text.dtype)
+            text[: len(self.text)] = self.text
+            self.text = text
+        strs = _str_array(values)[0]
+        if strs.dtype.itemsize > self.text.dtype.itemsize:
+            self.text = self.text.astype(strs.dtype)
+        self.hash[c] = h
+        self.length[c] = lengths
+        self.text[c] = strs
+        self._place(c[ok])
+
+    def _place(self, codes: np.ndarray) -> None:
+        """Put codes in free slots (growing the table to stay at most a quarter full)."""
+        np = self._np
+        if 4 * (self.used + codes.size) > self.size:
+            while 4 * (self.used + codes.size) > self.size:
+                self.size *= 2
+            self.slot_hash = np.zeros(self.size, dtype=np.int64)
+            self.slot_code = np.full(self.size, -1, dtype=np.int64)
+            codes = np.concatenate([np.flatnonzero(self.length[: len(self.ids)] >= 0), codes])
+            codes = _distinct(codes)
+            self.used = 0
+        mask = self.size - 1
+        h = self.hash[codes]
+        slot = h & mask
+        todo = np.arange(codes.size)
+        while todo.size:
+            free = self.slot_code[slot] < 0
+            # a free slot goes to the first code that wants it; the rest probe on
+            slots, first = np.unique(slot[free], return_index=True)
+            win = todo[free][first]
+            self.slot_code[slots] = codes[win]
+            self.slot_hash[slots] = h[win]
+            placed = np.zeros(codes.size, dtype=bool)
+            placed[win] = True
+            stay = ~placed[todo]
+            todo = todo[stay]
+            slot = (slot[stay] + 1) & mask
+        self.used += codes.size
+
+
+def _fit_str(array: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
+    """A str array grown to at least ``n`` items and wide enough for ``values``."""
+    if len(array) < n:
+        array = _fit(array, n)
+    if values.dtype.itemsize > array.dtype.itemsize:
+        array = array.astype(values.dtype)
+    return array
 
 
 class Aggregate:
     """The report's numbers, gathered block by block (a block holds whole figures): only
     aggregates are kept (distinct genes, counts per organism and source, the sizes of the gene
-    sets, the few largest and smallest sets), never the table."""
+    sets, the few largest and smallest sets), never the table.
+
+    Each block's gene IDs, taxids, sources and symbols become integer codes (one dictionary
+    look-up per row; a code per distinct value of the table); the rest is numpy over the codes:
+    a gene-set member (figure, taxid, gene) is one integer, the distinct members of a block are
+    one sort, and what is kept across blocks are arrays indexed by code (genes seen per source,
+    the library's (taxid, gene) keys, figures per key, ...). A (taxid, gene) *key* is the gene's
+    code's key for the first taxid the gene was seen with, and a key of its own (``pairs``) for
+    any other taxid.
+    """
 
     def __init__(self, header: Sequence[str], flavor: str, min_size: int,
                  max_size: int | None, gmt: GmtLibrary | None = None):
+        import numpy as np
+
+        self._np = np
         self.header = set(header)
         self.flavor = flavor
         self.min_size = min_size
@@ -608,13 +876,41 @@ class Aggregate:
         self.rows = 0
         self.figures = 0
         self.papers: set[str] = set()
-        self.genes: set[str] = set()
-        self.taxa: set[str] = set()
         self.no_gene = 0
-        self.src_rows: Counter[str] = Counter()
-        self.src_figs: Counter[str] = Counter()
-        self.src_gene: set[tuple[str, str]] = set()  # (source, gene) pairs of the table
-        self.levels: dict[str, int] = {}  # source -> the narrowest flavor's level
+        # codes: gene IDs (and source_gene_id values; "" is code 0), taxids, sources, symbols
+        self.gene_code: dict[str, int] = {"": 0}
+        self.gene_ids: list[str] = [""]
+        self.table: _StrTable | None = None  # from BULK_GENES gene IDs on, for gene_code
+        self.tax_code: dict[str, int] = {}
+        self.tax_ids: list[str] = []
+        self.src_code: dict[str, int] = {}
+        self.src_ids: list[str] = []
+        self.names: dict[str, str] = {}  # taxid -> organism (of the taxid's first row)
+        # per source code: rows, figures, the genes seen (a bool per gene code), level
+        self.src_rows: list[int] = []
+        self.src_figs: list[int] = []
+        self.src_has: list[np.ndarray] = []
+        self.src_level: list[int] = []
+        # per gene code: the taxid code it was first seen with (+1; 0 = not yet) and its key
+        self.first_tax = np.zeros(0, dtype=np.int64)
+        self.gene_key = np.zeros(0, dtype=np.int64)
+        self.pairs: dict[int, int] = {}  # taxid code << 32 | gene code -> key, other taxa
+        # per key: taxid and gene code, in the library, kept sets (ranked), a symbol (of the
+        # key's first row) and its ranked rows; ranked rows of other symbols per (key, symbol)
+        self.n_keys = 0
+        self.key_tax = np.zeros(0, dtype=np.int64)
+        self.key_gene = np.zeros(0, dtype=np.int64)
+        self.lib_key = np.zeros(0, dtype=bool)
+        self.key_sets = np.zeros(0, dtype=np.int64)
+        self.main_sym: list[str] = []
+        self.sym_text = np.zeros(0, dtype="<U1")  # with a _StrTable: main_sym in numpy
+        self.sym_len = np.zeros(0, dtype=np.int64)  # (-1: longer than BULK_CHARS)
+        self.main_sym_n = np.zeros(0, dtype=np.int64)
+        self.other_sym: Counter[tuple[int, str]] = Counter()
+        # per taxid code: sets kept and left out, in the library
+        self.tax_kept = np.zeros(0, dtype=np.int64)
+        self.tax_dropped = np.zeros(0, dtype=np.int64)
+        self.lib_tax = np.zeros(0, dtype=bool)
         self.fl_rows: Counter[str] = Counter()
         self.fl_figs: Counter[str] = Counter()
         self.fl_sets: Counter[str] = Counter()
@@ -623,193 +919,409 @@ class Aggregate:
         self.below = self.above = 0
         self.kept_sizes: list[int] = []
         self.kept_figs = 0
-        self.lib_genes: set[str] = set()
-        self.lib_taxa: set[str] = set()
-        self.tax_kept: Counter[str] = Counter()
-        self.tax_dropped: Counter[str] = Counter()
-        self.lib_tax_genes: set[tuple[str, str]] = set()  # (taxid, gene) of the library
-        self.gene_sets: Counter[tuple[str, str]] = Counter()
-        self.symbols: Counter[tuple[str, str, str]] = Counter()
-        self.names: dict[str, str] = {}
         self.years: Counter[int] = Counter()
         self.years_unknown = 0
+        self._year_of: dict[str, int | None] = {}
         self.largest: list[tuple] = []
         self.smallest: list[tuple] = []
         self.remap = "remap_status" in self.header
         self.statuses: Counter[str] = Counter()
         self.changed = 0
-        self.before: set[str] = set()
+        self.has_before = "source_gene_id" in self.header
+        self.before = np.zeros(0, dtype=bool)  # per gene code: a source_gene_id value
         self.gmt = gmt
         self.gmt_index = {name: i for i, name in enumerate(gmt.names)} if gmt else {}
         self.gmt_best: dict[int, tuple[int, int, bool]] = {}
 
-    def block(self, block: Block) -> None:
-        figs = block.column("figid")
-        tax = block.column("taxid")
-        gene = block.column("gene_id")
-        src = block.column("source")
-        sym = block.column("symbol")
-        n = len(figs)
-        self.rows += n
-        self.papers.update(block.first_values("pmcid", block.runs("figid"))
-                           if isinstance(block, FigBlock) else block.column("pmcid"))
-        # (the table's genes: from the (source, gene) pairs below, in report())
-        block_taxa = set(tax)
-        self.taxa |= block_taxa
-        self.no_gene += gene.count("")
-        new_taxa = block_taxa.difference(self.names)
-        if new_taxa:
+    # -- codes
+
+    def _taxa(self, tax: list[str], block: Block | FigBlock) -> np.ndarray:
+        """The taxid codes of a block's rows."""
+        old = len(self.tax_ids)
+        codes = _encode_few(self.tax_code, self.tax_ids, tax)
+        if len(self.tax_ids) > old:
             org = block.column("organism")
-            for t in new_taxa:  # the first row of a taxid names it
+            for t in self.tax_ids[old:]:  # the first row of a taxid names it
                 self.names[t] = org[tax.index(t)]
-        if self.remap:
-            status_col = block.column("remap_status")
-            known = {st: status_col.count(st) for st in REMAP_STATUSES}  # list.count: fast
-            if sum(known.values()) == n:
-                self.statuses.update({st: k for st, k in known.items() if k})
-            else:
-                self.statuses.update(status_col)
-            if "source_gene_id" in self.header:
-                before = block.column("source_gene_id")
-                self.changed += sum(map(ne, before, gene))
-                self.before.update(before)  # (after: the gene IDs, self.genes)
+            n = len(self.tax_ids)
+            self.tax_kept = _fit(self.tax_kept, n)
+            self.tax_dropped = _fit(self.tax_dropped, n)
+            self.lib_tax = _fit(self.lib_tax, n)
+        return codes
+
+    def _genes(self, values: list[str]) -> np.ndarray:
+        """The codes of gene IDs (a dict, or from BULK_GENES distinct IDs on, a _StrTable)."""
+        if self.table is not None:
+            return self.table.encode(values)
+        g = _encode(self.gene_code, self.gene_ids, values)
+        if len(self.gene_ids) >= BULK_GENES:
+            self.table = _StrTable(self.gene_ids)
+            self.gene_code = {}
+            symbols, self.main_sym = self.main_sym, []
+            self._key_symbols(symbols)
+        return g
+
+    def _key_symbols(self, symbols: list[str]) -> None:
+        """The symbols of new keys (their first rows')."""
+        self.main_sym += symbols
+        if self.table is not None:
+            n = len(self.main_sym)
+            strs = _str_array(symbols)[0]
+            lengths = _lengths(symbols)  # -1: never compared in numpy
+            lengths[lengths > BULK_CHARS] = -1
+            if "\x00" in "".join(symbols):
+                lengths[["\x00" in v for v in symbols]] = -1
+            self.sym_text = _fit_str(self.sym_text, n, strs)
+            self.sym_len = _fit(self.sym_len, n)
+            self.sym_text[n - len(symbols):n] = strs
+            self.sym_len[n - len(symbols):n] = lengths
+
+    def _source(self, s: str) -> int:
+        code = self.src_code.get(s)
+        if code is None:
+            self._sources([s])
+            code = self.src_code[s]
+        return code
+
+    def _sources(self, values: list[str]) -> np.ndarray:
+        old = len(self.src_ids)
+        codes = _encode_few(self.src_code, self.src_ids, values)
+        for s in self.src_ids[old:]:
+            self.src_rows.append(0)
+            self.src_figs.append(0)
+            self.src_has.append(self._np.zeros(0, dtype=bool))
+            self.src_level.append(_LEVELS[source_flavor(s)])
+        return codes
+
+    def _new_keys(self, n: int) -> int:
+        """Make room for ``n`` more keys; the first one's number."""
+        first = self.n_keys
+        self.n_keys += n
+        for name in ("key_tax", "key_gene", "lib_key", "key_sets", "main_sym_n"):
+            setattr(self, name, _fit(getattr(self, name), self.n_keys))
+        return first
+
+    def _keys(self, t: np.ndarray, g: np.ndarray, has: np.ndarray | None, sym: list[str]
+              ) -> np.ndarray:
+        """The (taxid, gene) key of each row (of the rows with a gene: ``has``); a new key's
+        symbol is its first row's."""
+        np = self._np
+        n_genes = len(self.gene_ids)
+        self.first_tax = _fit(self.first_tax, n_genes)
+        self.gene_key = _fit(self.gene_key, n_genes)
+        ft = self.first_tax[g]
+        new = ft == 0 if has is None else (ft == 0) & has
+        if new.any():  # genes seen for the first time: their key, for this taxid
+            idx = np.flatnonzero(new)
+            genes, at = np.unique(g[idx], return_index=True)
+            rows = idx[at]
+            self.first_tax[genes] = t[rows] + 1
+            first = self._new_keys(len(genes))
+            keys = np.arange(first, first + len(genes))
+            self.gene_key[genes] = keys
+            self.key_tax[keys] = t[rows]
+            self.key_gene[keys] = genes
+            self._key_symbols([sym[i] for i in rows.tolist()])
+            ft = self.first_tax[g]
+        k = self.gene_key[g]
+        odd = ft != t + 1
+        if has is not None:
+            odd &= has
+        if odd.any():  # a gene ID seen with another taxid before: a key of its own
+            idx = np.flatnonzero(odd)
+            pairs, at, inv = np.unique((t[idx] << 32) | g[idx], return_index=True,
+                                       return_inverse=True)
+            got = []
+            for p, i in zip(pairs.tolist(), idx[at].tolist(), strict=True):
+                key = self.pairs.get(p)
+                if key is None:
+                    key = self.pairs[p] = self._new_keys(1)
+                    self.key_tax[key] = p >> 32
+                    self.key_gene[key] = p & 0xFFFFFFFF
+                    self._key_symbols([sym[i]])
+                got.append(key)
+            k[idx] = np.array(got, dtype=np.int64)[inv.ravel()]
+        return k
+
+    # -- blocks
+
+    def block(self, block: Block | FigBlock) -> None:
+        np = self._np
+        gene = block.column("gene_id")
+        n = len(gene)
+        if not n:
+            return
+        tax = block.column("taxid")
+        src = block.column("source")
         if isinstance(block, FigBlock):
             starts = block.runs("figid")
-        else:
-            starts = [0]
-            starts += compress(range(1, n), map(ne, figs[1:], figs[:-1]))
-        self.figures += len(starts)
-        # rows, figures and genes per source (a figure lies in one block: distinct figures
-        # add up over blocks); the (figure, taxid, gene) members of each flavor's rows, and
-        # their sizes per (figure, taxid) set: all picked and counted in C
-        level = self.levels
-        src_fig = set(zip(src, figs, strict=True))
-        c_src = Counter({s: src.count(s) for s in set(map(_FIRST, src_fig))})
-        for s in c_src:
-            if s not in level:
-                level[s] = _LEVELS[source_flavor(s)]
-        self.src_rows.update(c_src)
-        self.src_figs.update(map(_FIRST, src_fig))
-        self.src_gene.update(zip(src, gene, strict=True))
-        trip = list(zip(figs, tax, gene, strict=True))
-        if "" in gene:  # members have a gene
-            trip_g, src_g = list(compress(trip, gene)), list(compress(src, gene))
-        else:
-            trip_g, src_g = trip, src
-        chosen: set[tuple[str, str, str]] = set()
-        chosen_sizes: Counter[tuple[str, str]] = Counter()
-        ranked: set[tuple[str, str, str]] = set()
-        # rows pfocr-remap marked unmapped are left out of the gene ranking (issue 14)
-        status = block.column("remap_status") if self.remap else None
-        if status is not None and "unmapped" not in status:
-            status = None  # no unmapped row in this block: every member is ranked
-        done: tuple[frozenset[str], set, Counter] | None = None
-        for fl, lv in (("all", 2), ("synonyms", 1), ("strict", 0)):
-            fl_src = frozenset(s for s in c_src if level[s] <= lv)
-            self.fl_rows[fl] += sum(c_src[s] for s in fl_src)
-            everything = len(fl_src) == len(c_src)
-            if everything:
-                self.fl_figs[fl] += len(starts)
-            else:
-                self.fl_figs[fl] += len(set(compress(
-                    map(_SECOND, src_fig), map(fl_src.__contains__, map(_FIRST, src_fig)))))
-            if done is not None and done[0] == fl_src:
-                members, sizes = done[1], done[2]
-            else:
-                members = set(trip_g) if everything else \
-                    set(compress(trip_g, map(fl_src.__contains__, src_g)))
-                sizes = Counter(map(_FT, members))
-                done = (fl_src, members, sizes)
-            self.fl_sets[fl] += len(sizes)
-            values = sizes.values()  # sets within the cut-offs, counted in C (lo <= hi)
-            self.fl_kept[fl] += sum(map(self.min_size.__le__, values)) - (
-                sum(map(self.max_size.__lt__, values)) if self.max_size is not None else 0)
-            if fl != self.flavor:
-                continue
-            chosen, chosen_sizes = members, sizes
-            mask = None if everything else list(map(fl_src.__contains__, src))
-            if status is not None:
-                ok = list(map("unmapped".__ne__, status))
-                mask = ok if mask is None else list(map(and_, mask, ok))
-            rows = zip(tax, gene, sym, strict=True)
-            self.symbols.update(rows if mask is None else compress(rows, mask))
-            if status is None:
-                ranked = chosen
-            else:
-                ranked = set(compress(trip, map(and_, mask, map(bool, gene))))  # type: ignore[arg-type]
-        self._sets(block, starts, chosen, ranked, chosen_sizes)
 
-    def _sets(self, block: Block, starts: list[int], members: set[tuple[str, str, str]],
-              ranked: set[tuple[str, str, str]], sizes: Counter[tuple[str, str]]) -> None:
-        """The gene sets of the chosen flavor in a block (``sizes``: members per set)."""
-        figs = block.column("figid")
-        if isinstance(block, FigBlock):  # the figures' first rows (no per-row lists)
             def first(name: str) -> list[str]:
                 return block.first_values(name, starts)
+
+            self.papers.update(first("pmcid"))
         else:
+            figs = block.column("figid")
+            starts = [0]
+            starts += compress(range(1, n), map(ne, figs[1:], figs[:-1]))
+
             def first(name: str) -> list[str]:
                 col = block.column(name)
                 return [col[s] for s in starts]
-        meta = {f: _Figure(a, t or p, y) for f, a, t, p, y in zip(
-            [figs[s] for s in starts], first("figid_alias"), first("figtitle"),
-            first("papertitle"), first("year"), strict=True)}
-        lo, hi = self.min_size, self.max_size
-        kept_figs: set[str] = set()
-        kept_keys: set[tuple[str, str]] = set()
-        extremes = []
-        self.sizes += sizes.values()
-        for (f, t), size in sizes.items():
-            if size < lo:
-                self.below += 1
-            if hi is not None and size > hi:
-                self.above += 1
-            if not in_range(size, lo, hi):
-                self.tax_dropped[t] += 1
-                continue
-            self.tax_kept[t] += 1
-            self.kept_sizes.append(size)
-            kept_figs.add(f)
-            kept_keys.add((f, t))
-            extremes.append((size, f, t))
-        if kept_keys:
-            # the members of the kept sets, picked in C
-            if len(kept_keys) == len(sizes):
-                kept_members: Sequence[tuple[str, str, str]] = list(members)
-                kept_ranked = ranked
+
+            self.papers.update(block.column("pmcid"))
+        nf = len(starts)
+        fig0 = self.figures
+        self.rows += n
+        self.figures += nf
+        lengths = np.diff(starts + [n])
+        fig = np.repeat(np.arange(nf, dtype=np.int64), lengths)
+
+        t = self._taxa(tax, block)
+        g = self._genes(gene)
+        no_gene = gene.count("")
+        self.no_gene += no_gene
+        has = (g != 0) if no_gene else None
+
+        # sources: rows, figures and genes of each (a figure lies in one block: distinct
+        # figures add up over blocks)
+        n_genes = len(self.gene_ids)
+        if src.count(src[0]) == n:
+            c = self._source(src[0])
+            s = None
+            present = [c]
+            rows_of = {c: n}
+            self.src_figs[c] += nf
+            self.src_has[c] = has_c = _fit(self.src_has[c], n_genes)
+            has_c[g] = True
+        else:
+            s = self._sources(src)
+            n_src = len(self.src_ids)
+            per = np.bincount(s, minlength=n_src)
+            present = np.flatnonzero(per).tolist()
+            rows_of = dict(zip(present, per[present].tolist(), strict=True))
+            figs_of = np.bincount(_distinct(fig * n_src + s) % n_src, minlength=n_src)
+            for c in present:
+                self.src_figs[c] += int(figs_of[c])
+                self.src_has[c] = has_c = _fit(self.src_has[c], n_genes)
+                has_c[g[s == c]] = True
+        for c, k in rows_of.items():
+            self.src_rows[c] += k
+
+        # remap's columns
+        unmapped = 0
+        status = None
+        if self.remap:
+            status = block.column("remap_status")
+            mapped = status.count("mapped")  # list.count: fast
+            if mapped == n:
+                self.statuses["mapped"] += n
             else:
-                inside = kept_keys.__contains__
-                kept_members = list(compress(members, map(inside, map(_FT, members))))
-                kept_ranked = compress(ranked, map(inside, map(_FT, ranked)))
-            self.lib_genes.update(map(_GENE, kept_members))
-            self.lib_tax_genes.update(map(_TAX_GENE, kept_members))
-            self.gene_sets.update(map(_TAX_GENE, kept_ranked))
-        self.lib_taxa.update(t for _f, t in kept_keys)
-        self.kept_figs += len(kept_figs)
-        for f in kept_figs:
-            y = _year(meta[f].year)
+                known = {st: status.count(st) for st in REMAP_STATUSES}
+                if sum(known.values()) == n:
+                    self.statuses.update({st: k for st, k in known.items() if k})
+                else:
+                    self.statuses.update(status)
+                unmapped = known["unmapped"]
+        if self.has_before:
+            self._before(block.column("source_gene_id"), gene, g)
+
+        # the members (figure, taxid, gene) of each flavor's rows with a gene, as integers
+        # (set * keys + key, a set being figure * taxa + taxid), and the sizes of the sets
+        sym = block.column("symbol")
+        key = self._keys(t, g, has, sym)
+        n_tax, n_keys = len(self.tax_ids), self.n_keys
+        if nf * n_tax * n_keys >= 2**62:
+            raise DataError("too many distinct figures x organisms x genes to summarise")
+        member = (fig * n_tax + t) * n_keys + key
+        level = self.src_level
+        row_level = None if s is None else np.asarray(level)[s]
+        chosen = None
+        done: tuple[list[int], np.ndarray | None, tuple] | None = None
+        for fl, lv in (("all", 2), ("synonyms", 1), ("strict", 0)):
+            sel = [c for c in present if level[c] <= lv]
+            self.fl_rows[fl] += sum(rows_of[c] for c in sel)
+            if len(sel) == len(present):
+                rows = None  # every row
+                self.fl_figs[fl] += nf
+            elif not sel:
+                rows = np.zeros(n, dtype=bool)
+            else:
+                assert row_level is not None
+                rows = row_level <= lv
+                self.fl_figs[fl] += _n_distinct_grouped(fig[rows])
+            if done is not None and done[0] == sel:
+                sets = done[2]
+            else:
+                with_gene = rows if has is None else (has if rows is None else rows & has)
+                members = _distinct(member if with_gene is None else member[with_gene])
+                keys, sizes = _runs(members // n_keys)
+                sets = (members, keys, sizes)
+                done = (sel, with_gene, sets)
+            self.fl_sets[fl] += len(sets[1])
+            inside = sets[2] >= self.min_size
+            if self.max_size is not None:
+                inside &= sets[2] <= self.max_size
+            self.fl_kept[fl] += int(np.count_nonzero(inside))
+            if fl == self.flavor:
+                chosen = (done[1], sets, inside)
+        assert chosen is not None
+        with_gene, (members, keys, sizes), inside = chosen
+
+        # rows pfocr-remap marked unmapped are left out of the gene ranking (issue 14)
+        ranked_rows = with_gene
+        if unmapped:
+            assert status is not None
+            ok = np.ones(n, dtype=bool)
+            ok[_positions(status, "unmapped", unmapped)] = False
+            ranked_rows = ok if with_gene is None else with_gene & ok
+        self._symbols(sym, key, ranked_rows)
+        self._sets(members, keys, sizes, inside, n_tax, n_keys, fig0, starts, first,
+                   None if ranked_rows is with_gene else member[ranked_rows])
+
+    def _before(self, before: list[str], gene: list[str], g: np.ndarray) -> None:
+        """source_gene_id: rows whose gene ID changed, and the distinct values."""
+        changed = sum(map(ne, before, gene))
+        self.changed += changed
+        if changed:
+            moved = list(compress(range(len(gene)), map(ne, before, gene)))
+            b = self._genes([before[i] for i in moved])
+            self.before = _fit(self.before, len(self.gene_ids))
+            self.before[b] = True
+            same = self._np.ones(len(gene), dtype=bool)
+            same[moved] = False
+            self.before[g[same]] = True
+        else:
+            self.before = _fit(self.before, len(self.gene_ids))
+            self.before[g] = True
+
+    def _symbols(self, sym: list[str], key: np.ndarray, rows: np.ndarray | None) -> None:
+        """Count the symbols of each key on the ranked rows (the chosen flavor's rows with
+        a gene that pfocr-remap did not mark unmapped)."""
+        np = self._np
+        if rows is not None:
+            sym = list(compress(sym, rows.tolist()))
+            key = key[rows]
+        if not sym:
+            return
+        if self.table is not None:
+            strs, lengths = _str_array(sym)
+            same = self.sym_text[key] == strs
+            if lengths is None:
+                same &= self.sym_len[key] >= 0
+            else:
+                same &= self.sym_len[key] == lengths
+        else:
+            same = np.fromiter(map(eq, sym, map(self.main_sym.__getitem__, key.tolist())),
+                               bool, len(sym))
+        if same.all():
+            u, c = _tally(key)
+        else:
+            u, c = _tally(key[same])
+            other = np.flatnonzero(~same).tolist()
+            self.other_sym.update(zip(key[other].tolist(), [sym[i] for i in other],
+                                      strict=True))
+        self.main_sym_n[u] += c
+
+    def _sets(self, members: np.ndarray, keys: np.ndarray, sizes: np.ndarray,
+              inside: np.ndarray, n_tax: int, n_keys: int, fig0: int, starts: list[int],
+              first, ranked: np.ndarray | None) -> None:  # noqa: ANN001
+        """The gene sets of the chosen flavor in a block: ``keys`` (figure * n_tax + taxid)
+        and ``sizes`` of the sets of the distinct ``members`` (key * n_keys + gene key);
+        ``ranked``: the members of the rows in the gene ranking, when not all are."""
+        np = self._np
+        self.sizes += sizes.tolist()
+        lo, hi = self.min_size, self.max_size
+        self.below += int(np.count_nonzero(sizes < lo))
+        if hi is not None:
+            self.above += int(np.count_nonzero(sizes > hi))
+        set_tax = keys % n_tax
+        set_fig = keys // n_tax
+        all_in = bool(inside.all())
+        self.tax_kept[:n_tax] += np.bincount(set_tax[inside], minlength=n_tax)
+        if not all_in:
+            self.tax_dropped[:n_tax] += np.bincount(set_tax[~inside], minlength=n_tax)
+        if self.gmt_index:
+            self._gmt(first("figid"), first("figid_alias"), fig0, members, keys, sizes,
+                      n_tax, n_keys)
+        if not inside.any():
+            return
+        kept_sizes = sizes if all_in else sizes[inside]
+        kept_keys = keys if all_in else keys[inside]
+        kept_figs = set_fig if all_in else set_fig[inside]
+        self.kept_sizes += kept_sizes.tolist()
+        self.lib_tax[set_tax[inside]] = True
+        kept_members = members if all_in else members[np.repeat(inside, sizes)]
+        self.lib_key[kept_members % n_keys] = True
+        if ranked is None:
+            ranked_keys = kept_members % n_keys
+        else:  # the distinct ranked members in kept sets
+            ranked = _distinct(ranked)
+            rk = ranked // n_keys
+            at = np.minimum(np.searchsorted(kept_keys, rk), len(kept_keys) - 1)
+            ranked_keys = ranked[kept_keys[at] == rk] % n_keys
+        u, c = _tally(ranked_keys)
+        self.key_sets[u] += c
+
+        # figures and their years (kept_figs is sorted: sets are in figure order)
+        figs = _distinct(kept_figs).tolist()
+        self.kept_figs += len(figs)
+        years = first("year")
+        year_of = self._year_of
+        for f in figs:
+            y = year_of.get(years[f], 0)
+            if y == 0:
+                y = year_of[years[f]] = _year(years[f])
             if y is None:
                 self.years_unknown += 1
             else:
                 self.years[y] += 1
-        if extremes:
-            big = [(-size, f, t, meta[f]) for size, f, t in extremes]
-            small = [(size, f, t, meta[f]) for size, f, t in extremes]
-            key = itemgetter(0, 1, 2)
-            self.largest = heapq.nsmallest(EXTREMES, self.largest + big, key=key)
-            self.smallest = heapq.nsmallest(2 * EXTREMES, self.smallest + small, key=key)
-        if self.gmt_index:
-            sets: dict[tuple[str, str], list[str]] = {}
-            for f, t, g in members:
-                sets.setdefault((f, t), []).append(g)
-            self._gmt(figs, block.column("figid_alias"), starts, sets)
 
-    def _gmt(self, figs: list[str], alias: list[str], starts: list[int],
-             sets: dict[tuple[str, str], list[str]]) -> None:
+        # the largest and smallest sets: only the block's sets that may enter them
+        big_n, small_n = EXTREMES, 2 * EXTREMES
+        if kept_sizes.size > big_n:
+            top = int(np.partition(kept_sizes, -big_n)[-big_n])
+        else:
+            top = int(kept_sizes.min())
+        if len(self.largest) == big_n:
+            top = max(top, -self.largest[-1][0])
+        if kept_sizes.size > small_n:
+            bottom = int(np.partition(kept_sizes, small_n - 1)[small_n - 1])
+        else:
+            bottom = int(kept_sizes.max())
+        if len(self.smallest) == small_n:
+            bottom = min(bottom, self.smallest[-1][0])
+        pick = np.flatnonzero((kept_sizes >= top) | (kept_sizes <= bottom))
+        if not pick.size:
+            return
+        figids, alias, title, paper = (first("figid"), first("figid_alias"),
+                                       first("figtitle"), first("papertitle"))
+        meta: dict[int, _Figure] = {}
+        big, small = [], []
+        for i in pick.tolist():
+            size, f = int(kept_sizes[i]), int(kept_figs[i])
+            m = meta.get(f)
+            if m is None:
+                m = meta[f] = _Figure(alias[f], title[f] or paper[f], years[f])
+            taxid = self.tax_ids[int(kept_keys[i]) % n_tax]
+            if size >= top:
+                big.append((-size, figids[f], taxid, m))
+            if size <= bottom:
+                small.append((size, figids[f], taxid, m))
+        if big:
+            self.largest = heapq.nsmallest(big_n, self.largest + big, key=_EXTREME_KEY)
+        if small:
+            self.smallest = heapq.nsmallest(small_n, self.smallest + small, key=_EXTREME_KEY)
+
+    def _gmt(self, figids: list[str], alias: list[str], fig0: int, members: np.ndarray,
+             keys: np.ndarray, sizes: np.ndarray, n_tax: int, n_keys: int) -> None:
         """Match the GMT sets named after the figures of a block (add_gmt's rule)."""
+        np = self._np
         index = self.gmt_index
         assert self.gmt is not None
-        for s in starts:
-            figid, al = figs[s], alias[s]
+        set_fig = keys // n_tax
+        ends = np.cumsum(sizes)
+        for f, (figid, al) in enumerate(zip(figids, alias, strict=True)):
             hits = []
             for priority, name in ((0, figid), (1, figid + ".jpg"), (2, al)):
                 i = index.get(name) if name else None
@@ -817,9 +1329,13 @@ class Aggregate:
                     hits.append((priority, i))
             if not hits:
                 continue
-            per_org = [frozenset(g) for (f, _t), g in sets.items() if f == figid]
+            lo, hi = np.searchsorted(set_fig, [f, f + 1]).tolist()
+            per_org = []
+            for j in range(lo, hi):
+                genes = self.key_gene[members[ends[j] - sizes[j]:ends[j]] % n_keys]
+                per_org.append(frozenset(map(self.gene_ids.__getitem__, genes.tolist())))
             whole = frozenset().union(*per_org) if per_org else frozenset()
-            seq = self.figures + s  # later figures win an alias (as a dict built in order)
+            seq = fig0 + f  # later figures win an alias (as a dict built in order)
             for priority, i in hits:
                 rank = (priority, -seq)
                 best = self.gmt_best.get(i)
@@ -828,40 +1344,43 @@ class Aggregate:
                     self.gmt_best[i] = (priority, -seq, genes == whole or genes in per_org)
 
     def report(self, input_name: str) -> Report:
+        np = self._np
         names = self.names
-        src_genes: dict[str, set[str]] = {s: set() for s in self.src_rows}
-        for s, g in self.src_gene:
-            src_genes[s].add(g)
-        self.genes = set().union(*src_genes.values())
+        n_genes, n_tax, n_keys = len(self.gene_ids), len(self.tax_ids), self.n_keys
+        seen = [_fit(h, n_genes)[:n_genes] for h in self.src_has]
+        union = np.zeros(n_genes, dtype=bool)
+        for h in seen:
+            union |= h
+        n_table_genes = int(np.count_nonzero(union[1:]))  # ("" is code 0)
         self.papers.discard("")
-        self.genes.discard("")
-        self.taxa.discard("")
         table = {"rows": self.rows, "figures": self.figures, "papers": len(self.papers),
-                 "genes": len(self.genes), "organisms": len(self.taxa),
+                 "genes": n_table_genes,
+                 "organisms": sum(1 for t in self.tax_ids if t),
                  "rows_without_gene_id": self.no_gene}
-        fl_genes: dict[str, set[str]] = {}
-        for fl, lv in _LEVELS.items():
-            fl_genes[fl] = set().union(*(g for s, g in src_genes.items()
-                                         if self.levels[s] <= lv))
         sources = []
-        for s in sorted(self.src_rows):
-            genes = src_genes[s]
-            genes.discard("")
-            sources.append((s, source_flavor(s), self.src_rows[s], self.src_figs[s],
-                            len(genes)))
+        for s in sorted(self.src_ids):
+            c = self.src_code[s]
+            sources.append((s, source_flavor(s), self.src_rows[c], self.src_figs[c],
+                            int(np.count_nonzero(seen[c][1:]))))
         sources.sort(key=lambda r: (-r[2], r[0]))
         flavors = []
         for fl in ("strict", "synonyms", "all"):
-            genes = fl_genes[fl]
-            genes.discard("")
-            flavors.append((fl, self.fl_rows[fl], self.fl_figs[fl], len(genes),
-                            self.fl_sets[fl], self.fl_kept[fl]))
+            genes = np.zeros(n_genes, dtype=bool)
+            for c, h in enumerate(seen):
+                if self.src_level[c] <= _LEVELS[fl]:
+                    genes |= h
+            flavors.append((fl, self.fl_rows[fl], self.fl_figs[fl],
+                            int(np.count_nonzero(genes[1:])), self.fl_sets[fl],
+                            self.fl_kept[fl]))
         kept = self.kept_sizes
+        lib_keys = np.flatnonzero(self.lib_key[:n_keys])
+        lib_genes = np.zeros(n_genes, dtype=bool)
+        lib_genes[self.key_gene[lib_keys]] = True
         library: dict[str, int | float] = {
             "sets": len(kept),
             "figures": self.kept_figs,
-            "genes": len(self.lib_genes),
-            "organisms": len(self.lib_taxa),
+            "genes": int(np.count_nonzero(lib_genes)),
+            "organisms": int(np.count_nonzero(self.lib_tax[:n_tax])),
             "sets_below_min": self.below,
             "sets_above_max": self.above if self.max_size is not None else 0,
             "smallest": min(kept) if kept else 0,
@@ -869,25 +1388,37 @@ class Aggregate:
             "largest": max(kept) if kept else 0,
         }
         organisms = []
-        genes_per_taxid = Counter(map(itemgetter(0), self.lib_tax_genes))
-        for taxid in sorted(set(self.tax_kept) | set(self.tax_dropped)):
-            organisms.append((names.get(taxid, ""), taxid, self.tax_kept[taxid],
-                              self.tax_dropped[taxid], genes_per_taxid[taxid]))
+        genes_per_tax = np.bincount(self.key_tax[lib_keys], minlength=n_tax).tolist()
+        kept_n, dropped_n = self.tax_kept.tolist(), self.tax_dropped.tolist()
+        for taxid in sorted(t for c, t in enumerate(self.tax_ids)
+                            if kept_n[c] or dropped_n[c]):
+            c = self.tax_code[taxid]
+            organisms.append((names.get(taxid, ""), taxid, kept_n[c], dropped_n[c],
+                              genes_per_tax[c]))
         organisms.sort(key=lambda r: (-r[2], -r[3], r[0], r[1]))
         top_genes = []
-        if self.gene_sets:
-            counts = sorted(self.gene_sets.values(), reverse=True)
-            floor = counts[min(TOP_GENES, len(counts)) - 1]
-            cands = {k: n for k, n in self.gene_sets.items() if n >= floor}
-            best: dict[tuple[str, str], tuple[int, str]] = {}
-            for (t, g, symbol), k in self.symbols.items():
-                if (t, g) in cands:
-                    cur = best.get((t, g))
-                    if cur is None or (-k, symbol) < cur:
-                        best[(t, g)] = (-k, symbol)
-            ranked = sorted(((n, best[k][1], k[0], k[1]) for k, n in cands.items()),
-                            key=lambda r: (-r[0], r[1], r[2], r[3]))
-            for n, symbol, taxid, gene_id in ranked[:TOP_GENES]:
+        counts = self.key_sets[:n_keys]
+        if counts.any():
+            ranked = np.sort(counts[counts > 0])[::-1]
+            floor = ranked[min(TOP_GENES, ranked.size) - 1]
+            cands = np.flatnonzero(counts >= floor).tolist()
+            rows_of: Counter[tuple[int, str]] = Counter()  # ranked rows per (key, symbol)
+            for k in cands:
+                if self.main_sym_n[k]:
+                    rows_of[(k, self.main_sym[k])] += int(self.main_sym_n[k])
+            wanted = set(cands)
+            for (k, symbol), m in self.other_sym.items():
+                if k in wanted:
+                    rows_of[(k, symbol)] += m
+            best: dict[int, tuple[int, str]] = {}
+            for (k, symbol), m in rows_of.items():
+                cur = best.get(k)
+                if cur is None or (-m, symbol) < cur:
+                    best[k] = (-m, symbol)
+            rows = sorted(((int(counts[k]), best[k][1], self.tax_ids[self.key_tax[k]],
+                            self.gene_ids[self.key_gene[k]]) for k in cands),
+                          key=lambda r: (-r[0], r[1], r[2], r[3]))
+            for n, symbol, taxid, gene_id in rows[:TOP_GENES]:
                 top_genes.append((symbol, gene_id, names.get(taxid, taxid), n))
 
         def describe(size: int, figid: str, taxid: str, meta: _Figure) -> dict[str, str | int]:
@@ -903,10 +1434,11 @@ class Aggregate:
         if self.remap:
             statuses = list(REMAP_STATUSES) + sorted(set(self.statuses) - set(REMAP_STATUSES))
             table_remap = {"statuses": [(s or "(empty)", self.statuses[s]) for s in statuses]}
-            if "source_gene_id" in self.header:
-                self.before.discard("")
-                table_remap.update(changed=self.changed, genes_before=len(self.before),
-                                   genes_after=len(self.genes))
+            if self.has_before:
+                before = _fit(self.before, n_genes)
+                table_remap.update(changed=self.changed,
+                                   genes_before=int(np.count_nonzero(before[1:])),
+                                   genes_after=n_table_genes)
         return Report(
             input_name=input_name, flavor=self.flavor, min_size=self.min_size,
             max_size=self.max_size, table=table, sources=sources, flavors=flavors,
