@@ -574,6 +574,68 @@ def test_text_path_gives_what_the_library_gives(frm: str, to: str, species: str,
     assert "unmapped" in kinds and ({"mapped", "retired-replaced"} & kinds)
 
 
+@pytest.mark.parametrize("window", [1, 3, 256])
+@pytest.mark.parametrize(("frm", "to", "species", "ortholog", "unmapped"),
+                         [TEXT_CASES[0], TEXT_CASES[3], TEXT_CASES[7]])
+def test_text_path_miss_windows(window: int, frm: str, to: str, species: str, ortholog: str,
+                                unmapped: str, tiny_index: Path, tmp_path: Path,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key the row loop does not know yet: the new keys of a window of lines from there on
+    are resolved at once, the window doubling with each miss in the block. Whatever the
+    window, the output, the report (keys in first-seen order) and the row counts are those
+    of the library; the backend is called once per window that holds new keys."""
+    from pfocr_tools import geneindex, table
+
+    monkeypatch.setattr(remap, "MISS_WINDOW", window)
+    src = messy_table(tmp_path / "in.tsv")  # one block: every miss is in the same block
+    opts = remap.Options(from_=frm, to=tuple(to.split(",")),
+                         species=remap.parse_species(species) if species else (),
+                         ortholog_to=remap.parse_species(ortholog)[0] if ortholog else "",
+                         unmapped=unmapped)
+    backend = remap.LocalBackend(geneindex.GeneIndex(str(tiny_index)))
+    want, want_report = remap.remap(table.read_table(str(src)), backend, opts)
+    table.write_table(want, str(tmp_path / "want.tsv"))
+    calls: list[int] = []
+    real_resolve = backend.resolve
+
+    def counted(terms, scope, taxids):  # noqa: ANN001, ANN202 - the real resolve, counted
+        calls.append(len(terms))
+        return real_resolve(terms, scope, taxids)
+
+    monkeypatch.setattr(backend, "resolve", counted)
+    with remap.ByteReader(str(src)) as reader:
+        text = remap.TextRemap(reader.header, opts, backend, True, str(src))
+        blocks = list(reader.byte_blocks())
+        assert len(blocks) == 1
+        got = text.lines(*blocks[0])
+        header = text.header
+    assert b"\n".join(["\t".join(header).encode(), *got, b""]) == \
+        (tmp_path / "want.tsv").read_bytes()
+    with open(tmp_path / "rep.tsv", "w", encoding="utf-8") as handle:
+        text.write_report(handle)
+    text.close()
+    got_report = (tmp_path / "rep.tsv").read_text("utf-8").splitlines()[1:]
+    assert got_report == ["\t".join(r) for r in want_report]
+    # the windows, by hand: at a line with a new key, the keys of `size` lines from there
+    # on become known and the next window is twice as long
+    cols = HEADER.split("\t")
+    keys = [(c[cols.index(frm)], "" if species else c[cols.index("taxid")])
+            for c in (line.decode("utf-8").split("\t") for line in blocks[0][0])]
+    known: set[tuple[str, str]] = set()
+    sizes = []
+    size = window
+    for i, key in enumerate(keys):
+        if key not in known:
+            new = set(keys[i:i + size]) - known
+            terms = {t for t, _ in new if t.strip()}  # blank terms are not looked up
+            if terms:
+                sizes.append(len(terms))
+            known |= new
+            size *= 2
+    assert calls == sizes
+    assert len(calls) >= (7 if window < 256 else 3)  # the first rows, then the NEW keys
+
+
 def test_text_path_remaps_a_remapped_table(tiny_index: Path, tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     """A remapped table remapped again (as 0.1.0 does it): its source_* columns stay, its
@@ -606,10 +668,19 @@ def test_text_path_output_is_input_plus_columns_by_design(tmp_path: Path) -> Non
     by_species = {b"v9": {b"v15": entry}.get}  # taxid -> term -> entry
     out: list[bytes] = []
     other = line.replace(b"\tv9\t", b"\t10090\t")  # another key: not resolved yet
-    assert layout.run([line, other], by_species.get, out, False) == [1]
-    assert out[1] is other
-    assert out[0] == line.replace(b"\tv15\t", b"\tNEW\tv15\t") + b"\tmapped\tgene_id"
-    assert entry[2] == 1
+    missed: list[bytes] = []
+    unmapped = [0, (b"\tunmapped\t",), 0]
+
+    def miss(line: bytes) -> list:  # what TextRemap.miss() does: resolve, give the entry
+        missed.append(line)
+        return unmapped
+
+    layout.run([line, other, line], by_species.get, out, miss)
+    assert missed == [other]
+    assert out[0] == out[2] == (line.replace(b"\tv15\t", b"\tNEW\tv15\t")
+                                + b"\tmapped\tgene_id")
+    assert out[1] == other.replace(b"\tv16", b"\tv15\tv16") + b"\tunmapped\t"
+    assert entry[2] == 2 and unmapped[2] == 1
 
 
 @pytest.mark.parametrize(("case", "message"), [

@@ -9,6 +9,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter, methodcaller
 from typing import TYPE_CHECKING
 
 from . import geneindex
@@ -477,6 +478,10 @@ def _entry_values(p: Plan) -> dict[str, np.ndarray]:
 #: of the 1,000 terms of one MyGene.info query, so that batching adds no request)
 KEY_BATCH = 20_000
 
+#: lines scanned for new keys when the row loop meets a key not known yet (the first window
+#: of a block; doubled with each further miss in the block)
+MISS_WINDOW = 256
+
 
 def out_header(header_in: Sequence[str], opts: Options) -> list[str]:
     """The columns of the remapped table (what apply() makes of a table with these)."""
@@ -561,6 +566,8 @@ class TextLayout:
         self.s = s
         self.cuts = n - s
         self.key_idx = [self._idx(k) for k in key_cols]
+        #: a cut line's key (the term, or (term, taxid)), as key() gives it
+        self.pick = itemgetter(*self.key_idx)
         self.mapped = self._template(picks_m)
         self.unmapped = self._template(picks_u)
         self.run = self._compile()
@@ -645,16 +652,13 @@ class TextLayout:
         m_stmts, m_expr, _ = self.mapped
         u_stmts, u_expr, _ = self.unmapped
         src = f"""
-def run(lines, get, out, slots):
+def run(lines, get, out, miss):
     append = out.append
-    pending = []
     for l in lines:
         p = l.rsplit(b"\\t", {self.cuts})
         {find}
         if m is None:
-            pending.append(len(out))
-            append(l)
-            continue
+            m = miss(l)
         m[2] += 1
         k = m[0]
         if k == 1:
@@ -665,9 +669,6 @@ def run(lines, get, out, slots):
             append({u_expr})
         elif k == 2:{stmts(m_stmts) or pad + "pass"}
             append(b"\\n".join([{m_expr} for c in m[1]]))
-        elif slots:
-            append(None)
-    return pending
 """
         self.source = src
         namespace: dict[str, object] = {}
@@ -675,10 +676,7 @@ def run(lines, get, out, slots):
         return namespace["run"]
 
     def key(self, line: bytes) -> bytes | tuple[bytes, bytes]:
-        p = line.rsplit(b"\t", self.cuts)
-        if len(self.key_idx) == 1:
-            return p[self.key_idx[0]]
-        return p[self.key_idx[0]], p[self.key_idx[1]]
+        return self.pick(line.rsplit(b"\t", self.cuts))
 
     def consts(self, runs: list[tuple[list[int], bool]], values: Sequence[str]
                ) -> tuple[bytes, ...]:
@@ -762,6 +760,9 @@ class TextRemap:
         self.sp_all = "|".join(opts.species)
         self.target_name = organism_name(opts.ortholog_to) if opts.ortholog_to else ""
         self.good_taxids: set[bytes] = set()
+        self.block: tuple[list[bytes], int, list[int] | None] | None = None  # being run
+        self.after = 0  # the line after the last miss window of the block
+        self.window = MISS_WINDOW
 
     def check_taxids(self, keys: Iterable, lines: list[bytes], first: int,
                      numbers: list[int] | None) -> None:
@@ -820,23 +821,35 @@ class TextRemap:
     def lines(self, lines: list[bytes], first: int, numbers: list[int] | None) -> list[bytes]:
         """The output lines of a block of input lines (keys not seen before are resolved)."""
         out: list[bytes] = []
-        get = self.get
-        pending = self.layout.run(lines, get, out, False)
-        if pending:
-            todo = [out[i] for i in pending]
-            keys = list(dict.fromkeys(filter(self.unknown,
-                                             map(self.layout.key, todo))))
-            self.check_taxids(keys, lines, first, numbers)
-            self.resolve(keys)
-            again: list[bytes | None] = []
-            self.layout.run(todo, get, again, True)
-            for i, line in zip(pending, again, strict=True):
-                out[i] = line  # type: ignore[call-overload]
-            if None in again:
-                out = [line for line in out if line is not None]
+        self.block = (lines, first, numbers)
+        self.after, self.window = 0, MISS_WINDOW
+        self.layout.run(lines, self.get, out, self.miss)
+        self.block = None
         if self.carry:
             self._carry_heads(lines, out)
         return out
+
+    def miss(self, line: bytes) -> list:
+        """The entry of a line whose key is not known yet (called by the row loop). The new
+        keys of a window of lines from this one on are resolved at once, in first-seen order
+        (new keys come in clusters: a figure's); the window doubles with each miss in a
+        block, so a block of new keys costs a few backend calls."""
+        assert self.block is not None
+        lines, first, numbers = self.block
+        layout = self.layout
+        # the lines before `after` have known keys, so the first equal line is this one
+        i = lines.index(line, self.after)
+        self.after = i + self.window
+        window = lines[i:self.after]
+        self.window *= 2
+        keys = list(filter(self.unknown, dict.fromkeys(
+            map(layout.pick, map(methodcaller("rsplit", b"\t", layout.cuts), window)))))
+        self.check_taxids(keys, lines, first, numbers)
+        self.resolve(keys)
+        key = layout.key(line)
+        if self.opts.species:
+            return self.memo[key]
+        return self.by_species[key[1]][key[0]]  # type: ignore[index]
 
     def _carry_heads(self, lines: list[bytes], out: list[bytes]) -> None:
         """With --unmapped drop: the figures whose first written row has empty per-figure
@@ -895,8 +908,6 @@ class TextRemap:
 def _keys_first(src: str, name: str, text: TextRemap) -> None:
     """MyGene.info: read the distinct keys first, then resolve them in batches of KEY_BATCH
     terms (every query full, as few requests as one batch would need)."""
-    from operator import itemgetter, methodcaller
-
     layout = text.layout
     counts: Counter = Counter()
     with ByteReader(src, name=name) as reader:
