@@ -683,6 +683,43 @@ def test_text_path_output_is_input_plus_columns_by_design(tmp_path: Path) -> Non
     assert entry[2] == 2 and unmapped[2] == 1
 
 
+def test_text_path_line_with_one_occurrence_is_a_slice_and_a_constant() -> None:
+    """--from gene_id: after gene_id come only the key's term, occurrences and the entry's
+    values, so a line whose occurrences is 1 is one slice of itself and one per-key constant
+    (other lines take the general path); both give the same bytes."""
+    from pfocr_tools.table import COLUMNS
+
+    opts = remap.Options(to=("entrez", "ensembl"))
+    layout = remap.TextLayout(COLUMNS, remap.out_header(COLUMNS, opts), opts)
+    n = len(COLUMNS)
+    gene = COLUMNS.index("gene_id")
+    assert layout.mapped_tail == (gene, [n, gene, gene + 1, n + 4, n + 6, n + 7])
+    assert layout.unmapped_tail == (gene + 1, [gene, gene + 1, n + 4, n + 6, n + 7])
+    values = ["NEW", "SYM", "", "", "ENSG1", "", "mapped", "gene_id", ""]
+    mapped = [1, layout.consts(layout.mapped[2], values), 0,
+              layout.tail(layout.mapped_tail, values, ("v15", "v9"))]
+    assert mapped[3] == b"\tNEW\tv15\t1\tENSG1\tmapped\tgene_id"
+    u_values = ["", "", "", "", "", "", "unmapped", "", ""]
+    unmapped = [0, layout.consts(layout.unmapped[2], u_values), 0,
+                layout.tail(layout.unmapped_tail, u_values, ("v15", "10090"))]
+    line = "\t".join(f"v{i}" for i in range(n)).encode()
+    table = {b"v9": {b"v15": mapped}.get, b"10090": {b"v15": unmapped}.get}
+    lines = [line.replace(b"\tv16", b"\t1"), line.replace(b"\tv16", b"\t12")]
+    lines += [x.replace(b"\tv9\t", b"\t10090\t") for x in lines]
+    out: list[bytes] = []
+    layout.run(lines, table.get, out, None)
+    head = b"\t".join(b"v%d" % i for i in range(gene))
+    assert out == [head + b"\tNEW\tv15\t1\tENSG1\tmapped\tgene_id",
+                   head + b"\tNEW\tv15\t12\tENSG1\tmapped\tgene_id",
+                   head.replace(b"\tv9\t", b"\t10090\t") + b"\tv15\tv15\t1\t\tunmapped\t",
+                   head.replace(b"\tv9\t", b"\t10090\t") + b"\tv15\tv15\t12\t\tunmapped\t"]
+    assert mapped[2] == unmapped[2] == 2
+    assert layout.source.count("+ m[3])") == 2  # the quick branch of mapped and unmapped
+    general = remap.TextLayout(COLUMNS, remap.out_header(COLUMNS, remap.Options(
+        from_="symbol")), remap.Options(from_="symbol"))
+    assert general.mapped_tail is None  # source_gene_id (the old ID) is not a key field
+
+
 @pytest.mark.parametrize(("case", "message"), [
     ("few", ":{line}: malformed TSV: 16 fields, the header has 17 (too few)"),
     ("many", ":{line}: malformed TSV: 18 fields, the header has 17 (too many)"),

@@ -570,7 +570,39 @@ class TextLayout:
         self.pick = itemgetter(*self.key_idx)
         self.mapped = self._template(picks_m)
         self.unmapped = self._template(picks_u)
+        self.key_cols = key_cols
+        self.occ = pos.get("occurrences")
+        self.mapped_tail = self._tail(picks_m)
+        self.unmapped_tail = self._tail(picks_u)
         self.run = self._compile()
+
+    def _tail(self, picks: list[int]) -> tuple[int, list[int]] | None:
+        """When an output line is its input line up to a field (``start``, s <= start < n)
+        and then only the key's fields, entry values and ``occurrences``: (start, the rest of
+        the picks). Then a line whose ``occurrences`` is 1 (nearly every line) is one slice of
+        itself and one per-key constant (``tail()``; e.g. --from gene_id --to entrez)."""
+        start = _identity(picks)
+        if not self.s <= start < self.n:
+            return None
+        rest = picks[start:]
+        if any(j < self.n and j not in self.key_cols and j != self.occ for j in rest):
+            return None
+        return start, rest
+
+    def tail(self, where: tuple[int, list[int]], values: Sequence[str], key: Sequence[str]
+             ) -> bytes:
+        """The per-key constant of a line whose occurrences is 1 (``where``: ``_tail()``;
+        ``key``: the term, and the taxid for a two-column key)."""
+        n = self.n
+        parts = []
+        for j in where[1]:
+            if j >= n:
+                parts.append(values[j - n])
+            elif j == self.occ:
+                parts.append("1")
+            else:
+                parts.append(key[self.key_cols.index(j)])
+        return ("\t" + "\t".join(parts)).encode("utf-8")
 
     def _idx(self, j: int) -> int:
         """The piece of a cut line that holds field ``j``."""
@@ -651,6 +683,18 @@ class TextLayout:
 
         m_stmts, m_expr, _ = self.mapped
         u_stmts, u_expr, _ = self.unmapped
+
+        def one(where: tuple[int, list[int]] | None, stmts_: list[str], expr: str) -> str:
+            """The branch of a mapped or unmapped line: c = the entry's constants, ..."""
+            general = f"c = m[1]{stmts(stmts_)}{pad}append({expr})"
+            if where is None:
+                return general
+            start, rest = where
+            quick = f"append(l[:{self._bound(start)}] + m[3])"
+            if self.occ not in rest:
+                return quick
+            return (f"if p[{self._idx(self.occ)}] == b\"1\":{pad}    {quick}{pad}else:"
+                    f"{pad}    " + general.replace(pad, pad + "    "))
         src = f"""
 def run(lines, get, out, miss):
     append = out.append
@@ -662,11 +706,9 @@ def run(lines, get, out, miss):
         m[2] += 1
         k = m[0]
         if k == 1:
-            c = m[1]{stmts(m_stmts)}
-            append({m_expr})
+            {one(self.mapped_tail, m_stmts, m_expr)}
         elif k == 0:
-            c = m[1]{stmts(u_stmts)}
-            append({u_expr})
+            {one(self.unmapped_tail, u_stmts, u_expr)}
         elif k == 2:{stmts(m_stmts) or pad + "pass"}
             append(b"\\n".join([{m_expr} for c in m[1]]))
 """
@@ -797,15 +839,19 @@ class TextRemap:
             self.version = self.backend.data_version() if self.with_version else ""
         layout = self.layout
         drop = opts.unmapped == "drop"
-        for key, (entries, head) in zip(keys, resolved, strict=True):
+        for key, pair, (entries, head) in zip(keys, pairs, resolved, strict=True):
             values = [[g, clean(sym), opts.ortholog_to, self.target_name, ens, uni, st, match,
                        fam] for g, sym, _taxid, ens, uni, st, match, fam in entries]
             if len(entries) > 1:
                 m = [2, [layout.consts(layout.mapped[2], v) for v in values], 0]
             elif entries[0][0]:
                 m = [1, layout.consts(layout.mapped[2], values[0]), 0]
+                if layout.mapped_tail is not None:
+                    m.append(layout.tail(layout.mapped_tail, values[0], pair))
             else:
                 m = [3 if drop else 0, layout.consts(layout.unmapped[2], values[0]), 0]
+                if layout.unmapped_tail is not None and not drop:
+                    m.append(layout.tail(layout.unmapped_tail, values[0], pair))
             if opts.species:
                 self.memo[key] = m
             else:
