@@ -574,19 +574,21 @@ def test_text_path_gives_what_the_library_gives(frm: str, to: str, species: str,
     assert "unmapped" in kinds and ({"mapped", "retired-replaced"} & kinds)
 
 
-@pytest.mark.parametrize("window", [1, 3, 256])
+@pytest.mark.parametrize(("window", "largest"), [(1, 4), (3, 2048), (256, 2048)])
 @pytest.mark.parametrize(("frm", "to", "species", "ortholog", "unmapped"),
                          [TEXT_CASES[0], TEXT_CASES[3], TEXT_CASES[7]])
-def test_text_path_miss_windows(window: int, frm: str, to: str, species: str, ortholog: str,
-                                unmapped: str, tiny_index: Path, tmp_path: Path,
+def test_text_path_miss_windows(window: int, largest: int, frm: str, to: str, species: str,
+                                ortholog: str, unmapped: str, tiny_index: Path, tmp_path: Path,
                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """A key the row loop does not know yet: the new keys of a window of lines from there on
-    are resolved at once, the window doubling with each miss in the block. Whatever the
-    window, the output, the report (keys in first-seen order) and the row counts are those
-    of the library; the backend is called once per window that holds new keys."""
+    are resolved at once, the window doubling with each miss in the block (up to a largest
+    size). Whatever the windows, the output, the report (keys in first-seen order) and the
+    row counts are those of the library; the backend is called once per window that holds
+    new keys."""
     from pfocr_tools import geneindex, table
 
     monkeypatch.setattr(remap, "MISS_WINDOW", window)
+    monkeypatch.setattr(remap, "MISS_WINDOW_MAX", largest)
     src = messy_table(tmp_path / "in.tsv")  # one block: every miss is in the same block
     opts = remap.Options(from_=frm, to=tuple(to.split(",")),
                          species=remap.parse_species(species) if species else (),
@@ -631,7 +633,7 @@ def test_text_path_miss_windows(window: int, frm: str, to: str, species: str, or
             if terms:
                 sizes.append(len(terms))
             known |= new
-            size *= 2
+            size = min(2 * size, largest)
     assert calls == sizes
     assert len(calls) >= (7 if window < 256 else 3)  # the first rows, then the NEW keys
 

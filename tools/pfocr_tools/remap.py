@@ -479,8 +479,10 @@ def _entry_values(p: Plan) -> dict[str, np.ndarray]:
 KEY_BATCH = 20_000
 
 #: lines scanned for new keys when the row loop meets a key not known yet (the first window
-#: of a block; doubled with each further miss in the block)
+#: of a block; doubled with each further miss in the block, up to MISS_WINDOW_MAX: the
+#: backends resolve keys fastest in batches of a few hundred to a thousand)
 MISS_WINDOW = 256
+MISS_WINDOW_MAX = 2048
 
 
 def out_header(header_in: Sequence[str], opts: Options) -> list[str]:
@@ -887,7 +889,7 @@ class TextRemap:
         i = lines.index(line, self.after)
         self.after = i + self.window
         window = lines[i:self.after]
-        self.window *= 2
+        self.window = min(2 * self.window, MISS_WINDOW_MAX)
         keys = list(filter(self.unknown, dict.fromkeys(
             map(layout.pick, map(methodcaller("rsplit", b"\t", layout.cuts), window)))))
         self.check_taxids(keys, lines, first, numbers)
