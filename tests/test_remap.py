@@ -666,14 +666,14 @@ def test_text_path_output_is_input_plus_columns_by_design(tmp_path: Path) -> Non
     layout = remap.TextLayout(COLUMNS, remap.out_header(COLUMNS, opts), opts)
     assert layout.cuts == 8 and layout.mapped[1] == "l[:b15] + c[0] + l[b15:] + c[1]"
     line = "\t".join(f"v{i}" for i in range(len(COLUMNS))).encode()
-    entry = [1, (b"\tNEW", b"\tmapped\tgene_id"), 0]
+    entry = remap.Entry(1, (b"\tNEW", b"\tmapped\tgene_id"))
     by_species = {b"v9": {b"v15": entry}.get}  # taxid -> term -> entry
     out: list[bytes] = []
     other = line.replace(b"\tv9\t", b"\t10090\t")  # another key: not resolved yet
     missed: list[bytes] = []
-    unmapped = [0, (b"\tunmapped\t",), 0]
+    unmapped = remap.Entry(0, (b"\tunmapped\t",))
 
-    def miss(line: bytes) -> list:  # what TextRemap.miss() does: resolve, give the entry
+    def miss(line: bytes) -> remap.Entry:  # what TextRemap.miss() does: resolve, give the entry
         missed.append(line)
         return unmapped
 
@@ -682,7 +682,7 @@ def test_text_path_output_is_input_plus_columns_by_design(tmp_path: Path) -> Non
     assert out[0] == out[2] == (line.replace(b"\tv15\t", b"\tNEW\tv15\t")
                                 + b"\tmapped\tgene_id")
     assert out[1] == other.replace(b"\tv16", b"\tv15\tv16") + b"\tunmapped\t"
-    assert entry[2] == 2 and unmapped[2] == 1
+    assert entry.rows == 2 and unmapped.rows == 1
 
 
 def test_text_path_line_with_one_occurrence_is_a_slice_and_a_constant() -> None:
@@ -698,12 +698,12 @@ def test_text_path_line_with_one_occurrence_is_a_slice_and_a_constant() -> None:
     assert layout.mapped_tail == (gene, [n, gene, gene + 1, n + 4, n + 6, n + 7])
     assert layout.unmapped_tail == (gene + 1, [gene, gene + 1, n + 4, n + 6, n + 7])
     values = ["NEW", "SYM", "", "", "ENSG1", "", "mapped", "gene_id", ""]
-    mapped = [1, layout.consts(layout.mapped[2], values), 0,
-              layout.tail(layout.mapped_tail, values, ("v15", "v9"))]
-    assert mapped[3] == b"\tNEW\tv15\t1\tENSG1\tmapped\tgene_id"
+    mapped = remap.Entry(1, layout.consts(layout.mapped[2], values),
+                         layout.tail(layout.mapped_tail, values, ("v15", "v9")))
+    assert mapped.tail == b"\tNEW\tv15\t1\tENSG1\tmapped\tgene_id"
     u_values = ["", "", "", "", "", "", "unmapped", "", ""]
-    unmapped = [0, layout.consts(layout.unmapped[2], u_values), 0,
-                layout.tail(layout.unmapped_tail, u_values, ("v15", "10090"))]
+    unmapped = remap.Entry(0, layout.consts(layout.unmapped[2], u_values),
+                           layout.tail(layout.unmapped_tail, u_values, ("v15", "10090")))
     line = "\t".join(f"v{i}" for i in range(n)).encode()
     table = {b"v9": {b"v15": mapped}.get, b"10090": {b"v15": unmapped}.get}
     lines = [line.replace(b"\tv16", b"\t1"), line.replace(b"\tv16", b"\t12")]
@@ -715,8 +715,8 @@ def test_text_path_line_with_one_occurrence_is_a_slice_and_a_constant() -> None:
                    head + b"\tNEW\tv15\t12\tENSG1\tmapped\tgene_id",
                    head.replace(b"\tv9\t", b"\t10090\t") + b"\tv15\tv15\t1\t\tunmapped\t",
                    head.replace(b"\tv9\t", b"\t10090\t") + b"\tv15\tv15\t12\t\tunmapped\t"]
-    assert mapped[2] == unmapped[2] == 2
-    assert layout.source.count("+ m[3])") == 2  # the quick branch of mapped and unmapped
+    assert mapped.rows == unmapped.rows == 2
+    assert layout.source.count("+ m.tail)") == 2  # the quick branch of mapped and unmapped
     general = remap.TextLayout(COLUMNS, remap.out_header(COLUMNS, remap.Options(
         from_="symbol")), remap.Options(from_="symbol"))
     assert general.mapped_tail is None  # source_gene_id (the old ID) is not a key field

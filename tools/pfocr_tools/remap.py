@@ -688,11 +688,11 @@ class TextLayout:
 
         def one(where: tuple[int, list[int]] | None, stmts_: list[str], expr: str) -> str:
             """The branch of a mapped or unmapped line: c = the entry's constants, ..."""
-            general = f"c = m[1]{stmts(stmts_)}{pad}append({expr})"
+            general = f"c = m.consts{stmts(stmts_)}{pad}append({expr})"
             if where is None:
                 return general
             start, rest = where
-            quick = f"append(l[:{self._bound(start)}] + m[3])"
+            quick = f"append(l[:{self._bound(start)}] + m.tail)"
             if self.occ not in rest:
                 return quick
             return (f"if p[{self._idx(self.occ)}] == b\"1\":{pad}    {quick}{pad}else:"
@@ -705,14 +705,14 @@ def run(lines, get, out, miss):
         {find}
         if m is None:
             m = miss(l)
-        m[2] += 1
-        k = m[0]
+        m.rows += 1
+        k = m.kind
         if k == 1:
             {one(self.mapped_tail, m_stmts, m_expr)}
         elif k == 0:
             {one(self.unmapped_tail, u_stmts, u_expr)}
         elif k == 2:{stmts(m_stmts) or pad + "pass"}
-            append(b"\\n".join([{m_expr} for c in m[1]]))
+            append(b"\\n".join([{m_expr} for c in m.consts]))
 """
         self.source = src
         namespace: dict[str, object] = {}
@@ -766,6 +766,24 @@ class ByteReader(TableReader):
             yield lines, first, numbers
 
 
+class Entry:
+    """What a (term, species) key becomes in the text path: ``kind`` 1 mapped, 0 unmapped,
+    2 several result entries (a family, several orthologs), 3 dropped (--unmapped drop);
+    ``consts`` the output constants (a list of them for kind 2); ``rows`` the rows read;
+    ``tail`` the constant that ends a line whose occurrences is 1 (TextLayout.tail()), or
+    None. Slots: the row loop reads them straight from the object (one memory access fewer
+    per row than a list's items, which counts with 100,000s of keys)."""
+
+    __slots__ = ("kind", "consts", "rows", "tail")
+
+    def __init__(self, kind: int, consts: tuple[bytes, ...] | list[tuple[bytes, ...]],
+                 tail: bytes | None = None) -> None:
+        self.kind = kind
+        self.consts = consts
+        self.rows = 0
+        self.tail = tail
+
+
 class TextRemap:
     """The remapped rows of a table read as bytes: each distinct (term, species) key is
     resolved once (in batches) and kept as a compact entry, its output constants and row
@@ -788,16 +806,15 @@ class TextRemap:
         self.in_fig: bytes | None = None  # the last figure read and the start of its first row
         self.in_head = b""
         self.out_fig: bytes | None = None  # the last figure written
-        # key -> [kind, constants, rows]; kind 1 mapped, 0 unmapped, 2 several entries,
-        # 3 dropped. Two-column keys (term, taxid) are kept as taxid -> term -> entry, and
+        # key -> Entry. Two-column keys (term, taxid) are kept as taxid -> term -> entry, and
         # the row loop is given the taxid table's get(): taxid -> that species' get()
-        self.memo: dict[object, list] = {}
-        self.by_species: dict[bytes, dict[bytes, list]] = {}
+        self.memo: dict[object, Entry] = {}
+        self.by_species: dict[bytes, dict[bytes, Entry]] = {}
         self.species_get: dict[bytes, object] = {}
         self.get = self.memo.get if opts.species else self.species_get.get
         # the keys' entries in first-seen order (their row counts), and their report rows
         # without the count, spooled to a temporary file (memory: a pointer per key)
-        self.entries: list[list] = []
+        self.entries: list[Entry] = []
         self.spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
         self.spooled = array("Q")  # the byte length of each spooled report row
         self.statuses: Counter[str] = Counter()
@@ -845,15 +862,15 @@ class TextRemap:
             values = [[g, clean(sym), opts.ortholog_to, self.target_name, ens, uni, st, match,
                        fam] for g, sym, _taxid, ens, uni, st, match, fam in entries]
             if len(entries) > 1:
-                m = [2, [layout.consts(layout.mapped[2], v) for v in values], 0]
+                m = Entry(2, [layout.consts(layout.mapped[2], v) for v in values])
             elif entries[0][0]:
-                m = [1, layout.consts(layout.mapped[2], values[0]), 0]
+                m = Entry(1, layout.consts(layout.mapped[2], values[0]))
                 if layout.mapped_tail is not None:
-                    m.append(layout.tail(layout.mapped_tail, values[0], pair))
+                    m.tail = layout.tail(layout.mapped_tail, values[0], pair)
             else:
-                m = [3 if drop else 0, layout.consts(layout.unmapped[2], values[0]), 0]
+                m = Entry(3 if drop else 0, layout.consts(layout.unmapped[2], values[0]))
                 if layout.unmapped_tail is not None and not drop:
-                    m.append(layout.tail(layout.unmapped_tail, values[0], pair))
+                    m.tail = layout.tail(layout.unmapped_tail, values[0], pair)
             if opts.species:
                 self.memo[key] = m
             else:
@@ -877,7 +894,7 @@ class TextRemap:
             self._carry_heads(lines, out)
         return out
 
-    def miss(self, line: bytes) -> list:
+    def miss(self, line: bytes) -> Entry:
         """The entry of a line whose key is not known yet (called by the row loop). The new
         keys of a window of lines from this one on are resolved at once, in first-seen order
         (new keys come in clusters: a figure's); the window doubles with each miss in a
@@ -936,10 +953,11 @@ class TextRemap:
         return key[0] not in self.by_species.get(key[1], ())  # type: ignore[index]
 
     def rows_written(self) -> int:
-        return sum(m[2] * (len(m[1]) if m[0] == 2 else m[0] != 3) for m in self.entries)
+        return sum(m.rows * (len(m.consts) if m.kind == 2 else m.kind != 3)
+                   for m in self.entries)
 
     def rows_read(self) -> int:
-        return sum(m[2] for m in self.entries)
+        return sum(m.rows for m in self.entries)
 
     def write_report(self, handle) -> None:  # noqa: ANN001
         handle.write("\t".join(REPORT_COLUMNS) + "\n")
@@ -947,7 +965,7 @@ class TextRemap:
         self.spool.seek(0)
         read = self.spool.read
         for m, size in zip(self.entries, self.spooled, strict=True):
-            handle.write(f"{read(size).decode('utf-8')}{m[2]}{tail}")
+            handle.write(f"{read(size).decode('utf-8')}{m.rows}{tail}")
 
     def close(self) -> None:
         self.spool.close()
