@@ -726,8 +726,13 @@ def test_text_path_line_with_one_occurrence_is_a_slice_and_a_constant() -> None:
     ("few", ":{line}: malformed TSV: 16 fields, the header has 17 (too few)"),
     ("many", ":{line}: malformed TSV: 18 fields, the header has 17 (too many)"),
     ("latin1", ":{line}: not UTF-8 text (invalid continuation byte)"),
+    # every other row holds UTF-8 text too, with CRLF line ends: only the line is named
+    ("utf8+latin1", ":{line}: not UTF-8 text (invalid continuation byte)"),
     ("taxid", ":{line}: taxid 'human' is not an NCBI taxid"),
     ("long", ":{line}: line longer than 4,096 bytes: not a figure gene table"),
+    # a row a field short and the next a field too long: the block's tab count is right
+    ("few+many", ":{line}: malformed TSV: 16 fields, the header has 17 (too few)"),
+    ("short+long", ":{line}: malformed TSV: 3 fields, the header has 17 (too few)"),
 ])
 @pytest.mark.parametrize("backend", ["local", "mygene"])
 def test_text_path_bad_row_names_the_line(case: str, message: str, backend: str,
@@ -745,10 +750,19 @@ def test_text_path_bad_row_names_the_line(case: str, message: str, backend: str,
         bad = bad.replace(b"\tSTAT3\t", b"\t", 1)
     elif case == "many":
         bad = bad.replace(b"\tSTAT3\t", b"\tSTAT3\tx\t", 1)
-    elif case == "latin1":
+    elif case in ("latin1", "utf8+latin1"):
         bad = bad.replace(b"remap test", b"caf\xe9 test")
+        if case == "utf8+latin1":
+            body = [r.replace(b"remap test", "café “test”".encode()).replace(b"\n", b"\r\n")
+                    for r in body]
     elif case == "taxid":
         bad = bad.replace(b"\t9606\t", b"\thuman\t")
+    elif case == "few+many":
+        long_row = body[0].replace(b"\tSTAT3\t", b"\tSTAT3\tx\t", 1)
+        bad = bad.replace(b"\tSTAT3\t", b"\t", 1) + long_row
+    elif case == "short+long":
+        bad = bytearray(b"\t".join(rows[1].split(b"\t")[:3]) + b"\n"
+                        + body[0].replace(b"\n", b"\t" * 14 + b"\n"))
     else:
         bad = bad.replace(b"remap test", b"remap test" * 500)
     text = rows[0] + b"".join(body[:200]) + b"\n\n" + bytes(bad) + b"".join(body[200:])

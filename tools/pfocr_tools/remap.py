@@ -9,6 +9,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import filterfalse, repeat
 from operator import itemgetter, methodcaller
 from typing import TYPE_CHECKING
 
@@ -738,9 +739,10 @@ def _identity(picks: list[int]) -> int:
 
 class ByteReader(TableReader):
     """TableReader's checks on lines of bytes (the text path): UTF-8, the number of fields
-    (counted over a block, as TableReader does), blank lines skipped, CRLF line ends, the
-    longest line. Relies on TableReader's ``_data()`` (the next block of whole lines),
-    ``_check_utf8()`` and ``line``."""
+    (of every line: a line a field short beside one a field too long do not cancel out, as
+    they would in a count over the block), blank lines skipped, CRLF line ends, the longest
+    line. Relies on TableReader's ``_data()`` (the next block of whole lines),
+    ``_check_utf8()`` (the error of a block that is not UTF-8) and ``line``."""
 
     def byte_blocks(self) -> Iterator[tuple[list[bytes], int, list[int] | None]]:
         """(lines, number of the first line, line numbers when blank lines were skipped)."""
@@ -749,19 +751,24 @@ class ByteReader(TableReader):
             data = self._data()  # whole lines; a line over the limit is named
             if not data:
                 return
-            self._check_utf8(data)
+            raw = data
             if b"\r" in data:
                 data = data.replace(b"\r\n", b"\n")
             lines = data.split(b"\n")
             if lines[-1] == b"":
                 lines.pop()
+            if not raw.isascii():  # UTF-8: only the lines that are not ASCII are decoded
+                try:  # (a line feed never ends or starts a character: lines check alone)
+                    b"\n".join(filterfalse(bytes.isascii, lines)).decode("utf-8")
+                except UnicodeDecodeError:
+                    self._check_utf8(raw)  # the error naming the line, as TableReader's
             first = self.line + 1
             self.line += len(lines)
             numbers = None
             if b"" in lines:
                 numbers = [first + i for i, line in enumerate(lines) if line]
                 lines = [line for line in lines if line]
-            if data.count(b"\t") != len(lines) * (n - 1):
+            if lines and set(map(bytes.count, lines, repeat(b"\t"))) != {n - 1}:
                 field_count_error(lines, n, first, numbers, self.name)
             yield lines, first, numbers
 
