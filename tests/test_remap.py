@@ -638,6 +638,35 @@ def test_text_path_miss_windows(window: int, largest: int, frm: str, to: str, sp
     assert len(calls) >= (7 if window < 256 else 3)  # the first rows, then the NEW keys
 
 
+@pytest.mark.parametrize("backend", ["local", "mygene"])
+def test_text_path_pauses_the_cyclic_gc(backend: str, tiny_index: Path, server: MyGeneServer,
+                                        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """The rows are remapped with the cyclic garbage collector paused (the keys' entries
+    would be scanned again and again), and it runs again afterwards, also after an error."""
+    import gc
+
+    seen: list[bool] = []
+    real_lines = remap.TextRemap.lines
+
+    def lines(self, *args):  # noqa: ANN001, ANN002, ANN202 - the real method, observed
+        seen.append(gc.isenabled())
+        return real_lines(self, *args)
+
+    monkeypatch.setattr(remap.TextRemap, "lines", lines)
+    assert gc.isenabled()
+    rc, err = run([str(QUERIES), "-o", str(tmp_path / "out.tsv"),
+                   *backend_args(backend, tiny_index, server, None)], capsys)
+    assert rc == 0, err
+    assert seen == [False] and gc.isenabled()
+    bad = tmp_path / "bad.tsv"
+    bad.write_bytes(QUERIES.read_bytes() + b"x\ty\n")
+    rc, err = run([str(bad), "-o", str(tmp_path / "out2.tsv"),
+                   *backend_args(backend, tiny_index, server, None)], capsys)
+    assert rc == 1 and "malformed TSV: 2 fields" in err
+    assert gc.isenabled()
+
+
 def test_text_path_remaps_a_remapped_table(tiny_index: Path, tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     """A remapped table remapped again (as 0.1.0 does it): its source_* columns stay, its
