@@ -574,6 +574,99 @@ def test_text_path_gives_what_the_library_gives(frm: str, to: str, species: str,
     assert "unmapped" in kinds and ({"mapped", "retired-replaced"} & kinds)
 
 
+@pytest.mark.parametrize(("window", "largest"), [(1, 4), (3, 2048), (256, 2048)])
+@pytest.mark.parametrize(("frm", "to", "species", "ortholog", "unmapped"),
+                         [TEXT_CASES[0], TEXT_CASES[3], TEXT_CASES[7]])
+def test_text_path_miss_windows(window: int, largest: int, frm: str, to: str, species: str,
+                                ortholog: str, unmapped: str, tiny_index: Path, tmp_path: Path,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key the row loop does not know yet: the new keys of a window of lines from there on
+    are resolved at once, the window doubling with each miss in the block (up to a largest
+    size). Whatever the windows, the output, the report (keys in first-seen order) and the
+    row counts are those of the library; the backend is called once per window that holds
+    new keys."""
+    from pfocr_tools import geneindex, table
+
+    monkeypatch.setattr(remap, "MISS_WINDOW", window)
+    monkeypatch.setattr(remap, "MISS_WINDOW_MAX", largest)
+    src = messy_table(tmp_path / "in.tsv")  # one block: every miss is in the same block
+    opts = remap.Options(from_=frm, to=tuple(to.split(",")),
+                         species=remap.parse_species(species) if species else (),
+                         ortholog_to=remap.parse_species(ortholog)[0] if ortholog else "",
+                         unmapped=unmapped)
+    backend = remap.LocalBackend(geneindex.GeneIndex(str(tiny_index)))
+    want, want_report = remap.remap(table.read_table(str(src)), backend, opts)
+    table.write_table(want, str(tmp_path / "want.tsv"))
+    calls: list[int] = []
+    real_resolve = backend.resolve
+
+    def counted(terms, scope, taxids):  # noqa: ANN001, ANN202 - the real resolve, counted
+        calls.append(len(terms))
+        return real_resolve(terms, scope, taxids)
+
+    monkeypatch.setattr(backend, "resolve", counted)
+    with remap.ByteReader(str(src)) as reader:
+        text = remap.TextRemap(reader.header, opts, backend, True, str(src))
+        blocks = list(reader.byte_blocks())
+        assert len(blocks) == 1
+        got = text.lines(*blocks[0])
+        header = text.header
+    assert b"\n".join(["\t".join(header).encode(), *got, b""]) == \
+        (tmp_path / "want.tsv").read_bytes()
+    with open(tmp_path / "rep.tsv", "w", encoding="utf-8") as handle:
+        text.write_report(handle)
+    text.close()
+    got_report = (tmp_path / "rep.tsv").read_text("utf-8").splitlines()[1:]
+    assert got_report == ["\t".join(r) for r in want_report]
+    # the windows, by hand: at a line with a new key, the keys of `size` lines from there
+    # on become known and the next window is twice as long
+    cols = HEADER.split("\t")
+    keys = [(c[cols.index(frm)], "" if species else c[cols.index("taxid")])
+            for c in (line.decode("utf-8").split("\t") for line in blocks[0][0])]
+    known: set[tuple[str, str]] = set()
+    sizes = []
+    size = window
+    for i, key in enumerate(keys):
+        if key not in known:
+            new = set(keys[i:i + size]) - known
+            terms = {t for t, _ in new if t.strip()}  # blank terms are not looked up
+            if terms:
+                sizes.append(len(terms))
+            known |= new
+            size = min(2 * size, largest)
+    assert calls == sizes
+    assert len(calls) >= (7 if window < 256 else 3)  # the first rows, then the NEW keys
+
+
+@pytest.mark.parametrize("backend", ["local", "mygene"])
+def test_text_path_pauses_the_cyclic_gc(backend: str, tiny_index: Path, server: MyGeneServer,
+                                        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """The rows are remapped with the cyclic garbage collector paused (the keys' entries
+    would be scanned again and again), and it runs again afterwards, also after an error."""
+    import gc
+
+    seen: list[bool] = []
+    real_lines = remap.TextRemap.lines
+
+    def lines(self, *args):  # noqa: ANN001, ANN002, ANN202 - the real method, observed
+        seen.append(gc.isenabled())
+        return real_lines(self, *args)
+
+    monkeypatch.setattr(remap.TextRemap, "lines", lines)
+    assert gc.isenabled()
+    rc, err = run([str(QUERIES), "-o", str(tmp_path / "out.tsv"),
+                   *backend_args(backend, tiny_index, server, None)], capsys)
+    assert rc == 0, err
+    assert seen == [False] and gc.isenabled()
+    bad = tmp_path / "bad.tsv"
+    bad.write_bytes(QUERIES.read_bytes() + b"x\ty\n")
+    rc, err = run([str(bad), "-o", str(tmp_path / "out2.tsv"),
+                   *backend_args(backend, tiny_index, server, None)], capsys)
+    assert rc == 1 and "malformed TSV: 2 fields" in err
+    assert gc.isenabled()
+
+
 def test_text_path_remaps_a_remapped_table(tiny_index: Path, tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     """A remapped table remapped again (as 0.1.0 does it): its source_* columns stay, its
@@ -602,22 +695,73 @@ def test_text_path_output_is_input_plus_columns_by_design(tmp_path: Path) -> Non
     layout = remap.TextLayout(COLUMNS, remap.out_header(COLUMNS, opts), opts)
     assert layout.cuts == 8 and layout.mapped[1] == "l[:b15] + c[0] + l[b15:] + c[1]"
     line = "\t".join(f"v{i}" for i in range(len(COLUMNS))).encode()
-    entry = [1, (b"\tNEW", b"\tmapped\tgene_id"), 0]
+    entry = remap.Entry(1, (b"\tNEW", b"\tmapped\tgene_id"))
     by_species = {b"v9": {b"v15": entry}.get}  # taxid -> term -> entry
     out: list[bytes] = []
     other = line.replace(b"\tv9\t", b"\t10090\t")  # another key: not resolved yet
-    assert layout.run([line, other], by_species.get, out, False) == [1]
-    assert out[1] is other
-    assert out[0] == line.replace(b"\tv15\t", b"\tNEW\tv15\t") + b"\tmapped\tgene_id"
-    assert entry[2] == 1
+    missed: list[bytes] = []
+    unmapped = remap.Entry(0, (b"\tunmapped\t",))
+
+    def miss(line: bytes) -> remap.Entry:  # what TextRemap.miss() does: resolve, give the entry
+        missed.append(line)
+        return unmapped
+
+    layout.run([line, other, line], by_species.get, out, miss)
+    assert missed == [other]
+    assert out[0] == out[2] == (line.replace(b"\tv15\t", b"\tNEW\tv15\t")
+                                + b"\tmapped\tgene_id")
+    assert out[1] == other.replace(b"\tv16", b"\tv15\tv16") + b"\tunmapped\t"
+    assert entry.rows == 2 and unmapped.rows == 1
+
+
+def test_text_path_line_with_one_occurrence_is_a_slice_and_a_constant() -> None:
+    """--from gene_id: after gene_id come only the key's term, occurrences and the entry's
+    values, so a line whose occurrences is 1 is one slice of itself and one per-key constant
+    (other lines take the general path); both give the same bytes."""
+    from pfocr_tools.table import COLUMNS
+
+    opts = remap.Options(to=("entrez", "ensembl"))
+    layout = remap.TextLayout(COLUMNS, remap.out_header(COLUMNS, opts), opts)
+    n = len(COLUMNS)
+    gene = COLUMNS.index("gene_id")
+    assert layout.mapped_tail == (gene, [n, gene, gene + 1, n + 4, n + 6, n + 7])
+    assert layout.unmapped_tail == (gene + 1, [gene, gene + 1, n + 4, n + 6, n + 7])
+    values = ["NEW", "SYM", "", "", "ENSG1", "", "mapped", "gene_id", ""]
+    mapped = remap.Entry(1, layout.consts(layout.mapped[2], values),
+                         layout.tail(layout.mapped_tail, values, ("v15", "v9")))
+    assert mapped.tail == b"\tNEW\tv15\t1\tENSG1\tmapped\tgene_id"
+    u_values = ["", "", "", "", "", "", "unmapped", "", ""]
+    unmapped = remap.Entry(0, layout.consts(layout.unmapped[2], u_values),
+                           layout.tail(layout.unmapped_tail, u_values, ("v15", "10090")))
+    line = "\t".join(f"v{i}" for i in range(n)).encode()
+    table = {b"v9": {b"v15": mapped}.get, b"10090": {b"v15": unmapped}.get}
+    lines = [line.replace(b"\tv16", b"\t1"), line.replace(b"\tv16", b"\t12")]
+    lines += [x.replace(b"\tv9\t", b"\t10090\t") for x in lines]
+    out: list[bytes] = []
+    layout.run(lines, table.get, out, None)
+    head = b"\t".join(b"v%d" % i for i in range(gene))
+    assert out == [head + b"\tNEW\tv15\t1\tENSG1\tmapped\tgene_id",
+                   head + b"\tNEW\tv15\t12\tENSG1\tmapped\tgene_id",
+                   head.replace(b"\tv9\t", b"\t10090\t") + b"\tv15\tv15\t1\t\tunmapped\t",
+                   head.replace(b"\tv9\t", b"\t10090\t") + b"\tv15\tv15\t12\t\tunmapped\t"]
+    assert mapped.rows == unmapped.rows == 2
+    assert layout.source.count("+ m.tail)") == 2  # the quick branch of mapped and unmapped
+    general = remap.TextLayout(COLUMNS, remap.out_header(COLUMNS, remap.Options(
+        from_="symbol")), remap.Options(from_="symbol"))
+    assert general.mapped_tail is None  # source_gene_id (the old ID) is not a key field
 
 
 @pytest.mark.parametrize(("case", "message"), [
     ("few", ":{line}: malformed TSV: 16 fields, the header has 17 (too few)"),
     ("many", ":{line}: malformed TSV: 18 fields, the header has 17 (too many)"),
     ("latin1", ":{line}: not UTF-8 text (invalid continuation byte)"),
+    # every other row holds UTF-8 text too, with CRLF line ends: only the line is named
+    ("utf8+latin1", ":{line}: not UTF-8 text (invalid continuation byte)"),
     ("taxid", ":{line}: taxid 'human' is not an NCBI taxid"),
     ("long", ":{line}: line longer than 4,096 bytes: not a figure gene table"),
+    # a row a field short and the next a field too long: the block's tab count is right
+    ("few+many", ":{line}: malformed TSV: 16 fields, the header has 17 (too few)"),
+    ("short+long", ":{line}: malformed TSV: 3 fields, the header has 17 (too few)"),
 ])
 @pytest.mark.parametrize("backend", ["local", "mygene"])
 def test_text_path_bad_row_names_the_line(case: str, message: str, backend: str,
@@ -635,10 +779,19 @@ def test_text_path_bad_row_names_the_line(case: str, message: str, backend: str,
         bad = bad.replace(b"\tSTAT3\t", b"\t", 1)
     elif case == "many":
         bad = bad.replace(b"\tSTAT3\t", b"\tSTAT3\tx\t", 1)
-    elif case == "latin1":
+    elif case in ("latin1", "utf8+latin1"):
         bad = bad.replace(b"remap test", b"caf\xe9 test")
+        if case == "utf8+latin1":
+            body = [r.replace(b"remap test", "café “test”".encode()).replace(b"\n", b"\r\n")
+                    for r in body]
     elif case == "taxid":
         bad = bad.replace(b"\t9606\t", b"\thuman\t")
+    elif case == "few+many":
+        long_row = body[0].replace(b"\tSTAT3\t", b"\tSTAT3\tx\t", 1)
+        bad = bad.replace(b"\tSTAT3\t", b"\t", 1) + long_row
+    elif case == "short+long":
+        bad = bytearray(b"\t".join(rows[1].split(b"\t")[:3]) + b"\n"
+                        + body[0].replace(b"\n", b"\t" * 14 + b"\n"))
     else:
         bad = bad.replace(b"remap test", b"remap test" * 500)
     text = rows[0] + b"".join(body[:200]) + b"\n\n" + bytes(bad) + b"".join(body[200:])

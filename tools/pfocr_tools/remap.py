@@ -9,6 +9,8 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import filterfalse, repeat
+from operator import itemgetter, methodcaller
 from typing import TYPE_CHECKING
 
 from . import geneindex
@@ -22,6 +24,7 @@ from .table import (
     TableReader,
     clean,
     field_count_error,
+    gc_paused,
     log_reading_whole,
     open_output,
     read_table,
@@ -477,6 +480,12 @@ def _entry_values(p: Plan) -> dict[str, np.ndarray]:
 #: of the 1,000 terms of one MyGene.info query, so that batching adds no request)
 KEY_BATCH = 20_000
 
+#: lines scanned for new keys when the row loop meets a key not known yet (the first window
+#: of a block; doubled with each further miss in the block, up to MISS_WINDOW_MAX: the
+#: backends resolve keys fastest in batches of a few hundred to a thousand)
+MISS_WINDOW = 256
+MISS_WINDOW_MAX = 2048
+
 
 def out_header(header_in: Sequence[str], opts: Options) -> list[str]:
     """The columns of the remapped table (what apply() makes of a table with these)."""
@@ -561,9 +570,43 @@ class TextLayout:
         self.s = s
         self.cuts = n - s
         self.key_idx = [self._idx(k) for k in key_cols]
+        #: a cut line's key (the term, or (term, taxid)), as key() gives it
+        self.pick = itemgetter(*self.key_idx)
         self.mapped = self._template(picks_m)
         self.unmapped = self._template(picks_u)
+        self.key_cols = key_cols
+        self.occ = pos.get("occurrences")
+        self.mapped_tail = self._tail(picks_m)
+        self.unmapped_tail = self._tail(picks_u)
         self.run = self._compile()
+
+    def _tail(self, picks: list[int]) -> tuple[int, list[int]] | None:
+        """When an output line is its input line up to a field (``start``, s <= start < n)
+        and then only the key's fields, entry values and ``occurrences``: (start, the rest of
+        the picks). Then a line whose ``occurrences`` is 1 (nearly every line) is one slice of
+        itself and one per-key constant (``tail()``; e.g. --from gene_id --to entrez)."""
+        start = _identity(picks)
+        if not self.s <= start < self.n:
+            return None
+        rest = picks[start:]
+        if any(j < self.n and j not in self.key_cols and j != self.occ for j in rest):
+            return None
+        return start, rest
+
+    def tail(self, where: tuple[int, list[int]], values: Sequence[str], key: Sequence[str]
+             ) -> bytes:
+        """The per-key constant of a line whose occurrences is 1 (``where``: ``_tail()``;
+        ``key``: the term, and the taxid for a two-column key)."""
+        n = self.n
+        parts = []
+        for j in where[1]:
+            if j >= n:
+                parts.append(values[j - n])
+            elif j == self.occ:
+                parts.append("1")
+            else:
+                parts.append(key[self.key_cols.index(j)])
+        return ("\t" + "\t".join(parts)).encode("utf-8")
 
     def _idx(self, j: int) -> int:
         """The piece of a cut line that holds field ``j``."""
@@ -644,30 +687,34 @@ class TextLayout:
 
         m_stmts, m_expr, _ = self.mapped
         u_stmts, u_expr, _ = self.unmapped
+
+        def one(where: tuple[int, list[int]] | None, stmts_: list[str], expr: str) -> str:
+            """The branch of a mapped or unmapped line: c = the entry's constants, ..."""
+            general = f"c = m.consts{stmts(stmts_)}{pad}append({expr})"
+            if where is None:
+                return general
+            start, rest = where
+            quick = f"append(l[:{self._bound(start)}] + m.tail)"
+            if self.occ not in rest:
+                return quick
+            return (f"if p[{self._idx(self.occ)}] == b\"1\":{pad}    {quick}{pad}else:"
+                    f"{pad}    " + general.replace(pad, pad + "    "))
         src = f"""
-def run(lines, get, out, slots):
+def run(lines, get, out, miss):
     append = out.append
-    pending = []
     for l in lines:
         p = l.rsplit(b"\\t", {self.cuts})
         {find}
         if m is None:
-            pending.append(len(out))
-            append(l)
-            continue
-        m[2] += 1
-        k = m[0]
+            m = miss(l)
+        m.rows += 1
+        k = m.kind
         if k == 1:
-            c = m[1]{stmts(m_stmts)}
-            append({m_expr})
+            {one(self.mapped_tail, m_stmts, m_expr)}
         elif k == 0:
-            c = m[1]{stmts(u_stmts)}
-            append({u_expr})
+            {one(self.unmapped_tail, u_stmts, u_expr)}
         elif k == 2:{stmts(m_stmts) or pad + "pass"}
-            append(b"\\n".join([{m_expr} for c in m[1]]))
-        elif slots:
-            append(None)
-    return pending
+            append(b"\\n".join([{m_expr} for c in m.consts]))
 """
         self.source = src
         namespace: dict[str, object] = {}
@@ -675,10 +722,7 @@ def run(lines, get, out, slots):
         return namespace["run"]
 
     def key(self, line: bytes) -> bytes | tuple[bytes, bytes]:
-        p = line.rsplit(b"\t", self.cuts)
-        if len(self.key_idx) == 1:
-            return p[self.key_idx[0]]
-        return p[self.key_idx[0]], p[self.key_idx[1]]
+        return self.pick(line.rsplit(b"\t", self.cuts))
 
     def consts(self, runs: list[tuple[list[int], bool]], values: Sequence[str]
                ) -> tuple[bytes, ...]:
@@ -696,9 +740,10 @@ def _identity(picks: list[int]) -> int:
 
 class ByteReader(TableReader):
     """TableReader's checks on lines of bytes (the text path): UTF-8, the number of fields
-    (counted over a block, as TableReader does), blank lines skipped, CRLF line ends, the
-    longest line. Relies on TableReader's ``_data()`` (the next block of whole lines),
-    ``_check_utf8()`` and ``line``."""
+    (of every line: a line a field short beside one a field too long do not cancel out, as
+    they would in a count over the block), blank lines skipped, CRLF line ends, the longest
+    line. Relies on TableReader's ``_data()`` (the next block of whole lines),
+    ``_check_utf8()`` (the error of a block that is not UTF-8) and ``line``."""
 
     def byte_blocks(self) -> Iterator[tuple[list[bytes], int, list[int] | None]]:
         """(lines, number of the first line, line numbers when blank lines were skipped)."""
@@ -707,21 +752,44 @@ class ByteReader(TableReader):
             data = self._data()  # whole lines; a line over the limit is named
             if not data:
                 return
-            self._check_utf8(data)
+            raw = data
             if b"\r" in data:
                 data = data.replace(b"\r\n", b"\n")
             lines = data.split(b"\n")
             if lines[-1] == b"":
                 lines.pop()
+            if not raw.isascii():  # UTF-8: only the lines that are not ASCII are decoded
+                try:  # (a line feed never ends or starts a character: lines check alone)
+                    b"\n".join(filterfalse(bytes.isascii, lines)).decode("utf-8")
+                except UnicodeDecodeError:
+                    self._check_utf8(raw)  # the error naming the line, as TableReader's
             first = self.line + 1
             self.line += len(lines)
             numbers = None
             if b"" in lines:
                 numbers = [first + i for i, line in enumerate(lines) if line]
                 lines = [line for line in lines if line]
-            if data.count(b"\t") != len(lines) * (n - 1):
+            if lines and set(map(bytes.count, lines, repeat(b"\t"))) != {n - 1}:
                 field_count_error(lines, n, first, numbers, self.name)
             yield lines, first, numbers
+
+
+class Entry:
+    """What a (term, species) key becomes in the text path: ``kind`` 1 mapped, 0 unmapped,
+    2 several result entries (a family, several orthologs), 3 dropped (--unmapped drop);
+    ``consts`` the output constants (a list of them for kind 2); ``rows`` the rows read;
+    ``tail`` the constant that ends a line whose occurrences is 1 (TextLayout.tail()), or
+    None. Slots: the row loop reads them straight from the object (one memory access fewer
+    per row than a list's items, which counts with 100,000s of keys)."""
+
+    __slots__ = ("kind", "consts", "rows", "tail")
+
+    def __init__(self, kind: int, consts: tuple[bytes, ...] | list[tuple[bytes, ...]],
+                 tail: bytes | None = None) -> None:
+        self.kind = kind
+        self.consts = consts
+        self.rows = 0
+        self.tail = tail
 
 
 class TextRemap:
@@ -746,22 +814,24 @@ class TextRemap:
         self.in_fig: bytes | None = None  # the last figure read and the start of its first row
         self.in_head = b""
         self.out_fig: bytes | None = None  # the last figure written
-        # key -> [kind, constants, rows]; kind 1 mapped, 0 unmapped, 2 several entries,
-        # 3 dropped. Two-column keys (term, taxid) are kept as taxid -> term -> entry, and
+        # key -> Entry. Two-column keys (term, taxid) are kept as taxid -> term -> entry, and
         # the row loop is given the taxid table's get(): taxid -> that species' get()
-        self.memo: dict[object, list] = {}
-        self.by_species: dict[bytes, dict[bytes, list]] = {}
+        self.memo: dict[object, Entry] = {}
+        self.by_species: dict[bytes, dict[bytes, Entry]] = {}
         self.species_get: dict[bytes, object] = {}
         self.get = self.memo.get if opts.species else self.species_get.get
         # the keys' entries in first-seen order (their row counts), and their report rows
         # without the count, spooled to a temporary file (memory: a pointer per key)
-        self.entries: list[list] = []
+        self.entries: list[Entry] = []
         self.spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
         self.spooled = array("Q")  # the byte length of each spooled report row
         self.statuses: Counter[str] = Counter()
         self.sp_all = "|".join(opts.species)
         self.target_name = organism_name(opts.ortholog_to) if opts.ortholog_to else ""
         self.good_taxids: set[bytes] = set()
+        self.block: tuple[list[bytes], int, list[int] | None] | None = None  # being run
+        self.after = 0  # the line after the last miss window of the block
+        self.window = MISS_WINDOW
 
     def check_taxids(self, keys: Iterable, lines: list[bytes], first: int,
                      numbers: list[int] | None) -> None:
@@ -796,15 +866,19 @@ class TextRemap:
             self.version = self.backend.data_version() if self.with_version else ""
         layout = self.layout
         drop = opts.unmapped == "drop"
-        for key, (entries, head) in zip(keys, resolved, strict=True):
+        for key, pair, (entries, head) in zip(keys, pairs, resolved, strict=True):
             values = [[g, clean(sym), opts.ortholog_to, self.target_name, ens, uni, st, match,
                        fam] for g, sym, _taxid, ens, uni, st, match, fam in entries]
             if len(entries) > 1:
-                m = [2, [layout.consts(layout.mapped[2], v) for v in values], 0]
+                m = Entry(2, [layout.consts(layout.mapped[2], v) for v in values])
             elif entries[0][0]:
-                m = [1, layout.consts(layout.mapped[2], values[0]), 0]
+                m = Entry(1, layout.consts(layout.mapped[2], values[0]))
+                if layout.mapped_tail is not None:
+                    m.tail = layout.tail(layout.mapped_tail, values[0], pair)
             else:
-                m = [3 if drop else 0, layout.consts(layout.unmapped[2], values[0]), 0]
+                m = Entry(3 if drop else 0, layout.consts(layout.unmapped[2], values[0]))
+                if layout.unmapped_tail is not None and not drop:
+                    m.tail = layout.tail(layout.unmapped_tail, values[0], pair)
             if opts.species:
                 self.memo[key] = m
             else:
@@ -820,23 +894,35 @@ class TextRemap:
     def lines(self, lines: list[bytes], first: int, numbers: list[int] | None) -> list[bytes]:
         """The output lines of a block of input lines (keys not seen before are resolved)."""
         out: list[bytes] = []
-        get = self.get
-        pending = self.layout.run(lines, get, out, False)
-        if pending:
-            todo = [out[i] for i in pending]
-            keys = list(dict.fromkeys(filter(self.unknown,
-                                             map(self.layout.key, todo))))
-            self.check_taxids(keys, lines, first, numbers)
-            self.resolve(keys)
-            again: list[bytes | None] = []
-            self.layout.run(todo, get, again, True)
-            for i, line in zip(pending, again, strict=True):
-                out[i] = line  # type: ignore[call-overload]
-            if None in again:
-                out = [line for line in out if line is not None]
+        self.block = (lines, first, numbers)
+        self.after, self.window = 0, MISS_WINDOW
+        self.layout.run(lines, self.get, out, self.miss)
+        self.block = None
         if self.carry:
             self._carry_heads(lines, out)
         return out
+
+    def miss(self, line: bytes) -> Entry:
+        """The entry of a line whose key is not known yet (called by the row loop). The new
+        keys of a window of lines from this one on are resolved at once, in first-seen order
+        (new keys come in clusters: a figure's); the window doubles with each miss in a
+        block, so a block of new keys costs a few backend calls."""
+        assert self.block is not None
+        lines, first, numbers = self.block
+        layout = self.layout
+        # the lines before `after` have known keys, so the first equal line is this one
+        i = lines.index(line, self.after)
+        self.after = i + self.window
+        window = lines[i:self.after]
+        self.window = min(2 * self.window, MISS_WINDOW_MAX)
+        keys = list(filter(self.unknown, dict.fromkeys(
+            map(layout.pick, map(methodcaller("rsplit", b"\t", layout.cuts), window)))))
+        self.check_taxids(keys, lines, first, numbers)
+        self.resolve(keys)
+        key = layout.key(line)
+        if self.opts.species:
+            return self.memo[key]
+        return self.by_species[key[1]][key[0]]  # type: ignore[index]
 
     def _carry_heads(self, lines: list[bytes], out: list[bytes]) -> None:
         """With --unmapped drop: the figures whose first written row has empty per-figure
@@ -875,10 +961,11 @@ class TextRemap:
         return key[0] not in self.by_species.get(key[1], ())  # type: ignore[index]
 
     def rows_written(self) -> int:
-        return sum(m[2] * (len(m[1]) if m[0] == 2 else m[0] != 3) for m in self.entries)
+        return sum(m.rows * (len(m.consts) if m.kind == 2 else m.kind != 3)
+                   for m in self.entries)
 
     def rows_read(self) -> int:
-        return sum(m[2] for m in self.entries)
+        return sum(m.rows for m in self.entries)
 
     def write_report(self, handle) -> None:  # noqa: ANN001
         handle.write("\t".join(REPORT_COLUMNS) + "\n")
@@ -886,7 +973,7 @@ class TextRemap:
         self.spool.seek(0)
         read = self.spool.read
         for m, size in zip(self.entries, self.spooled, strict=True):
-            handle.write(f"{read(size).decode('utf-8')}{m[2]}{tail}")
+            handle.write(f"{read(size).decode('utf-8')}{m.rows}{tail}")
 
     def close(self) -> None:
         self.spool.close()
@@ -895,12 +982,10 @@ class TextRemap:
 def _keys_first(src: str, name: str, text: TextRemap) -> None:
     """MyGene.info: read the distinct keys first, then resolve them in batches of KEY_BATCH
     terms (every query full, as few requests as one batch would need)."""
-    from operator import itemgetter, methodcaller
-
     layout = text.layout
     counts: Counter = Counter()
     with ByteReader(src, name=name) as reader:
-        for lines, first, numbers in reader.byte_blocks():
+        for lines, first, numbers in gc_paused(reader.byte_blocks()):
             parts = list(map(methodcaller("rsplit", b"\t", layout.cuts), lines))
             terms = map(itemgetter(layout.key_idx[0]), parts)
             if len(layout.key_idx) == 1:
@@ -1162,7 +1247,9 @@ def _text(src: str, args: argparse.Namespace, opts: Options) -> int:
         else:  # a text stream without a buffer (e.g. captured standard output)
             def write(data: bytes) -> None:
                 out.write(data.decode("utf-8"))
-        for lines, first, numbers in reader.byte_blocks():
+        # the cyclic GC paused (a full collection every GC_EVERY blocks): the keys' entries
+        # and what resolving them makes would be scanned again and again (110,000 keys: 11 %)
+        for lines, first, numbers in gc_paused(reader.byte_blocks()):
             rows = text.lines(lines, first, numbers)
             if rows:
                 rows.append(b"")  # the last line's end, without copying the block again
