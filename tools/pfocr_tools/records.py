@@ -41,6 +41,7 @@ CURRENT_TSV_REQUIRED = ("organism_id", "organism_name", "word", "ncbigene_symbol
 TEXT_KEYS = ("figid", "figid_alias", "pmcid", "figtitle", "papertitle", "year", "caption",
              "number")
 LIST_KEYS = ("organisms", "organisms_ner")
+_USED_KEYS = (*TEXT_KEYS, *LIST_KEYS)
 HUMAN = ("9606", "Homo sapiens")
 _ALLOWED_TAGS = frozenset({"tag:yaml.org,2002:str", "tag:yaml.org,2002:seq",
                            "tag:yaml.org,2002:map"})
@@ -262,8 +263,8 @@ def load_reference(fm: str, label: str) -> object:
 def _all_text(value: object) -> bool:
     if isinstance(value, str):
         return True
-    if isinstance(value, list):
-        return all(_all_text(v) for v in value)
+    if isinstance(value, list):  # a list of names, checked at once; else item by item
+        return set(map(type, value)) <= _JUST_STR or all(map(_all_text, value))
     if isinstance(value, dict):
         return all(isinstance(k, str) and _all_text(v) for k, v in value.items())
     return False
@@ -271,9 +272,10 @@ def _all_text(value: object) -> bool:
 
 def _fields_are_text(doc: dict) -> bool:
     """True if every field we use came back as text (so the typed reading is exact)."""
-    for key in (*TEXT_KEYS, *LIST_KEYS):
-        if not _all_text(doc.get(key, "")):
-            return False
+    values = list(map(doc.get, _USED_KEYS, itertools.repeat("")))
+    if not set(map(type, values)) <= _JUST_STR and not all(
+            type(v) is str or _all_text(v) for v in values):
+        return False
     genes = doc.get("genes", "")
     if type(genes) is not list:
         return _all_text(genes)
@@ -598,7 +600,11 @@ def parse_page(data: bytes, label: str, exact: bool = False,
     doc, all_text = _load_front_matter(fm, label, exact, limits.depth)
     if "figid" not in doc or doc["figid"] in ("", None):
         raise DataError("record has no 'figid'", label)
-    meta = {k: _text_field(doc, k, label, fm) for k in TEXT_KEYS}
+    values = list(map(doc.get, TEXT_KEYS, itertools.repeat("")))
+    if set(map(type, values)) <= _JUST_STR:  # the usual case: every field text (or absent)
+        meta = dict(zip(TEXT_KEYS, values, strict=True))
+    else:
+        meta = {k: _text_field(doc, k, label, fm) for k in TEXT_KEYS}
     # no value read from the front matter is longer than its text (escapes, folding and block
     # scalars only shorten; an alias repeats a value written in it): check values only then
     long_text = len(fm) > limits.field_chars
