@@ -7,8 +7,10 @@ sit in ``<figid>-genes.tsv`` beside it or in the sibling ``_data/`` folder.
 
 Every value comes out as the exact text of the record. PyYAML's ``BaseLoader`` (every
 scalar a string) is the reference reading; the fast path parses with the Rust ``yaml_rs``
-and falls back to the reference for any record where a field we use came back typed
-(``symbol: 9_1_1`` read as 911, ``word: NO`` as a boolean, an empty value as null...).
+and, for any record where a field we use came back typed (``symbol: 9_1_1`` read as 911,
+``word: NO`` as a boolean, an empty value as null...), reads it again exactly: with the
+simple-shape reader (:func:`fast_front_matter`) when the front matter has the dumper's plain
+block shape, else with the reference.
 """
 
 from __future__ import annotations
