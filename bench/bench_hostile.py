@@ -6,7 +6,9 @@
 Cases: a .tar.gz holding one member of zeros (``--bomb-gb`` GB; named as a record page, and
 named ``zeros.bin`` so it is skipped and only the archive budget stops it); a 40 KB record
 whose front matter nests block lists 20,000 deep; an old-schema page of 4 MiB of gene rows
-that the reference YAML reader must read (the worst page at the default --max-record-bytes).
+whose ``entrez`` yaml_rs reads as numbers (read again by the simple-shape reader), and the
+same with a comment line, which the reference YAML reader must read (the worst page at the
+default --max-record-bytes).
 Each run goes through ``/usr/bin/time -v``; exit code, wall time and peak RSS are printed with
 the load average. Numbers are printed, never asserted: CI does not run this.
 """
@@ -82,6 +84,11 @@ def main() -> int:
         big = work / "genes-big.md"
         big.write_text("---\nfigid: PMC2__F1\nfigtitle: t\ngenes:\n"
                        + row * ((4 << 20) // len(row) - 4) + "---\n")
+        measure("4 MiB old-schema page (typed entrez: the simple-shape reader reads it)",
+                [str(big), "-o", str(work / "o")])
+        # a comment line keeps it off the simple-shape reader: the reference reader reads it
+        big.write_text("---\nfigid: PMC2__F1\nfigtitle: t\ngenes:\n# rows\n"
+                       + row * ((4 << 20) // len(row) - 5) + "---\n")
         measure("4 MiB old-schema page read by the reference YAML reader",
                 [str(big), "-o", str(work / "o")])
     finally:

@@ -325,6 +325,29 @@ def test_folder_walk_same_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert ("./A.md", "./A.md", "../_data/A-genes.tsv", "../_data/A-genes.tsv") in got
 
 
+def test_folder_walk_pages_of_nested_folders_in_path_order(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    """Pages of a folder and of its subfolders interleave in sorted path order ("a/b-c/"
+    before "a/b/", "a/m.md" between "a/b/" and "a/z/"); the listing merges the folders'
+    sorted names into that order. Two pages may claim one TSV (x.md, x.markdown)."""
+    db = tmp_path / "db"
+    for rel in ("a.md", "m.md", "z.md", "b/q.md", "b-c/y.md", "b.d/w.md", "m/k.md",
+                "z/_figures/x.md", "z/_figures/x.markdown", "z/_data/x-genes.tsv",
+                "z/_data/y-genes.tsv", "m-genes.tsv", "b/q-genes.tsv", "b/r-genes.tsv",
+                "sp ace/é.md", "sp ace/é-genes.tsv"):
+        (db / rel).parent.mkdir(parents=True, exist_ok=True)
+        (db / rel).write_text("x", "utf-8")
+    monkeypatch.chdir(tmp_path)
+    for root in (str(db), "db", "db/", "./db", "db/z", "db/z/_figures"):
+        got = [(s.label, s.page_path, s.tsv_path, s.tsv_label)
+               for s in sources._from_directory(root)]
+        assert got == plain_from_directory(root), root
+    labels = [s.label for s in sources._from_directory("db")]
+    assert labels[:4] == ["db/a.md", "db/b-c/y.md", "db/b.d/w.md", "db/b/q.md"]
+    assert not list(sources._from_directory(str(tmp_path / "missing")))
+
+
 # ------------------------------------------------------------------ duplicate figids
 
 

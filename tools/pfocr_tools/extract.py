@@ -135,13 +135,16 @@ def _size(text: str) -> int:
 
 
 def parse_source(src: Source, flavor: str, exact: bool, limits: Limits = DEFAULT_LIMITS,
-                 require_genes: bool = False, kinds: Sequence[str] = (), repeat: bool = False):
+                 require_genes: bool = False, kinds: Sequence[str] = (), repeat: bool = False,
+                 meta: bool = True):
     """Parse one source; return a result tuple (picklable, small).
 
     ``("ok", label, figid, schema, data, nrows, meta, warnings, extra)`` with ``data`` the
-    figure's rows as UTF-8 TSV bytes and ``extra`` the rows of the entity ``kinds`` asked for
-    (``{kind: (text, nrows)}``), or ``("err", label, path, line, message)``. Any failure, ours
-    or not (MemoryError, RecursionError...), comes back as an error for this record.
+    figure's rows as UTF-8 TSV bytes, ``meta`` its ``--figures`` row (a dict; None unless
+    ``meta``: not sent between processes when no one writes it) and ``extra`` the rows of
+    the entity ``kinds`` asked for (``{kind: (text, nrows)}``), or ``("err", label, path,
+    line, message)``. Any failure, ours or not (MemoryError, RecursionError...), comes back
+    as an error for this record.
     """
     try:
         page_data, tsv_data = src.read(limits)
@@ -167,7 +170,7 @@ def parse_source(src: Source, flavor: str, exact: bool, limits: Limits = DEFAULT
         return ("err", src.label, src.label, None,
                 f"cannot parse this record ({type(exc).__name__}: {exc})".rstrip(": )") + ")")
     return ("ok", src.label, fig.figid, fig.schema, fig.text.encode("utf-8"), fig.n_rows,
-            fig.meta, fig.warnings, extra)
+            fig.meta if meta else None, fig.warnings, extra)
 
 
 def source_entities(src: Source, page, page_data: bytes | None, gene_rows, figid: str,
@@ -199,7 +202,7 @@ def source_entities(src: Source, page, page_data: bytes | None, gene_rows, figid
 def _parse_batch(batch: list[Source | BadSource], flavor: str, exact: bool,
                  spill: str | None = None, limits: Limits = DEFAULT_LIMITS,
                  require_genes: bool = False, kinds: Sequence[str] = (),
-                 repeat: bool = False) -> list:
+                 repeat: bool = False, meta: bool = True) -> list:
     """Parse a batch. With ``spill``, the rows go to that file (in order) instead of back
     through the pipe, and each result carries its byte count in place of the data."""
     results = []
@@ -208,7 +211,8 @@ def _parse_batch(batch: list[Source | BadSource], flavor: str, exact: bool,
             if isinstance(s, BadSource):
                 res = ("err", s.label, s.error.path or s.label, s.error.line, s.error.message)
             else:
-                res = parse_source(s, flavor, exact, limits, require_genes, kinds, repeat)
+                res = parse_source(s, flavor, exact, limits, require_genes, kinds, repeat,
+                                   meta)
                 if handle is not None and res[0] == "ok":  # spilled as parsed: memory flat
                     handle.write(res[4])
                     res = (*res[:4], len(res[4]), *res[5:])
@@ -269,23 +273,25 @@ def _died(exc: BaseException) -> str:
 
 
 def _in_own_process(batch: list, flavor: str, exact: bool, spill: str | None, limits: Limits,
-                    require_genes: bool, kinds: Sequence[str], repeat: bool = False) -> list:
+                    require_genes: bool, kinds: Sequence[str], repeat: bool = False,
+                    meta: bool = True) -> list:
     """Parse a batch in a fresh process of its own; BrokenProcessPool if that process dies."""
     with _executor(1) as pool:
         with signals_deferred():  # forks the worker
             future = pool.submit(_parse_batch, batch, flavor, exact, spill, limits,
-                                 require_genes, kinds, repeat)
+                                 require_genes, kinds, repeat, meta)
         return future.result()
 
 
 def _isolated(batch: list, flavor: str, exact: bool, spill: str, limits: Limits,
-              require_genes: bool, kinds: Sequence[str], repeat: bool = False) -> list:
+              require_genes: bool, kinds: Sequence[str], repeat: bool = False,
+              meta: bool = True) -> list:
     """After a worker died: parse a batch again in a process of its own; if that dies too,
     one record per process, so the record that kills its process is the one reported and
     the others are kept."""
     try:
         return _in_own_process(batch, flavor, exact, spill, limits, require_genes, kinds,
-                               repeat)
+                               repeat, meta)
     except BrokenProcessPool:
         pass
     results = []
@@ -293,7 +299,7 @@ def _isolated(batch: list, flavor: str, exact: bool, spill: str, limits: Limits,
         for item in batch:
             try:
                 res = _in_own_process([item], flavor, exact, None, limits, require_genes,
-                                      kinds, repeat)[0]
+                                      kinds, repeat, meta)[0]
             except BrokenProcessPool as exc:
                 res = ("err", item.label, item.label, None, _died(exc))
             if res[0] == "ok":
@@ -305,7 +311,7 @@ def _isolated(batch: list, flavor: str, exact: bool, spill: str, limits: Limits,
 
 def _results(sources: Iterable[Source | BadSource], flavor: str, exact: bool, jobs: int,
              spill_dir: str, limits: Limits = DEFAULT_LIMITS, require_genes: bool = False,
-             kinds: Sequence[str] = (), repeat: bool = False):
+             kinds: Sequence[str] = (), repeat: bool = False, meta: bool = True):
     """Yield ``(spill file or None, results)`` per batch, in input order.
 
     With several jobs, batches are parsed in worker processes (at most ``2 * jobs`` batches
@@ -320,7 +326,7 @@ def _results(sources: Iterable[Source | BadSource], flavor: str, exact: bool, jo
         for b in _chain(first, batches):  # one record at a time: nothing held (memory flat)
             for item in b:
                 yield None, _parse_batch([item], flavor, exact, None, limits, require_genes,
-                                         kinds, repeat)
+                                         kinds, repeat, meta)
         return
     counter = iter(range(1 << 62))
     pending = _chain(first, batches)
@@ -334,7 +340,7 @@ def _results(sources: Iterable[Source | BadSource], flavor: str, exact: bool, jo
                 with signals_deferred():  # may fork workers
                     try:
                         future = pool.submit(_parse_batch, batch, flavor, exact, spill, limits,
-                                             require_genes, kinds, repeat)
+                                             require_genes, kinds, repeat, meta)
                     except BrokenProcessPool:  # a worker died already: redone below
                         pass
                 window.append((spill, batch, future))
@@ -363,7 +369,7 @@ def _results(sources: Iterable[Source | BadSource], flavor: str, exact: bool, jo
         window.clear()
         for spill, batch, _ in redo:
             yield spill, _isolated(batch, flavor, exact, spill, limits, require_genes, kinds,
-                                   repeat)
+                                   repeat, meta)
 
 
 def _copy_ranges(src: str, dst_fd: int, ranges: list[tuple[int, int]]) -> None:
@@ -420,8 +426,8 @@ class FirstSeen:
         self._file = open(path, "w+b")  # noqa: SIM115 - closed by close()
         self._end = 0
         self._size = 0
-        self._hashes = array.array("q", bytes(8 * 1024))
-        self._where = array.array("q", bytes(8 * 1024))  # file offset + 1; 0 = empty slot
+        self._hashes = array.array("q", [0]) * 1024
+        self._where = array.array("q", [0]) * 1024  # file offset + 1; 0 = empty slot
 
     def close(self) -> None:
         self._file.close()
@@ -457,15 +463,16 @@ class FirstSeen:
         return None
 
     def _grow(self) -> None:
-        old = [(h, w) for h, w in zip(self._hashes, self._where, strict=True) if w]
-        self._hashes = array.array("q", bytes(16 * len(self._hashes)))
-        self._where = array.array("q", bytes(16 * len(self._where)))
-        mask = len(self._where) - 1
-        for h, w in old:
-            i = h & mask
-            while self._where[i]:
-                i = (i + 1) & mask
-            self._hashes[i], self._where[i] = h, w
+        old_hashes, old_where = self._hashes, self._where  # rehashed from the arrays: no
+        hashes = self._hashes = array.array("q", [0]) * (2 * len(old_hashes))  # list of
+        where = self._where = array.array("q", [0]) * (2 * len(old_where))  # pairs held
+        mask = len(where) - 1
+        for h, w in zip(old_hashes, old_where, strict=True):
+            if w:
+                i = h & mask
+                while where[i]:
+                    i = (i + 1) & mask
+                hashes[i], where[i] = h, w
 
 
 def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: str | None = None,
@@ -500,7 +507,7 @@ def extract(inputs: Sequence[str], output: str, flavor: str = "all", figures: st
         seen = FirstSeen(os.path.join(spill_dir, "figids"))
         stack.callback(seen.close)
         batches = _results(iter_sources(list(inputs), limits), flavor, exact, jobs, spill_dir,
-                           limits, require_genes, kinds, repeat)
+                           limits, require_genes, kinds, repeat, meta=figs is not None)
         stack.callback(batches.close)  # stop the workers before the spill folder goes
         bar = None
         if progress_enabled():

@@ -7,8 +7,10 @@ sit in ``<figid>-genes.tsv`` beside it or in the sibling ``_data/`` folder.
 
 Every value comes out as the exact text of the record. PyYAML's ``BaseLoader`` (every
 scalar a string) is the reference reading; the fast path parses with the Rust ``yaml_rs``
-and falls back to the reference for any record where a field we use came back typed
-(``symbol: 9_1_1`` read as 911, ``word: NO`` as a boolean, an empty value as null...).
+and, for any record where a field we use came back typed (``symbol: 9_1_1`` read as 911,
+``word: NO`` as a boolean, an empty value as null...), reads it again exactly: with the
+simple-shape reader (:func:`fast_front_matter`) when the front matter has the dumper's plain
+block shape, else with the reference.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ CURRENT_TSV_REQUIRED = ("organism_id", "organism_name", "word", "ncbigene_symbol
 TEXT_KEYS = ("figid", "figid_alias", "pmcid", "figtitle", "papertitle", "year", "caption",
              "number")
 LIST_KEYS = ("organisms", "organisms_ner")
+_USED_KEYS = (*TEXT_KEYS, *LIST_KEYS)
 HUMAN = ("9606", "Homo sapiens")
 _ALLOWED_TAGS = frozenset({"tag:yaml.org,2002:str", "tag:yaml.org,2002:seq",
                            "tag:yaml.org,2002:map"})
@@ -262,8 +265,8 @@ def load_reference(fm: str, label: str) -> object:
 def _all_text(value: object) -> bool:
     if isinstance(value, str):
         return True
-    if isinstance(value, list):
-        return all(_all_text(v) for v in value)
+    if isinstance(value, list):  # a list of names, checked at once; else item by item
+        return set(map(type, value)) <= _JUST_STR or all(map(_all_text, value))
     if isinstance(value, dict):
         return all(isinstance(k, str) and _all_text(v) for k, v in value.items())
     return False
@@ -271,19 +274,249 @@ def _all_text(value: object) -> bool:
 
 def _fields_are_text(doc: dict) -> bool:
     """True if every field we use came back as text (so the typed reading is exact)."""
-    for key in (*TEXT_KEYS, *LIST_KEYS):
-        if not _all_text(doc.get(key, "")):
-            return False
+    values = list(map(doc.get, _USED_KEYS, itertools.repeat("")))
+    if not set(map(type, values)) <= _JUST_STR and not all(
+            type(v) is str or _all_text(v) for v in values):
+        return False
     genes = doc.get("genes", "")
     if type(genes) is not list:
         return _all_text(genes)
-    for row in genes:
-        if type(row) is not dict:
-            return False
-        for k, v in row.items():
-            if type(v) is not str or type(k) is not str:
-                return False
-    return True
+    # every row a mapping of text to text, checked in C-level passes (keys, then values)
+    return (set(map(type, genes)) <= _JUST_DICT
+            and set(map(type, itertools.chain.from_iterable(genes))) <= _JUST_STR
+            and set(map(type, itertools.chain.from_iterable(map(dict.values, genes))))
+            <= _JUST_STR)
+
+
+# ---------------------------------------------------------------- the simple-shape reader
+#
+# Front matter written by a YAML dumper in block style (every record page of PFOCR) is read
+# here without a general YAML parser, giving exactly what the reference (PyYAML BaseLoader,
+# every scalar a string) gives. Only a narrow, checked shape is taken: block mappings of
+# simple keys, block sequences (also "indentless" under a key), one-line or folded plain and
+# single-quoted scalars, ``[]``, ``{}``; no tabs, carriage returns, blank lines, trailing
+# spaces, comments, anchors, aliases, tags, double quotes, block scalars or flow content.
+# Anything else returns None and goes to the general readers (which also give the errors),
+# so this reader needs to be sound, not complete. The checks are C-level passes (``in``,
+# ``count``, ``split``, one regex) over a whole level, not a loop over characters.
+
+#: characters outside the printable set of YAML / PyYAML, and those that end a line or
+#: are skipped there (tab, CR, NEL, LS, PS, BOM): front matter holding one takes the full path
+_FAST_BAD = re.compile("[^\n -~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+                       "\U00010000-\U0010ffff]")
+_FAST_KEY = r"(?:[A-Za-z0-9_][\w.-]*|'[^'\n]*')"
+#: one entry of a block mapping at column 0: key, the rest of its line, the lines under it
+_FAST_ENTRY = re.compile(rf"^({_FAST_KEY}):(?: (.+))?\n((?:[ -].*\n)*)", re.MULTILINE)
+_FAST_ITEM_KEY = re.compile(rf"{_FAST_KEY}:(?: |$)", re.MULTILINE)
+#: first characters a plain scalar may not start with (or starts only in some contexts)
+_PLAIN_BAD_START = frozenset("-?:,[]{}#&*!|>'\"%@` ")
+_FAST_DEPTH = 32  # nesting taken by the simple-shape reader (deeper: the general path)
+_GENE_PREFIXES = ("- word: ", "  symbol: ", "  source: ", "  hgnc_symbol: ", "  entrez: ")
+_FIRST = operator.itemgetter(0)
+_LAST = operator.itemgetter(-1)
+
+
+def fast_front_matter(fm: str) -> dict | None:
+    """The reference reading of ``fm`` if it has the simple block shape (see above), else
+    None. Never raises for any input (a None sends it to the general readers)."""
+    if (not fm.endswith("\n") or fm[0] in " -" or " \n" in fm or "\n\n" in fm
+            or _FAST_BAD.search(fm)):
+        return None
+    try:
+        return _fast_mapping(fm, 1)
+    except (IndexError, ValueError):  # pragma: no cover - a shape the checks missed
+        return None
+
+
+def _fast_mapping(text: str, depth: int) -> dict | None:
+    """A block mapping at column 0 (``text`` ends with a line feed, starts with a key)."""
+    entries = _FAST_ENTRY.findall(text)
+    # every line at column 0 that is not a "- " item must start an entry (findall skips lines)
+    if len(entries) != text.count("\n") - text.count("\n ") - text.count("\n-"):
+        return None
+    doc: dict = {}
+    plain: list[str] = []
+    for key, value, block in entries:
+        if len(key) > 512:  # a simple key is at most 1024 characters long
+            return None
+        if key[0] == "'":
+            key = key[1:-1]
+        if block:
+            v = _fast_folded(value, block) if value else _fast_block(block, depth + 1)
+            if v is None:
+                return None
+            doc[key] = v
+        elif not value:
+            doc[key] = ""  # "key:" and nothing under it: an empty scalar
+        elif value[0] in _PLAIN_BAD_START:
+            v = _fast_special(value, depth + 1)
+            if v is None:
+                return None
+            doc[key] = v
+        else:
+            plain.append(value)
+            doc[key] = value
+    if plain and not _plain_ok("\n".join(plain)):
+        return None
+    return doc
+
+
+def _plain_ok(joined: str) -> bool:
+    """True if each line of ``joined`` (a plain scalar's text, its first character checked)
+    reads as itself: no ``: `` or line-final ``:`` (a mapping value) and no `` #`` (a
+    comment)."""
+    return ": " not in joined and " #" not in joined and ":\n" not in joined and (
+        not joined.endswith(":"))
+
+
+def _fast_special(value: str, depth: int) -> object:
+    """A one-line value that does not start like a plain scalar: a single-quoted scalar,
+    ``[]`` or ``{}``; else None."""
+    if value[0] == "'":
+        return _single_quoted(value)
+    if _plain_start(value):  # "-x", "?x", ":x": plain
+        return value if _plain_ok(value) else None
+    if depth > _FAST_DEPTH:
+        return None
+    if value == "[]":
+        return []
+    if value == "{}":
+        return {}
+    return None
+
+
+def _single_quoted(text: str) -> str | None:
+    """A single-quoted scalar (lines already folded) that ends the text, else None."""
+    if len(text) < 2 or text[-1] != "'":
+        return None
+    inner = text[1:-1]
+    if "'" in inner.replace("''", ""):
+        return None
+    return inner.replace("''", "'")
+
+
+def _fast_folded(value: str, block: str) -> str | None:
+    """A scalar whose first line is ``value`` and whose next lines (``block``, each more
+    indented than its key) fold into it, one space per line break."""
+    if block[0] != " " or "\n-" in block:
+        return None
+    text = value + " " + " ".join(map(str.lstrip, block[:-1].split("\n"),
+                                      itertools.repeat(" ")))
+    if value[0] == "'":
+        return _single_quoted(text)
+    if not _plain_start(value) or not _plain_ok(text):
+        return None
+    return text
+
+
+def _plain_start(value: str) -> bool:
+    """True if ``value`` (no line feed, tab or trailing space) may start a plain scalar in a
+    block collection (``-``, ``?`` and ``:`` only before a character other than a space)."""
+    return value[0] not in _PLAIN_BAD_START or (
+        value[0] in "-?:" and len(value) > 1 and value[1] != " ")
+
+
+def _fast_block(block: str, depth: int) -> object:
+    """The collection under a ``key:`` line: a sequence at the key's column, or a mapping or
+    sequence indented under it (shifted to column 0 first)."""
+    if depth > _FAST_DEPTH:
+        return None
+    if block[0] == "-":
+        return _fast_sequence(block, depth)
+    n = len(block) - len(block.lstrip(" "))
+    pad = "\n" + " " * n
+    if block.count(pad) != block.count("\n") - 1:  # a line less indented than the first
+        return None
+    text = block[n:].replace(pad, "\n")
+    return _fast_sequence(text, depth) if text[0] == "-" else _fast_mapping(text, depth)
+
+
+def _fast_sequence(text: str, depth: int) -> list | None:
+    """A block sequence at column 0: every column-0 line an item (``- ``)."""
+    dashes = text.count("\n-")
+    if (not text.startswith("- ") or dashes != text.count("\n- ")
+            or dashes + text.count("\n ") != text.count("\n") - 1):  # other lines: indented
+        return None
+    if text.startswith(_GENE_PREFIXES[0]):
+        rows = _gene_rows(text)
+        if rows is not None:
+            return rows
+    if "\n " not in text and ": " not in text and ":\n" not in text:
+        items = text[2:-1].split("\n- ")  # one-line scalars (the usual list of names)
+        return _fast_scalars(items, depth)
+    out: list = []
+    for item in text[2:-1].split("\n- "):
+        if _FAST_ITEM_KEY.match(item):  # "- key: ...": a mapping at column 2
+            if item.count("\n") != item.count("\n  "):
+                return None
+            v = _fast_mapping(item.replace("\n  ", "\n") + "\n", depth + 1)
+        elif "\n" in item:
+            first, _, rest = item.partition("\n")
+            v = _fast_folded(first, rest + "\n")
+        else:
+            v = _fast_scalars([item], depth)
+            v = v[0] if v is not None else None
+        if v is None:
+            return None
+        out.append(v)
+    return out
+
+
+def _fast_scalars(items: list[str], depth: int) -> list | None:
+    """One-line scalars (plain, single-quoted, ``[]``, ``{}``) read at once."""
+    if not all(items):
+        return None
+    if set(map(_FIRST, items)).isdisjoint(_PLAIN_BAD_START):
+        return items if _plain_ok("\n".join(items)) else None
+    out = []
+    plain = []
+    for item in items:
+        if item[0] in _PLAIN_BAD_START:
+            v = _fast_special(item, depth + 1)
+            if v is None:
+                return None
+            out.append(v)
+        else:
+            plain.append(item)
+            out.append(item)
+    if plain and not _plain_ok("\n".join(plain)):
+        return None
+    return out
+
+
+def _gene_rows(text: str) -> list | None:
+    """Old-schema gene rows in the dumper's layout (five one-line keys per row, in the order
+    of ``_GENE_PREFIXES``), read column by column; None for any other layout."""
+    lines = text[:-1].split("\n")
+    if len(lines) % 5:
+        return None
+    columns = []
+    for k, prefix in enumerate(_GENE_PREFIXES):
+        part = lines[k::5]
+        if not all(map(str.startswith, part, itertools.repeat(prefix))):
+            return None
+        values = [line[len(prefix):] for line in part]
+        if not all(values):
+            return None
+        if set(map(_FIRST, values)).isdisjoint(_PLAIN_BAD_START):
+            if not _plain_ok("\n".join(values)):
+                return None
+        elif (set(map(_FIRST, values)) == {"'"} and set(map(_LAST, values)) == {"'"}
+              and min(map(len, values)) > 1):
+            inner = [v[1:-1] for v in values]  # quoted, as the dumper writes numbers
+            joined = "\n".join(inner)
+            if "'" in joined:
+                if "'" in joined.replace("''", ""):
+                    return None
+                inner = [v.replace("''", "'") for v in inner]
+            values = inner
+        else:
+            values = _fast_scalars(values, 3)
+            if values is None:
+                return None
+        columns.append(values)
+    return [{"word": w, "symbol": s, "source": so, "hgnc_symbol": h, "entrez": e}
+            for w, s, so, h, e in zip(*columns, strict=True)]
 
 
 def load_front_matter(fm: str, label: str, exact: bool = False,
@@ -307,7 +540,12 @@ def _load_front_matter(fm: str, label: str, exact: bool, depth: int) -> tuple[di
         else:
             if isinstance(doc, dict) and _fields_are_text(doc):
                 return doc, True
-            doc = load_reference(fm, label)
+            # a field came back typed (``symbol: 9_1_1`` as 911...): the exact reading, from
+            # the simple-shape reader when the front matter has that shape (about 6x faster
+            # than the reference reader), else from the reference
+            doc = fast_front_matter(fm)
+            if doc is None:
+                doc = load_reference(fm, label)
     if not isinstance(doc, dict):
         raise DataError("YAML front matter is not a mapping of keys to values", label, 2)
     return doc, False
@@ -364,7 +602,11 @@ def parse_page(data: bytes, label: str, exact: bool = False,
     doc, all_text = _load_front_matter(fm, label, exact, limits.depth)
     if "figid" not in doc or doc["figid"] in ("", None):
         raise DataError("record has no 'figid'", label)
-    meta = {k: _text_field(doc, k, label, fm) for k in TEXT_KEYS}
+    values = list(map(doc.get, TEXT_KEYS, itertools.repeat("")))
+    if set(map(type, values)) <= _JUST_STR:  # the usual case: every field text (or absent)
+        meta = dict(zip(TEXT_KEYS, values, strict=True))
+    else:
+        meta = {k: _text_field(doc, k, label, fm) for k in TEXT_KEYS}
     # no value read from the front matter is longer than its text (escapes, folding and block
     # scalars only shorten; an alias repeats a value written in it): check values only then
     long_text = len(fm) > limits.field_chars

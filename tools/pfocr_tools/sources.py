@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import heapq
+import itertools
 import lzma
 import os
 import posixpath
@@ -247,44 +249,56 @@ def _from_directory(root: str) -> Iterator[Source]:
 
     Paths are the ones :func:`file_candidates` gives; per-directory parts are computed once,
     and a candidate in a directory the walk listed is looked up in the listing, not with a
-    ``stat`` (only a candidate outside the folder given is checked on disk)."""
-    pages: list[str] = []
-    tsvs: set[str] = set()
-    walked: set[str] = set()
+    ``stat`` (only a candidate outside the folder given is checked on disk).
+
+    Memory: the listing keeps each directory's sorted file names (the walk's own strings)
+    and a flag per genes TSV, not a path per file; the pages' paths are made one at a time,
+    in sorted order (a merge of the directories' sorted names when pages sit in several)."""
+    dirs: list[tuple[str, str, list[str]]] = []  # (normalised dir, dir + separator, pages)
+    tsvs: dict[str, dict[str, bool]] = {}  # normalised dir -> genes TSV name -> claimed
+    prefix_of: dict[str, str] = {}  # normalised dir -> its path as walked, with a separator
+    filenames: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
-        walked.add(os.path.normpath(dirpath))
-        prefix = os.path.join(dirpath, "")
-        for name in filenames:
-            if is_page(name):
-                pages.append(prefix + name)
-            elif is_tsv(name):
-                tsvs.add(prefix + name)
-    pages.sort()
-    norm = {os.path.normpath(t): t for t in tsvs}
-    claimed: set[str] = set()
-    here_of: dict[str, tuple[str, str, bool]] = {}
-    for page in pages:
-        here = os.path.dirname(page)
-        parts = here_of.get(here)
-        if parts is None:  # per directory: its path with a separator, normalised, ../_data
-            data = os.path.normpath(os.path.join(here, "..", "_data"))
-            here_norm = os.path.normpath(here)
-            parts = here_of[here] = ("" if here_norm == "." else os.path.join(here_norm, ""),
-                                     os.path.join(data, ""), data in walked)
-        here_norm, data_sep, data_walked = parts
-        name = os.path.basename(page).rsplit(".", 1)[0] + TSV_SUFFIX
-        in_data = data_sep + name  # file_candidates(page)[1]
-        tsv = norm.get(here_norm + name)  # the TSV beside the page, else in ../_data/
-        if tsv is None:
-            tsv = norm.get(in_data)
-        if tsv is not None:
-            claimed.add(tsv)
-        elif not data_walked and os.path.isfile(in_data):
+        here = os.path.normpath(dirpath)
+        prefix = prefix_of[here] = os.path.join(dirpath, "")
+        names = [n for n in filenames if is_page(n)]
+        if names:
+            names.sort()
+            dirs.append((here, prefix, names))
+        found = dict.fromkeys((n for n in filenames if is_tsv(n)), False)
+        if found:
+            tsvs[here] = found
+    del filenames
+    no_tsvs: dict[str, bool] = {}
+    parts = []  # per directory of pages: where its TSVs are looked up
+    for here, prefix, _ in dirs:
+        data = os.path.normpath(os.path.join(here, "..", "_data"))
+        parts.append((tsvs.get(here, no_tsvs), prefix_of.get(here, prefix), tsvs.get(data),
+                      prefix_of.get(data), os.path.join(data, "")))
+    if len(dirs) == 1:
+        ordered: Iterator[tuple[str, int, str]] = zip(
+            map(dirs[0][1].__add__, dirs[0][2]), itertools.repeat(0), dirs[0][2])
+    else:  # full paths in sorted order: a directory's pages may sort between a subfolder's
+        ordered = heapq.merge(*(zip(map(prefix.__add__, names), itertools.repeat(i), names)
+                                for i, (_, prefix, names) in enumerate(dirs)))
+    for page, i, name in ordered:
+        here_tsvs, here_prefix, data_tsvs, data_prefix, data_sep = parts[i]
+        want = name.rsplit(".", 1)[0] + TSV_SUFFIX
+        tsv = None
+        if want in here_tsvs:  # the TSV beside the page, else in ../_data/
+            here_tsvs[want] = True
+            tsv = here_prefix + want
+        elif data_tsvs is not None and want in data_tsvs:
+            data_tsvs[want] = True
+            tsv = data_prefix + want
+        elif data_prefix is None and os.path.isfile(data_sep + want):
             # outside the folder given: _figures/ alone finds ../_data/ as a page file does
-            tsv = in_data
+            tsv = data_sep + want
         yield Source(label=page, page_path=page, tsv_path=tsv, tsv_label=tsv)
-    for tsv in sorted(tsvs - claimed):
+    left = sorted(prefix_of[here] + name for here, found in tsvs.items()
+                  for name, claimed in found.items() if not claimed)
+    for tsv in left:
         yield Source(label=tsv, tsv_path=tsv, tsv_label=tsv)
 
 
