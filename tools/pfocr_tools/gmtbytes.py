@@ -1,0 +1,149 @@
+"""pfocr-export's GMT gene sets of one block of rows, found with numpy on the raw bytes.
+
+``table.TableReader.byte_blocks`` gives the rows of whole figures as bytes and the offsets
+of their fields (every reader check kept). ``GmtBlock`` finds, without a Python object per
+row, the distinct (taxon, figure, ID) rows of the flavor's sources, the sets they make
+(one per figure, or per taxon and figure) and their sizes, and writes the chosen sets'
+GMT lines by gathering the ID bytes: only the per-figure values (name, title) and the
+distinct taxids become Python strings. The sets, their order and their lines are those of
+``export._fast_block`` (the text path): sets in the order of their first row, per taxon in
+the order the taxa are first seen; the IDs of a set distinct, in first-seen order, the
+empty ID left out (a set of only empty IDs is a set of size 0).
+
+Values are compared as (length, little-endian 64-bit words): exact, never a hash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .table import ByteBlock
+
+#: The widest ID (bytes) compared with numpy; a block with a wider one takes the text path.
+MAX_ID_BYTES = 64
+
+
+def field_keys(block: ByteBlock, k: int, rows: Any) -> Any | None:
+    """Field ``k`` of the rows ``rows`` as one exact key each (a numpy void array: its
+    length and its bytes as 64-bit words), None if one is wider than MAX_ID_BYTES."""
+    start, end = block.bounds(k)
+    start, end = start[rows], end[rows]
+    lens = end - start
+    width = int(lens.max()) if len(lens) else 0
+    if width > MAX_ID_BYTES:
+        return None
+    nwords = max(1, -(-width // 8))
+    data = block.data
+    size = len(data)
+    out = np.zeros((len(start), nwords + 1), dtype=np.uint64)
+    out[:, 0] = lens
+    if size >= 8:
+        view = np.ndarray((size - 7,), dtype="<u8", buffer=data, strides=(1,))
+        masks = np.array([(1 << (8 * r)) - 1 for r in range(9)], dtype=np.uint64)
+        for j in range(nwords):
+            at = np.minimum(start + 8 * j, size - 8)
+            out[:, j + 1] = view[at] & masks[np.clip(lens - 8 * j, 0, 8)]
+    near = np.flatnonzero(start + 8 * nwords > size) if size >= 8 else \
+        np.arange(len(start))
+    for i in near.tolist():  # the last rows: read as bytes (the words above may be cut)
+        value = data[int(start[i]):int(end[i])].ljust(8 * nwords, b"\0")
+        out[i, 1:] = np.frombuffer(value, dtype="<u8")
+    return np.ascontiguousarray(out).view(np.dtype((np.void, 8 * (nwords + 1)))).ravel()
+
+
+def first_seen_codes(keys: Any) -> tuple[Any, Any]:
+    """Codes 0, 1, ... of equal keys in first-seen order, and the first row of each code."""
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(first), dtype=np.intp)
+    rank[order] = np.arange(len(first))
+    return rank[inverse.ravel()], first[order]
+
+
+class GmtBlock:
+    """The gene sets of one block's rows ``rows`` (the flavor's, ascending) of one ID each.
+
+    ``frun``: the figure (run of figid) of each of those rows; ``tcode``: their taxon code
+    (None: one library for all taxa); ``gkeys``: their ID as exact keys (field_keys).
+    Sets are numbered in order: by taxon code, then figure. ``srow`` holds the distinct
+    rows set by set (block rows), ``starts`` where each set starts in it; ``taxon``,
+    ``figure``, ``sizes`` (non-empty IDs) per set."""
+
+    def __init__(self, rows: Any, frun: Any, nfig: int, tcode: Any | None, gkeys: Any,
+                 glens: Any):
+        setkey = frun if tcode is None else tcode * nfig + frun
+        distinct, gcode = np.unique(gkeys, return_inverse=True)
+        gcode = gcode.ravel()
+        ng = len(distinct)
+        first = np.unique(setkey * ng + gcode, return_index=True)[1]
+        first.sort()  # the distinct rows in row order
+        if tcode is not None:  # the sets of each taxon together (each in row order)
+            first = first[np.argsort(setkey[first], kind="stable")]
+        keys = setkey[first]
+        starts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+        self.starts = np.concatenate((np.zeros(1, np.intp), starts))
+        self.taxon, self.figure = np.divmod(keys[self.starts], nfig)
+        self.srow = rows[first]
+        self.valid = glens[first] > 0
+        self.ends = np.append(self.starts[1:], len(first))
+        self.sizes = np.add.reduceat(self.valid.astype(np.intp), self.starts) \
+            if len(first) else np.zeros(0, np.intp)
+
+    def taxon_sets(self, t: int) -> tuple[int, int]:
+        """The sets of taxon code ``t``: a range of set numbers."""
+        return (int(np.searchsorted(self.taxon, t, "left")),
+                int(np.searchsorted(self.taxon, t, "right")))
+
+    def chosen(self, a: int, b: int, lo: int, hi: int | None) -> Any:
+        """The sets a .. b-1 whose size is in lo .. hi."""
+        sizes = self.sizes[a:b]
+        ok = sizes >= lo
+        if hi is not None:
+            ok &= sizes <= hi
+        return a + np.flatnonzero(ok)
+
+    def set_ids(self, block: ByteBlock, k: int, s: int) -> list[str]:
+        """The IDs (field ``k``) of set ``s``, as text."""
+        a, b = int(self.starts[s]), int(self.ends[s])
+        rows = self.srow[a:b][self.valid[a:b]]
+        return [v.decode("utf-8") for v in block.values_at(k, rows)]
+
+    def lines(self, text: BlockText, chosen: Any) -> str:
+        """The GMT lines of the sets ``chosen`` (ascending): their figure's head (name TAB
+        column 2), then TAB and each ID, and a line feed."""
+        mark = np.zeros(len(self.starts), bool)
+        mark[chosen] = True
+        pos = np.flatnonzero(np.repeat(mark, self.ends - self.starts) & self.valid)
+        rows = self.srow[pos]
+        figs = self.figure[chosen]
+        # segments in output order: head, [tab, ID] per ID, line feed; their sort keys
+        # 4 * first, 4p + 1, 4p + 2, 4 * end - 1 (p: a distinct row's place in srow)
+        n, m = len(chosen), len(pos)
+        key = np.concatenate((4 * self.starts[chosen], 4 * pos + 1, 4 * pos + 2,
+                              4 * self.ends[chosen] - 1))
+        at = np.concatenate((text.hstart[figs], np.full(m, text.tab), text.start[rows],
+                             np.full(n, text.tab + 1)))
+        size = np.concatenate((text.hlen[figs], np.ones(m, np.intp),
+                               text.end[rows] - text.start[rows], np.ones(n, np.intp)))
+        order = np.argsort(key, kind="stable")
+        at, size = at[order], size[order]
+        before = np.cumsum(size) - size
+        idx = np.repeat(at - before, size) + np.arange(int(before[-1] + size[-1]))
+        return text.src[idx].tobytes().decode("utf-8")
+
+
+class BlockText:
+    """A block's bytes and each figure's GMT head (name TAB column 2) as one numpy array,
+    and the offsets of the ID field (``k``) of each row: what GmtBlock.lines gathers."""
+
+    def __init__(self, block: ByteBlock, k: int, heads: Sequence[str]):
+        data = block.data
+        encoded = [h.encode("utf-8") for h in heads]
+        self.tab = len(data)  # then a line feed
+        self.hlen = np.fromiter(map(len, encoded), dtype=np.intp, count=len(encoded))
+        self.hstart = self.tab + 2 + np.cumsum(self.hlen) - self.hlen
+        self.src = np.frombuffer(data + b"\t\n" + b"".join(encoded), dtype=np.uint8)
+        self.start, self.end = block.bounds(k)
