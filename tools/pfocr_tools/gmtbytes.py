@@ -27,8 +27,9 @@ MAX_ID_BYTES = 64
 
 
 def field_keys(block: ByteBlock, k: int, rows: Any) -> Any | None:
-    """Field ``k`` of the rows ``rows`` as one exact key each (a numpy void array: its
-    length and its bytes as 64-bit words), None if one is wider than MAX_ID_BYTES."""
+    """Field ``k`` of the rows ``rows`` as one exact key each: a row of a 2-D numpy array
+    (the length, then the bytes as little-endian 64-bit words, zero-padded); None if one
+    is wider than MAX_ID_BYTES."""
     start, end = block.bounds(k)
     start, end = start[rows], end[rows]
     lens = end - start
@@ -51,16 +52,38 @@ def field_keys(block: ByteBlock, k: int, rows: Any) -> Any | None:
     for i in near.tolist():  # the last rows: read as bytes (the words above may be cut)
         value = data[int(start[i]):int(end[i])].ljust(8 * nwords, b"\0")
         out[i, 1:] = np.frombuffer(value, dtype="<u8")
-    return np.ascontiguousarray(out).view(np.dtype((np.void, 8 * (nwords + 1)))).ravel()
+    return out
+
+
+def codes(keys: Any) -> tuple[Any, int]:
+    """A code per row of ``keys`` (field_keys), equal for equal rows, and the number of
+    distinct rows."""
+    n = len(keys)
+    if n == 0:
+        return np.zeros(0, np.intp), 0
+    if keys.shape[1] == 2 and not (keys[:, 0] >> 3).any():  # all at most 7 bytes: one word
+        _, inverse = np.unique(keys[:, 1] | (keys[:, 0] << 56), return_inverse=True)
+        return inverse.ravel(), int(inverse.max()) + 1
+    order = np.lexsort(keys.T[::-1])
+    ranked = keys[order]
+    new = np.empty(n, bool)
+    new[0] = True
+    new[1:] = (ranked[1:] != ranked[:-1]).any(axis=1)
+    out = np.empty(n, np.intp)
+    out[order] = np.cumsum(new) - 1
+    return out, int(new.sum())
 
 
 def first_seen_codes(keys: Any) -> tuple[Any, Any]:
-    """Codes 0, 1, ... of equal keys in first-seen order, and the first row of each code."""
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")
-    rank = np.empty(len(first), dtype=np.intp)
-    rank[order] = np.arange(len(first))
-    return rank[inverse.ravel()], first[order]
+    """Codes 0, 1, ... of equal rows of ``keys`` (field_keys) in first-seen order, and the
+    first row of each code."""
+    code, n = codes(keys)
+    first = np.full(n, len(code), np.intp)
+    np.minimum.at(first, code, np.arange(len(code)))
+    order = np.argsort(first)
+    rank = np.empty(n, dtype=np.intp)
+    rank[order] = np.arange(n)
+    return rank[code], first[order]
 
 
 class GmtBlock:
@@ -75,9 +98,8 @@ class GmtBlock:
     def __init__(self, rows: Any, frun: Any, nfig: int, tcode: Any | None, gkeys: Any,
                  glens: Any):
         setkey = frun if tcode is None else tcode * nfig + frun
-        distinct, gcode = np.unique(gkeys, return_inverse=True)
-        gcode = gcode.ravel()
-        ng = len(distinct)
+        gcode, ng = codes(gkeys)
+        ng = max(ng, 1)
         first = np.unique(setkey * ng + gcode, return_index=True)[1]
         first.sort()  # the distinct rows in row order
         if tcode is not None:  # the sets of each taxon together (each in row order)
@@ -111,28 +133,32 @@ class GmtBlock:
         rows = self.srow[a:b][self.valid[a:b]]
         return [v.decode("utf-8") for v in block.values_at(k, rows)]
 
-    def lines(self, text: BlockText, chosen: Any) -> str:
-        """The GMT lines of the sets ``chosen`` (ascending): their figure's head (name TAB
-        column 2), then TAB and each ID, and a line feed."""
+    def lines(self, text: BlockText, chosen: Any) -> tuple[bytes, list[int]]:
+        """The GMT lines (UTF-8) of the sets ``chosen`` (ascending): their figure's head
+        (name TAB column 2), then TAB and each ID, and a line feed; and where each line
+        ends."""
         mark = np.zeros(len(self.starts), bool)
         mark[chosen] = True
-        pos = np.flatnonzero(np.repeat(mark, self.ends - self.starts) & self.valid)
-        rows = self.srow[pos]
+        rows = self.srow[np.repeat(mark, self.ends - self.starts) & self.valid]
         figs = self.figure[chosen]
-        # segments in output order: head, [tab, ID] per ID, line feed; their sort keys
-        # 4 * first, 4p + 1, 4p + 2, 4 * end - 1 (p: a distinct row's place in srow)
-        n, m = len(chosen), len(pos)
-        key = np.concatenate((4 * self.starts[chosen], 4 * pos + 1, 4 * pos + 2,
-                              4 * self.ends[chosen] - 1))
-        at = np.concatenate((text.hstart[figs], np.full(m, text.tab), text.start[rows],
-                             np.full(n, text.tab + 1)))
-        size = np.concatenate((text.hlen[figs], np.ones(m, np.intp),
-                               text.end[rows] - text.start[rows], np.ones(n, np.intp)))
-        order = np.argsort(key, kind="stable")
-        at, size = at[order], size[order]
+        # segments: per set its head, a tab and an ID per ID, a line feed
+        k = self.sizes[chosen]
+        nseg = 2 * k + 2
+        first = np.cumsum(nseg) - nseg
+        at = np.empty(int(nseg.sum()), np.intp)
+        size = np.ones(len(at), np.intp)
+        at[first] = text.hstart[figs]
+        size[first] = text.hlen[figs]
+        at[first + nseg - 1] = text.tab + 1
+        before = np.cumsum(k) - k
+        p = np.repeat(first + 1 - 2 * before, k) + 2 * np.arange(len(rows))
+        at[p] = text.tab
+        at[p + 1] = text.start[rows]
+        size[p + 1] = text.end[rows] - text.start[rows]
         before = np.cumsum(size) - size
         idx = np.repeat(at - before, size) + np.arange(int(before[-1] + size[-1]))
-        return text.src[idx].tobytes().decode("utf-8")
+        ends = np.cumsum(np.add.reduceat(size, first)).tolist()
+        return text.src[idx].tobytes(), ends
 
 
 class BlockText:
