@@ -55,6 +55,10 @@ def field_keys(block: ByteBlock, k: int, rows: Any) -> Any | None:
     return out
 
 
+#: Odd 64-bit multipliers mixing the words of a key into one (hash_codes).
+_MIX = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93)
+
+
 def codes(keys: Any) -> tuple[Any, int]:
     """A code per row of ``keys`` (field_keys), equal for equal rows, and the number of
     distinct rows."""
@@ -64,6 +68,16 @@ def codes(keys: Any) -> tuple[Any, int]:
     if keys.shape[1] == 2 and not (keys[:, 0] >> 3).any():  # all at most 7 bytes: one word
         _, inverse = np.unique(keys[:, 1] | (keys[:, 0] << 56), return_inverse=True)
         return inverse.ravel(), int(inverse.max()) + 1
+    # the words mixed into one 64-bit value; codes by it, then checked exactly: rows of one
+    # code must be equal (else, a collision, sort the rows themselves)
+    mixed = np.zeros(n, np.uint64)
+    for j in range(keys.shape[1]):
+        mixed ^= keys[:, j] * np.uint64(_MIX[j % len(_MIX)])
+        mixed ^= mixed >> np.uint64(29)
+    _, first, inverse = np.unique(mixed, return_index=True, return_inverse=True)
+    inverse = inverse.ravel()
+    if (keys == keys[first[inverse]]).all():
+        return inverse, len(first)
     order = np.lexsort(keys.T[::-1])
     ranked = keys[order]
     new = np.empty(n, bool)
