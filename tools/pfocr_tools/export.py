@@ -674,11 +674,11 @@ def _bytes_gmt(reader: FigReader, allowed: frozenset[str] | None, args: argparse
         text = BlockText(block, id_k, [a + "\t" + b for a, b in zip(names, titles,
                                                                     strict=True)])
         one = len(taxa) == 1
-        layout = layout_of(rows, frun, nfig, None if one else tcode, gkeys, glens) \
+        layout = layout_of(rows, frun, nfig, None if one else tcode, len(taxa), gkeys, glens) \
             if split else None
         if library is not None:
             every = layout if one and layout is not None else \
-                layout_of(rows, frun, nfig, None, gkeys, glens)
+                layout_of(rows, frun, nfig, None, 1, gkeys, glens)
             write(every, [(library, guard, 0, len(every.starts))], text, figids, names,
                   titles)
         if layout is None:

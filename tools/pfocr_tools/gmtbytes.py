@@ -70,11 +70,7 @@ def codes(keys: Any) -> tuple[Any, int]:
         return inverse.ravel(), int(inverse.max()) + 1
     # the words mixed into one 64-bit value; codes by it, then checked exactly: rows of one
     # code must be equal (else, a collision, sort the rows themselves)
-    mixed = np.zeros(n, np.uint64)
-    for j in range(keys.shape[1]):
-        mixed ^= keys[:, j] * np.uint64(_MIX[j % len(_MIX)])
-        mixed ^= mixed >> np.uint64(29)
-    _, first, inverse = np.unique(mixed, return_index=True, return_inverse=True)
+    _, first, inverse = np.unique(_mixed(keys), return_index=True, return_inverse=True)
     inverse = inverse.ravel()
     if (keys == keys[first[inverse]]).all():
         return inverse, len(first)
@@ -100,24 +96,55 @@ def first_seen_codes(keys: Any) -> tuple[Any, Any]:
     return rank[code], first[order]
 
 
+def _mixed(keys: Any) -> Any:
+    """The words of each row of ``keys`` mixed into one 64-bit value (equal rows, equal
+    values; unequal rows almost never)."""
+    mixed = np.zeros(len(keys), np.uint64)
+    for j in range(keys.shape[1]):
+        mixed ^= keys[:, j] * np.uint64(_MIX[j % len(_MIX)])
+        mixed ^= mixed >> np.uint64(29)
+    return mixed
+
+
+def distinct_rows(keys: Any) -> Any:
+    """The first row of each distinct row of ``keys`` (2-D uint64), in row order. Rows
+    are grouped by a mixed 64-bit value, then checked exactly (rows of one group equal);
+    on a collision they are sorted themselves."""
+    n = len(keys)
+    if n == 0:
+        return np.zeros(0, np.intp)
+    mixed = _mixed(keys)
+    order = np.argsort(mixed)
+    mixed = mixed[order]
+    new = np.empty(n, bool)
+    new[0] = True
+    new[1:] = mixed[1:] != mixed[:-1]
+    heads = np.minimum.reduceat(order, np.flatnonzero(new))  # the first row of each group
+    if not (keys[order] == keys[heads[np.cumsum(new) - 1]]).all():
+        order = np.lexsort(np.vstack((np.arange(n), keys.T[::-1])))
+        ranked = keys[order]
+        new[1:] = (ranked[1:] != ranked[:-1]).any(axis=1)
+        heads = order[new]
+    return np.sort(heads)
+
+
 class GmtBlock:
     """The gene sets of one block's rows ``rows`` (the flavor's, ascending) of one ID each.
 
     ``frun``: the figure (run of figid) of each of those rows; ``tcode``: their taxon code
-    (None: one library for all taxa); ``gkeys``: their ID as exact keys (field_keys).
+    (0 .. ntaxa-1; None: one library for all taxa); ``gkeys``: their ID as exact keys
+    (field_keys).
     Sets are numbered in order: by taxon code, then figure. ``srow`` holds the distinct
     rows set by set (block rows), ``starts`` where each set starts in it; ``taxon``,
     ``figure``, ``sizes`` (non-empty IDs) per set."""
 
-    def __init__(self, rows: Any, frun: Any, nfig: int, tcode: Any | None, gkeys: Any,
-                 glens: Any):
+    def __init__(self, rows: Any, frun: Any, nfig: int, tcode: Any | None, ntaxa: int,
+                 gkeys: Any, glens: Any):
         setkey = frun if tcode is None else tcode * nfig + frun
-        gcode, ng = codes(gkeys)
-        ng = max(ng, 1)
-        first = np.unique(setkey * ng + gcode, return_index=True)[1]
-        first.sort()  # the distinct rows in row order
-        if tcode is not None:  # the sets of each taxon together (each in row order)
-            first = first[np.argsort(setkey[first], kind="stable")]
+        first = distinct_rows(np.column_stack((setkey.astype(np.uint64), gkeys)))
+        if tcode is not None and ntaxa > 1:  # the sets of each taxon together, in row order
+            tc = tcode[first]
+            first = np.concatenate([first[tc == t] for t in range(ntaxa)])
         keys = setkey[first]
         starts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
         self.starts = np.concatenate((np.zeros(1, np.intp), starts))
