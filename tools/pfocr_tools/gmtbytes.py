@@ -27,17 +27,21 @@ MAX_ID_BYTES = 64
 
 
 def field_keys(block: ByteBlock, k: int, rows: Any) -> Any | None:
-    """Field ``k`` of the rows ``rows`` as one exact key each: a row of a 2-D numpy array
-    (the length, then the bytes as little-endian 64-bit words, zero-padded); None if one
-    is wider than MAX_ID_BYTES."""
+    """Field ``k`` of the rows ``rows`` as one exact key each (span_keys); None if one is
+    wider than MAX_ID_BYTES."""
     start, end = block.bounds(k)
-    start, end = start[rows], end[rows]
+    return span_keys(block.data, start[rows], end[rows])
+
+
+def span_keys(data: bytes, start: Any, end: Any) -> Any | None:
+    """The bytes ``data[start[i]:end[i]]`` as one exact key each: a row of a 2-D uint64
+    numpy array (the length, then the bytes as little-endian 64-bit words, zero-padded);
+    None if one is longer than MAX_ID_BYTES."""
     lens = end - start
     width = int(lens.max()) if len(lens) else 0
     if width > MAX_ID_BYTES:
         return None
     nwords = max(1, -(-width // 8))
-    data = block.data
     size = len(data)
     out = np.zeros((len(start), nwords + 1), dtype=np.uint64)
     out[:, 0] = lens
@@ -49,10 +53,35 @@ def field_keys(block: ByteBlock, k: int, rows: Any) -> Any | None:
             out[:, j + 1] = view[at] & masks[np.clip(lens - 8 * j, 0, 8)]
     near = np.flatnonzero(start + 8 * nwords > size) if size >= 8 else \
         np.arange(len(start))
-    for i in near.tolist():  # the last rows: read as bytes (the words above may be cut)
+    for i in near.tolist():  # the last bytes: read one by one (the words above may be cut)
         value = data[int(start[i]):int(end[i])].ljust(8 * nwords, b"\0")
         out[i, 1:] = np.frombuffer(value, dtype="<u8")
     return out
+
+
+def gmt_ids(data: bytes) -> set[str] | None:
+    """The distinct non-empty IDs (fields 3 on) of GMT text ending in a line feed, found
+    with numpy (only the distinct ones become strings); None if an ID is longer than
+    MAX_ID_BYTES."""
+    arr = np.frombuffer(data, np.uint8)
+    seps = np.flatnonzero((arr == 9) | (arr == 10))
+    if not len(seps):
+        return set()
+    feed = arr[seps] == 10
+    start = np.empty(len(seps), np.intp)
+    start[0] = 0
+    start[1:] = seps[:-1] + 1
+    # each field's place in its line: its number minus that of its line's first field
+    line_first = np.flatnonzero(np.concatenate(([True], feed[:-1])))
+    place = np.arange(len(seps)) - np.repeat(line_first,
+                                             np.diff(np.append(line_first, len(seps))))
+    ids = np.flatnonzero((place >= 2) & (seps > start))
+    keys = span_keys(data, start[ids], seps[ids])
+    if keys is None:
+        return None
+    firsts = ids[distinct_rows(keys)]
+    return {data[a:b].decode("utf-8") for a, b in zip(start[firsts].tolist(),
+                                                        seps[firsts].tolist(), strict=True)}
 
 
 #: Odd 64-bit multipliers mixing the words of a key into one (hash_codes).
