@@ -59,31 +59,6 @@ def span_keys(data: bytes, start: Any, end: Any) -> Any | None:
     return out
 
 
-def gmt_ids(data: bytes) -> set[str] | None:
-    """The distinct non-empty IDs (fields 3 on) of GMT text ending in a line feed, found
-    with numpy (only the distinct ones become strings); None if an ID is longer than
-    MAX_ID_BYTES."""
-    arr = np.frombuffer(data, np.uint8)
-    seps = np.flatnonzero((arr == 9) | (arr == 10))
-    if not len(seps):
-        return set()
-    feed = arr[seps] == 10
-    start = np.empty(len(seps), np.intp)
-    start[0] = 0
-    start[1:] = seps[:-1] + 1
-    # each field's place in its line: its number minus that of its line's first field
-    line_first = np.flatnonzero(np.concatenate(([True], feed[:-1])))
-    place = np.arange(len(seps)) - np.repeat(line_first,
-                                             np.diff(np.append(line_first, len(seps))))
-    ids = np.flatnonzero((place >= 2) & (seps > start))
-    keys = span_keys(data, start[ids], seps[ids])
-    if keys is None:
-        return None
-    firsts = ids[distinct_rows(keys)]
-    return {data[a:b].decode("utf-8") for a, b in zip(start[firsts].tolist(),
-                                                        seps[firsts].tolist(), strict=True)}
-
-
 #: Odd 64-bit multipliers mixing the words of a key into one (hash_codes).
 _MIX = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93)
 

@@ -87,45 +87,6 @@ def read_remap_versions(paths: Iterable[str]) -> list[dict[str, str]]:
     return [{"backend": b, "data_version": v} for b, v in found]
 
 
-#: Bytes of a GMT library read at a time by _gmt_stats.
-_GMT_CHUNK = 2 << 20
-
-
-def _gmt_stats(path: str) -> tuple[int, set[str]] | None:
-    """The number of lines and the distinct IDs of a GMT library, read in chunks of whole
-    lines with numpy (gmtbytes.gmt_ids); None where the line-by-line reading must do it (a
-    carriage return, no final line feed, not UTF-8, a very long ID)."""
-    from .gmtbytes import gmt_ids
-
-    lines = 0
-    genes: set[str] = set()
-    rest = b""
-    with open(path, "rb") as handle:
-        while True:
-            block = handle.read(_GMT_CHUNK)
-            data = rest + block
-            if not block:
-                break
-            cut = data.rfind(b"\n") + 1
-            data, rest = data[:cut], data[cut:]
-            if not data:
-                continue
-            if b"\r" in data:
-                return None
-            try:
-                data.decode("utf-8")
-            except UnicodeDecodeError:
-                return None
-            found = gmt_ids(data)
-            if found is None:
-                return None
-            genes |= found
-            lines += data.count(b"\n")
-    if rest:  # no line feed at the end
-        return None
-    return lines, genes
-
-
 @dataclass
 class LibraryStats:
     """Counts of one library file, read back from the file once written."""
@@ -144,11 +105,6 @@ class LibraryStats:
         import gzip
 
         opener = gzip.open if path.lower().endswith(".gz") else open
-        if fmt == "gmt" and opener is open:
-            found = _gmt_stats(path)
-            if found is not None:
-                stats.sets, stats.genes = found
-                return stats
         with opener(path, "rt", encoding="utf-8", newline="") as handle:  # type: ignore[operator]
             if fmt == "gmt" and os.path.getsize(path) <= _WHOLE:
                 text = handle.read()
