@@ -211,6 +211,7 @@ class BlockText:
     and the offsets of the ID field (``k``) of each row: what GmtBlock.lines gathers."""
 
     def __init__(self, block: ByteBlock, k: int, heads: Sequence[str]):
+        self.block = block
         data = block.data
         encoded = [h.encode("utf-8") for h in heads]
         self.tab = len(data)  # then a line feed
