@@ -188,3 +188,11 @@ class FigReader(TableReader):
 
         # every GC_BYTES, the young objects: the blocks' (older ones are imports)
         return gc_paused(checked(), max(1, GC_BYTES // self.block_bytes), 1)
+
+    def byte_blocks(self, by: str | None = "figid", grouped: bool = False
+                    ) -> Iterator[_table.ByteBlock]:
+        """As ``TableReader.byte_blocks`` (pfocr-export's GMT path), the cyclic GC run as in
+        ``blocks``: on the young objects only (a full collection walks every object of
+        numpy and the tools' imports)."""
+        return gc_paused(self._byte_blocks(by, grouped), max(1, GC_BYTES // self.block_bytes),
+                         1)
