@@ -455,7 +455,8 @@ def _stream(src: str, args: argparse.Namespace, required: Sequence[str]) -> None
         # the byte path (GMT) reads larger blocks: fewer numpy calls (measured best at 512 KiB)
         reader = stack.enter_context(FigReader(
             src, required, name=args.input, rows=per_row,
-            block_bytes=min(BYTE_BLOCK, _table.BLOCK_BYTES) if args.format == "gmt" else None))
+            block_bytes=min(BYTE_BLOCK, _table.BLOCK_BYTES) if args.format == "gmt" else None,
+            sha256=not args.no_manifest))
         _RUN["columns"] = reader.header
         library = None
         if args.output is not None:
@@ -527,6 +528,9 @@ def _stream(src: str, args: argparse.Namespace, required: Sequence[str]) -> None
             for block in reader.blocks("figid", grouped=True):
                 n_figs += len(block.runs("figid"))
                 text_block(block)
+        digest = reader.sha256()  # read to its end: the manifest need not read it again
+        if digest is not None:
+            manifest.remember_sha256(src, digest)
         if outdir is not None:
             _write_taxa(taxa, args)
         if library is not None:
