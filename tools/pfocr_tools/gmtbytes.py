@@ -91,6 +91,8 @@ def codes(keys: Any) -> tuple[Any, int]:
 def first_seen_codes(keys: Any) -> tuple[Any, Any]:
     """Codes 0, 1, ... of equal rows of ``keys`` (field_keys) in first-seen order, and the
     first row of each code."""
+    if not len(keys) or (keys == keys[0]).all():  # one value (a block of one taxon)
+        return np.zeros(len(keys), np.intp), np.zeros(min(1, len(keys)), np.intp)
     code, n = codes(keys)
     first = np.full(n, len(code), np.intp)
     np.minimum.at(first, code, np.arange(len(code)))
