@@ -166,3 +166,50 @@ def test_ndjson_scattered_tables_are_read_whole(tmp_path: Path,
         assert res.returncode == 0, res.stderr
         assert "reading the tables whole" in res.stderr
         assert out.read_text("utf-8") == _whole_ndjson(g, c, dis, "strict")
+
+
+# ------------------------------------------------------------ SHA-256 while reading
+
+
+def test_sha256_while_reading(records_table: Path, tiny_blocks: None,  # noqa: F811
+                              tmp_path: Path) -> None:
+    import gzip
+    import hashlib
+
+    want = hashlib.sha256(records_table.read_bytes()).hexdigest()
+    for blocks in ("blocks", "byte_blocks"):
+        with FigReader(str(records_table), sha256=True) as reader:
+            for _block in getattr(reader, blocks)("figid"):
+                pass
+            assert reader.sha256() == want
+    with FigReader(str(records_table), sha256=True) as reader:  # not read to its end
+        next(iter(reader.blocks("figid")))
+        assert reader.sha256() is None
+    with FigReader(str(records_table)) as reader:  # not asked for
+        list(reader.blocks("figid"))
+        assert reader.sha256() is None
+    packed = tmp_path / "t.tsv.gz"
+    packed.write_bytes(gzip.compress(records_table.read_bytes()))
+    with FigReader(str(packed), sha256=True) as reader:  # the bytes read are not the file's
+        list(reader.blocks("figid"))
+        assert reader.sha256() is None
+
+
+def test_export_manifest_hash_of_the_input(records_table: Path, tmp_path: Path) -> None:  # noqa: F811
+    import hashlib
+    import json
+
+    from pfocr_tools import manifest
+
+    out = tmp_path / "libs"
+    got = run_main(export.main, [records_table, "--split-by-organism", out, "--min-size", "1"])
+    assert got.returncode == 0, got.stderr
+    doc = json.loads((out / "pfocr-gmt.manifest.json").read_text("utf-8"))
+    assert doc["inputs"][0]["sha256"] == hashlib.sha256(records_table.read_bytes()).hexdigest()
+    # a remembered digest serves only while the file's size and time are those it had
+    copy = tmp_path / "copy.tsv"
+    copy.write_bytes(records_table.read_bytes())
+    manifest.remember_sha256(str(copy), "0" * 64)
+    assert manifest.sha256_file(str(copy)) == "0" * 64
+    copy.write_bytes(records_table.read_bytes() + b"\n")
+    assert manifest.sha256_file(str(copy)) == hashlib.sha256(copy.read_bytes()).hexdigest()

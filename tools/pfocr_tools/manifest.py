@@ -30,7 +30,25 @@ _WHOLE = 256 << 20
 _AFTER_TWO = itemgetter(slice(2, None))
 
 
+#: SHA-256 of input files hashed while a tool read them: (path, size, mtime_ns) -> hex digest
+_KNOWN: dict[tuple[str, int, int], str] = {}
+
+
+def _stat_key(path: str) -> tuple[str, int, int]:
+    st = os.stat(path)
+    return (os.path.abspath(path), st.st_size, st.st_mtime_ns)
+
+
+def remember_sha256(path: str, hexdigest: str) -> None:
+    """The SHA-256 of ``path`` as found while reading it whole (one pass over the bytes
+    instead of two); sha256_file gives it while the file's size and time are unchanged."""
+    _KNOWN[_stat_key(path)] = hexdigest
+
+
 def sha256_file(path: str) -> str:
+    known = _KNOWN.get(_stat_key(path))
+    if known is not None:
+        return known
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while True:
