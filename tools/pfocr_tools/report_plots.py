@@ -19,6 +19,8 @@ matplotlib.use("Agg", force=False)
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from .report_worker import Plot  # noqa: E402
+
 #: Resolution of the embedded PNGs; the HTML shows them at 96 CSS px per inch (sharp on HiDPI).
 DPI = 144
 CSS_DPI = 96
@@ -47,17 +49,6 @@ _RC = {
     "svg.hashsalt": "pfocr-report",
     "path.simplify": True,
 }
-
-
-class Plot:
-    """A rendered plot: PNG bytes and its size in pixels."""
-
-    def __init__(self, name: str, title: str, png: bytes, width: int, height: int):
-        self.name = name
-        self.title = title
-        self.png = png
-        self.width = width
-        self.height = height
 
 
 def _render(name: str, title: str, fig: Figure, heading) -> Plot:
