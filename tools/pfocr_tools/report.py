@@ -992,8 +992,8 @@ def start_plot_worker() -> PlotWorker | None:
     """A plot process that imports matplotlib while this one reads the table, when there is a
     second CPU to run it on; None (draw the plots here, after the table) otherwise, or when a
     process cannot be started."""
-    if _cpus() < 2 or not sys.executable:
-        return None
+    if _cpus() < 2 or not sys.executable or getattr(sys, "frozen", False):
+        return None  # one CPU; no interpreter to run (embedded, frozen)
     from .report_worker import PlotWorker
 
     try:
