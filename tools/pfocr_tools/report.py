@@ -1191,10 +1191,7 @@ def body(args: argparse.Namespace) -> int:
     name = "standard input" if args.input == "-" else os.path.basename(args.input)
     # matplotlib is imported by a second process while this one reads the table; leaving the
     # block ends that process (killed if the table was bad) and reaps it
-    with contextlib.ExitStack() as stack:
-        worker = start_plot_worker()
-        if worker is not None:
-            stack.enter_context(worker)
+    with start_plot_worker() or contextlib.nullcontext() as worker:
         gmt = read_gmt(args.gmt) if args.gmt else None
         with rereadable(args.input) as src:
             try:
