@@ -161,6 +161,8 @@ def serve() -> None:
         result = ("error", _one_line(exc))
     answer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
     answer.close()
+    sys.stderr.flush()
+    os._exit(0)  # the parent waits for the exit: skip tearing matplotlib down (~50 ms)
 
 
 def _exit_status(code: int | None) -> str:
