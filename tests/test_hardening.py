@@ -429,6 +429,7 @@ def test_every_tool_stops_cleanly_on_sigterm(tmp_path: Path, prog: str, module: 
     writer = _open_writer(fifo)
     try:
         time.sleep(0.3)
+        kids = _children(proc.pid)  # report: its plot process, importing matplotlib
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
     finally:
@@ -436,6 +437,10 @@ def test_every_tool_stops_cleanly_on_sigterm(tmp_path: Path, prog: str, module: 
     assert proc.returncode == 143, err
     assert err.strip() == f"{prog}: stopped by SIGTERM; temporary files removed"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.tsv"]
+    if module == "report" and Path("/proc/self/task").exists() and report._cpus() > 1:
+        assert kids, "no plot process seen"
+    for kid in kids:  # ended and reaped by the tool (a zombie would be reaped by init)
+        assert not Path(f"/proc/{kid}").exists(), "a child outlived the run"
 
 
 # --------------------------------------------------------------- MyGene.info answers (5, 6)

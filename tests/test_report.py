@@ -9,6 +9,7 @@ import html.parser
 import json
 import os
 import shutil
+import signal
 import statistics
 import struct
 import subprocess
@@ -509,6 +510,7 @@ def test_bad_input_one_line_error_no_output(tmp_path: Path, case: str, capsys) -
     outdir.mkdir()
     out = outdir / "r.html"
     argv = [*args, "-o", str(out), "--png-dir", str(outdir / "png")]
+    before = _children()
     if case in ("missing columns", "short GMT line"):  # the real entry point, in a process
         proc = cli(*argv)
         code, err = proc.returncode, proc.stderr.decode()
@@ -521,6 +523,7 @@ def test_bad_input_one_line_error_no_output(tmp_path: Path, case: str, capsys) -
     assert message in lines[0]
     assert "Traceback" not in err
     assert list(outdir.iterdir()) == []
+    assert _children() == before  # the plot process ended and reaped
 
 
 @pytest.mark.parametrize("args", [["--max-size", "2"], ["--min-size", "-1"],
@@ -556,6 +559,83 @@ def test_deterministic_html_and_pngs(tmp_path: Path) -> None:
         # no time stamps or software tags: only the chunks an image needs
         chunks = png_chunks(png)
         assert not {"tIME", "tEXt", "iTXt", "zTXt"} & set(chunks), chunks
+
+
+def _small_report() -> report.Report:
+    from pfocr_tools.table import read_table
+
+    df = read_table(str(SMALL))
+    rep = report.compute(df, "strict", 3, None, "small.tsv")
+    report.add_gmt(rep, report.read_gmt(str(SMALL_GMT)), df)
+    report.add_remap(rep, report.read_remap_report(str(REMAP)), str(REMAP))
+    return rep
+
+
+def _fields(plots: list) -> list[tuple]:
+    return [(p.name, p.title, p.png, p.width, p.height) for p in plots]
+
+
+def test_plot_process_draws_the_same_plots() -> None:
+    """The plot process (matplotlib imported while the table is read) and drawing in this
+    process give the same PNG bytes."""
+    from pfocr_tools.report_worker import PlotWorker
+
+    rep = _small_report()
+    here = report.make_plots(rep)
+    with PlotWorker() as worker:
+        there = report.make_plots(rep, worker)
+    assert [p.name for p in here] == list(PLOTS)
+    assert _fields(there) == _fields(here)
+
+
+def _children() -> list[int]:
+    pid = os.getpid()
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def test_plot_process_failures_are_one_line_errors() -> None:
+    from pfocr_tools.report_worker import PlotError, PlotWorker, render
+
+    before = _children()
+    with PlotWorker() as worker, pytest.raises(PlotError) as err:
+        worker.render([("no_such_plot", (), {})])
+    assert str(err.value) == "plots: no plot function 'no_such_plot'"
+    short = [("years_bar", ([2001, 2002], [1], 0), {})]  # counts too short
+    with PlotWorker() as worker, pytest.raises(PlotError) as err:
+        worker.render(short)
+    there = str(err.value)
+    assert there.startswith("plots: ValueError: zip() argument 2 is shorter")
+    assert there.count("\n") == 0
+    with pytest.raises(PlotError) as err:  # in this process: the same error
+        render(short)
+    assert str(err.value) == there
+    if hasattr(signal, "SIGKILL"):
+        with PlotWorker() as worker:
+            assert worker.proc is not None
+            os.kill(worker.proc.pid, signal.SIGKILL)
+            with pytest.raises(PlotError) as err:
+                worker.render([("years_bar", ([2001], [1], 0), {})])
+        assert str(err.value) == "plots: the plot process failed (killed by SIGKILL)"
+    assert _children() == before  # every plot process reaped
+
+
+def test_plot_process_error_from_the_cli(tmp_path: Path) -> None:
+    """matplotlib failing in the plot process: one line, exit 1, no output."""
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "pfocr_tools.report", str(SMALL), "-o",
+                           str(out / "r.html"), "--png-dir", str(out / "png")],
+                          capture_output=True, timeout=300,
+                          env={**os.environ, "MPLBACKEND": "no-such-backend"})
+    err = proc.stderr.decode()
+    assert proc.returncode == 1, err
+    assert err.startswith("pfocr-report: error: plots: ValueError: Key backend: "
+                          "'no-such-backend' is not a valid value"), err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert list(out.iterdir()) == []
 
 
 def png_chunks(png: bytes) -> list[str]:

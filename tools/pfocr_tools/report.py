@@ -16,6 +16,7 @@ import heapq
 import html
 import os
 import statistics
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from urllib.parse import quote
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+
+    from .report_worker import PlotWorker
 
 from . import __version__
 from .atomic import atomic_open, made_dir
@@ -1457,10 +1460,10 @@ class Aggregate:
 # ---------------------------------------------------------------------------- plots
 
 
-def make_plots(report: Report) -> list:
-    from . import report_plots as rp
-
-    plots = []
+def plot_jobs(report: Report) -> list[tuple[str, tuple, dict]]:
+    """The report's plots as (report_plots function, args, kwargs): plain data, drawn here or
+    by the plot process (:mod:`report_worker`)."""
+    jobs: list[tuple[str, tuple, dict]] = []
     if report.organisms:
         shown = report.organisms[:TOP_ORGANISMS]
         labels = [o[0] or o[1] or "(no organism)" for o in shown]
@@ -1473,23 +1476,63 @@ def make_plots(report: Report) -> list:
             kept.append(sum(o[2] for o in rest))
             dropped.append(sum(o[3] for o in rest))
             italic.append(False)
-        plots.append(rp.organisms_bar(labels, kept, dropped, report.min_size, report.max_size,
-                                      italic))
+        jobs.append(("organisms_bar", (labels, kept, dropped, report.min_size, report.max_size,
+                                       italic), {}))
     if report.sizes:
-        plots.append(rp.size_histogram(report.sizes, report.min_size, report.max_size))
+        jobs.append(("size_histogram", (list(report.sizes), report.min_size, report.max_size),
+                     {}))
     if report.years:
-        plots.append(rp.years_bar([y for y, _ in report.years], [n for _, n in report.years],
-                                  report.years_unknown))
+        jobs.append(("years_bar", ([y for y, _ in report.years], [n for _, n in report.years],
+                                   report.years_unknown), {}))
     if report.top_genes:
-        plots.append(rp.top_genes_bar([_gene_label(g, report) for g in report.top_genes],
-                                      [g[3] for g in report.top_genes]))
+        jobs.append(("top_genes_bar", ([_gene_label(g, report) for g in report.top_genes],
+                                       [g[3] for g in report.top_genes]), {}))
     if report.gmt_sizes:
-        plots.append(rp.size_histogram(report.gmt_sizes, report.min_size, report.max_size,
-                                       name="gmt-set-sizes",
-                                       title=f"Gene-set sizes in {report.gmt_name}"))
+        jobs.append(("size_histogram", (list(report.gmt_sizes), report.min_size,
+                                        report.max_size),
+                     {"name": "gmt-set-sizes", "title": f"Gene-set sizes in {report.gmt_name}"}))
     if report.remap and sum(r[1] for r in report.remap):
-        plots.append(rp.status_bar([r[0] for r in report.remap], [r[1] for r in report.remap]))
-    return plots
+        jobs.append(("status_bar", ([r[0] for r in report.remap], [r[1] for r in report.remap]),
+                     {}))
+    return jobs
+
+
+def make_plots(report: Report, worker: PlotWorker | None = None) -> list:
+    """The report's plots (report_worker.Plot), drawn by ``worker`` (which then ends) or, without
+    one, in this process."""
+    from .report_worker import render
+
+    jobs = plot_jobs(report)
+    if worker is None:
+        return render(jobs)
+    if not jobs:
+        worker.close()
+        return []
+    return worker.render(jobs)
+
+
+def _cpus() -> int:
+    """CPUs this process may run on."""
+    if hasattr(os, "process_cpu_count"):  # Python 3.13+
+        return os.process_cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def start_plot_worker() -> PlotWorker | None:
+    """A plot process that imports matplotlib while this one reads the table, when there is a
+    second CPU to run it on; None (draw the plots here, after the table) otherwise, or when a
+    process cannot be started."""
+    if _cpus() < 2 or not sys.executable or getattr(sys, "frozen", False):
+        return None  # one CPU; no interpreter to run (embedded, frozen)
+    from .report_worker import PlotWorker
+
+    try:
+        return PlotWorker()
+    except OSError as exc:
+        log.debug("no plot process (%s): plots drawn after the table", exc)
+        return None
 
 
 def _gene_label(gene: tuple[str, str, str, int], report: Report) -> str:
@@ -1678,19 +1721,22 @@ def body(args: argparse.Namespace) -> int:
     check_outputs([args.input, args.gmt, args.remap_report], [("-o", args.output)])
 
     name = "standard input" if args.input == "-" else os.path.basename(args.input)
-    gmt = read_gmt(args.gmt) if args.gmt else None
-    with rereadable(args.input) as src:
-        try:
-            report = _stream(src, args, name, gmt)
-        except NotGrouped as exc:
-            log_reading_whole(exc)
-            df = read_table(src, name=args.input)
-            report = compute(df, args.flavor, args.min_size, args.max_size, name)
-            if gmt is not None:
-                add_gmt(report, gmt, df)
-    if args.remap_report:
-        add_remap(report, read_remap_report(args.remap_report), args.remap_report)
-    plots = make_plots(report)
+    # matplotlib is imported by a second process while this one reads the table; leaving the
+    # block ends that process (killed if the table was bad) and reaps it
+    with start_plot_worker() or contextlib.nullcontext() as worker:
+        gmt = read_gmt(args.gmt) if args.gmt else None
+        with rereadable(args.input) as src:
+            try:
+                report = _stream(src, args, name, gmt)
+            except NotGrouped as exc:
+                log_reading_whole(exc)
+                df = read_table(src, name=args.input)
+                report = compute(df, args.flavor, args.min_size, args.max_size, name)
+                if gmt is not None:
+                    add_gmt(report, gmt, df)
+        if args.remap_report:
+            add_remap(report, read_remap_report(args.remap_report), args.remap_report)
+        plots = make_plots(report, worker)
     extra = None
     if args.chemicals or args.diseases:
         from .report_entities import entity_sections
