@@ -544,23 +544,35 @@ TEXT_CASES = [
 ]
 
 
+
+
+def _library_answer(src: Path, frm: str, to: str, species: str, ortholog: str, unmapped: str,
+                    index: Path, out: Path) -> tuple:
+    """The library's remap() of ``src`` (the whole table in pandas), written to ``out``: the
+    options, the local backend and the report rows."""
+    from pfocr_tools import geneindex, table
+
+    opts = remap.Options(from_=frm, to=tuple(to.split(",")),
+                         species=remap.parse_species(species) if species else (),
+                         ortholog_to=remap.parse_species(ortholog)[0] if ortholog else "",
+                         unmapped=unmapped)
+    backend = remap.LocalBackend(geneindex.GeneIndex(str(index)))
+    want, want_report = remap.remap(table.read_table(str(src)), backend, opts)
+    table.write_table(want, str(out))
+    return opts, backend, want_report
+
 @pytest.mark.parametrize(("frm", "to", "species", "ortholog", "unmapped"), TEXT_CASES)
 def test_text_path_gives_what_the_library_gives(frm: str, to: str, species: str,
                                                 ortholog: str, unmapped: str,
                                                 tiny_index: Path, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    from pfocr_tools import geneindex, table
+    from pfocr_tools import table
 
     monkeypatch.setattr(table, "BLOCK_BYTES", 2048)  # many blocks, figures carried over
     src = messy_table(tmp_path / "in.tsv")
-    opts = remap.Options(from_=frm, to=tuple(to.split(",")),
-                         species=remap.parse_species(species) if species else (),
-                         ortholog_to=remap.parse_species(ortholog)[0] if ortholog else "",
-                         unmapped=unmapped)
-    backend = remap.LocalBackend(geneindex.GeneIndex(str(tiny_index)))
-    want, want_report = remap.remap(table.read_table(str(src)), backend, opts)
-    table.write_table(want, str(tmp_path / "want.tsv"))
+    opts, backend, want_report = _library_answer(src, frm, to, species, ortholog, unmapped,
+                                                 tiny_index, tmp_path / "want.tsv")
     args = [str(src), "-o", str(tmp_path / "got.tsv"), "--report", str(tmp_path / "rep.tsv"),
             "--from", frm, "--to", to, "--unmapped", unmapped, "--index", str(tiny_index)]
     args += ["--species", species] if species else []
@@ -585,18 +597,12 @@ def test_text_path_miss_windows(window: int, largest: int, frm: str, to: str, sp
     size). Whatever the windows, the output, the report (keys in first-seen order) and the
     row counts are those of the library; the backend is called once per window that holds
     new keys."""
-    from pfocr_tools import geneindex, table
 
     monkeypatch.setattr(remap, "MISS_WINDOW", window)
     monkeypatch.setattr(remap, "MISS_WINDOW_MAX", largest)
     src = messy_table(tmp_path / "in.tsv")  # one block: every miss is in the same block
-    opts = remap.Options(from_=frm, to=tuple(to.split(",")),
-                         species=remap.parse_species(species) if species else (),
-                         ortholog_to=remap.parse_species(ortholog)[0] if ortholog else "",
-                         unmapped=unmapped)
-    backend = remap.LocalBackend(geneindex.GeneIndex(str(tiny_index)))
-    want, want_report = remap.remap(table.read_table(str(src)), backend, opts)
-    table.write_table(want, str(tmp_path / "want.tsv"))
+    opts, backend, want_report = _library_answer(src, frm, to, species, ortholog, unmapped,
+                                                 tiny_index, tmp_path / "want.tsv")
     calls: list[int] = []
     real_resolve = backend.resolve
 

@@ -31,12 +31,21 @@ from typing import IO, TYPE_CHECKING
 if TYPE_CHECKING:  # pandas is imported only where a table is read whole
     import pandas as pd
 
-    from .export import GeneSet
     from .table import Block
 
 from .atomic import atomic_open
 from .cli import log
 from .errors import DataError, UsageError
+from .export import (
+    _RUN,
+    FIGURE_URL,
+    PFOCR_URL,
+    GeneSet,
+    _describe,
+    _Library,
+    clean_title,
+    species_file_name,
+)
 from .figblocks import FigBlock, FigReader
 from .table import (
     KIND_ID_COLUMNS,
@@ -91,8 +100,6 @@ class EntitySets:
         self.no_organism: dict[str, None] = {}  # figures without an organism
 
     def add(self, block: Block) -> None:
-        from .export import GeneSet, clean_title
-
         sets = self.sets
         figs = block.column("figid")
         taxid_col = block.column("taxid")
@@ -125,37 +132,24 @@ class EntitySets:
                     gs.ids[oid] = word
 
 
-class _EntityLibrary:
-    """One chemical or disease library written set by set (GMT lines, TSV lines with the
-    first word naming each ID, or JSON documents with the IDs as mentions)."""
+class _EntityLibrary(_Library):
+    """One chemical or disease library written set by set: export's _Library, with the first
+    word naming each ID in the TSV and the IDs as the JSON document's mentions."""
+
+    LAST_COLUMN = "word"
 
     def __init__(self, handle: IO[str], fmt: str, kind: str, id_column: str):
-        self.handle = handle
-        self.fmt = fmt
         self.kind = kind
-        self.id_column = id_column
-        self.n = 0
-        if fmt == "tsv":
-            handle.write("\t".join(("set_name", "title", id_column, "word")) + "\n")
+        super().__init__(handle, fmt, id_column)
 
-    def add(self, s: GeneSet) -> None:
-        from .export import clean_title, json_document, render_gmt
+    def tsv_lines(self, s: GeneSet) -> str:
+        return "".join(f"{s.name}\t{s.title}\t{oid}\t{clean_title(word)}\n"
+                       for oid, word in s.ids.items())
 
-        if self.fmt == "gmt":
-            self.handle.write(render_gmt([s]))
-        elif self.fmt == "tsv":
-            self.handle.write("".join(f"{s.name}\t{s.title}\t{oid}\t{clean_title(word)}\n"
-                                      for oid, word in s.ids.items()))
-        else:
-            doc = json_document(s, self.id_column)
-            doc["associatedWith"]["mentions"] = {self.kind: {self.id_column: list(s.ids)}}
-            self.handle.write(("[\n" if not self.n else ",\n")
-                              + json.dumps(doc, ensure_ascii=False))
-        self.n += 1
-
-    def close(self) -> None:
-        if self.fmt == "json":
-            self.handle.write("\n]\n" if self.n else "[]\n")
+    def document(self, s: GeneSet) -> dict:
+        doc = super().document(s)
+        doc["associatedWith"]["mentions"] = {self.kind: {self.id_column: list(s.ids)}}
+        return doc
 
 
 class _EntityTaxon:
@@ -163,8 +157,6 @@ class _EntityTaxon:
 
     def __init__(self, first: GeneSet, kind: str, args: argparse.Namespace):
         from . import gmtsafe
-        from .export import species_file_name
-
         self.taxid = first.taxid
         self.name = species_file_name(f"{args.prefix}-{SINGULAR[kind]}", args.format,
                                       first.organism, first.taxid)
@@ -225,8 +217,6 @@ class _EntityExport:
         """Write the species libraries, close the -o library (it is renamed into place when
         the export's ExitStack closes), and log what was written."""
         from . import gmtsafe
-        from .export import _RUN, _describe
-
         args, kind = self.args, self.kind
         if args.split_by_organism is not None:
             outdir = args.split_by_organism
@@ -289,8 +279,6 @@ def _export_entities(src: str, path: str, kind: str, args: argparse.Namespace,
                      grouped: bool) -> None:
     """export_entities over the blocks of whole figures (``grouped``), or over the whole table
     (its sets, built as the blocks come, written at the end)."""
-    from .export import _RUN, _describe
-
     split_on = args.split_by_organism is not None
     with contextlib.ExitStack() as stack:
         out = _EntityExport(kind, args, stack)
@@ -346,8 +334,6 @@ def build_documents(tables: Sequence[tuple[str, pd.DataFrame]], flavor: str = "s
                     id_column: str = "gene_id") -> list[Document]:
     """One document per figure of any table, in first-seen order (genes, chemicals,
     diseases); distinct IDs of each kind in first-seen order."""
-    from .export import clean_title
-
     gene_key = "ncbigene" if id_column == "gene_id" else id_column
     docs: dict[str, Document] = {}
     for kind, df in tables:
@@ -376,8 +362,6 @@ def build_documents(tables: Sequence[tuple[str, pd.DataFrame]], flavor: str = "s
 
 
 def ndjson_line(doc: Document) -> str:
-    from .export import FIGURE_URL, PFOCR_URL
-
     filename = doc.figid.split("__", 1)[1] + ".jpg" if "__" in doc.figid else ""
     body = {
         "_id": doc.figid,
@@ -433,8 +417,6 @@ def _distinct_ids(values: Sequence[str]) -> list[str]:
 
 def _figure_head(block: FigBlock, starts: Sequence[int]) -> list[tuple[str, str, str]]:
     """(figid, title, pmcid) of each figure of a block, from its first row."""
-    from .export import clean_title
-
     out = []
     for figid, title, ptitle, pmcid in zip(block.first_values("figid", starts),
                                            block.first_values("figtitle", starts),
@@ -464,8 +446,6 @@ def _entity_rows(path: str, kind: str, name: str | None = None):  # noqa: ANN202
 
 def _ndjson_doc(figid: str, title: str, pmcid: str, genes: Sequence[str], gene_key: str,
                 ent: dict[str, tuple[str, str]]) -> str:
-    from .export import FIGURE_URL, PFOCR_URL
-
     filename = figid.split("__", 1)[1] + ".jpg" if "__" in figid else ""
     mentions = {}
     for kind in ("chemicals", "diseases"):

@@ -370,22 +370,30 @@ def _report(n_figs: int, n_kept: int, args: argparse.Namespace) -> None:
 class _Library:
     """One library written set by set (GMT lines, TSV lines or JSON documents)."""
 
+    #: the TSV's last column: the first name seen for each ID
+    LAST_COLUMN = "symbol"
+
     def __init__(self, handle: IO[str], fmt: str, id_column: str):
         self.handle = handle
         self.fmt = fmt
         self.id_column = id_column
         self.n = 0
         if fmt == "tsv":
-            handle.write("\t".join(("set_name", "title", id_column, "symbol")) + "\n")
+            handle.write("\t".join(("set_name", "title", id_column, self.LAST_COLUMN)) + "\n")
+
+    def tsv_lines(self, s: GeneSet) -> str:
+        return render_tsv([s], self.id_column).split("\n", 1)[1]
+
+    def document(self, s: GeneSet) -> dict:
+        return json_document(s, self.id_column)
 
     def add(self, s: GeneSet) -> None:
         if self.fmt == "gmt":
             self.handle.write(render_gmt([s]))
         elif self.fmt == "tsv":
-            self.handle.write(render_tsv([s], self.id_column).split("\n", 1)[1])
+            self.handle.write(self.tsv_lines(s))
         else:
-            doc = json.dumps(json_document(s, self.id_column), ensure_ascii=False,
-                             sort_keys=False)
+            doc = json.dumps(self.document(s), ensure_ascii=False, sort_keys=False)
             self.handle.write(("[\n" if not self.n else ",\n") + doc)
         self.n += 1
 
