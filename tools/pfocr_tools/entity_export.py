@@ -44,6 +44,8 @@ from .export import (
     _describe,
     _Library,
     clean_title,
+    copy_spool,
+    file_names,
     species_file_name,
 )
 from .figblocks import FigBlock, FigReader
@@ -223,26 +225,14 @@ class _EntityExport:
             if self.no_organism:
                 log.info("%d figures have no organism (no gene rows) and are in no species "
                          "library", self.no_organism)
-            files: list[tuple[str, _EntityTaxon]] = []
-            names: dict[str, str] = {}
-            for taxid, taxon in self.taxa.items():
-                if not taxon.n_in_range:
-                    continue
+            taxa = [(taxid, taxon.name, taxon) for taxid, taxon in self.taxa.items()
+                    if taxon.n_in_range]
+            for _taxid, _name, taxon in taxa:
                 gmtsafe.log_renamed(taxon.guard)
-                name = taxon.name
-                if name in names and names[name] != taxid:
-                    stem, ext = name.rsplit(".", 1)
-                    name = f"{stem}_{taxid}.{ext}"
-                names[name] = taxid
-                files.append((name, taxon))
-            for name, taxon in sorted(files, key=lambda f: f[0]):
+            files = file_names(taxa)
+            for name, taxon in files:
                 path = os.path.join(outdir, name)
-                taxon.library.close()
-                taxon.spool.flush()
-                taxon.spool.seek(0)
-                with open_output(path) as handle:
-                    shutil.copyfileobj(taxon.spool, handle, 1 << 20)
-                _RUN["written"].append(path)
+                copy_spool(taxon.spool, taxon.library, path)
                 log.info("%s: %s", path, _describe(taxon.n_sets, taxon.library.n, args).replace(
                     f"{args.flavor} rows, ", ""))
             if not files:

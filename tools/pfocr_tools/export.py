@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, groupby, repeat
 from operator import itemgetter
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:  # pandas is imported only for a table read whole
     import pandas as pd
@@ -39,6 +39,7 @@ from .table import (
 )
 
 PROG = "pfocr-export"
+T = TypeVar("T")
 #: Bytes per block of the GMT (numpy) path.
 BYTE_BLOCK = 512 << 10
 FORMATS = ("gmt", "tsv", "json", "ndjson")
@@ -842,27 +843,38 @@ def _in_range(gs: GeneSet, min_size: int, max_size: int | None) -> bool:
     return len(gs.ids) >= min_size and (max_size is None or len(gs.ids) <= max_size)
 
 
-def _write_taxa(taxa: dict[str, _Taxon], args: argparse.Namespace) -> None:
-    outdir = args.split_by_organism
-    files: list[tuple[str, _Taxon]] = []
+def file_names(named: Iterable[tuple[str, str, T]]) -> list[tuple[str, T]]:
+    """(file name, item) of the species libraries (taxid, name, item), sorted by file name: a
+    name that two taxids share gets ``_<taxid>`` on the later one."""
+    files: list[tuple[str, T]] = []
     names: dict[str, str] = {}
-    for taxid, taxon in taxa.items():
-        if not taxon.library.n:
-            continue
-        name = species_file_name(args.prefix, args.format, taxon.organism, taxid)
+    for taxid, name, item in named:
         if name in names and names[name] != taxid:
             stem, ext = name.rsplit(".", 1)
             name = f"{stem}_{taxid}.{ext}"
         names[name] = taxid
-        files.append((name, taxon))
-    for name, taxon in sorted(files, key=lambda f: f[0]):
+        files.append((name, item))
+    return sorted(files, key=lambda f: f[0])
+
+
+def copy_spool(spool: IO[str], library: _Library, path: str) -> None:
+    """A species library spooled to a temporary file, finished and written to ``path``."""
+    library.close()
+    spool.flush()
+    spool.seek(0)
+    with open_output(path) as handle:
+        shutil.copyfileobj(spool, handle, 1 << 20)
+    _RUN["written"].append(path)
+
+
+def _write_taxa(taxa: dict[str, _Taxon], args: argparse.Namespace) -> None:
+    outdir = args.split_by_organism
+    files = file_names((taxid, species_file_name(args.prefix, args.format, taxon.organism,
+                                                 taxid), taxon)
+                       for taxid, taxon in taxa.items() if taxon.library.n)
+    for name, taxon in files:
         path = os.path.join(outdir, name)
-        taxon.library.close()
-        taxon.spool.flush()
-        taxon.spool.seek(0)
-        with open_output(path) as handle:
-            shutil.copyfileobj(taxon.spool, handle, 1 << 20)
-        _RUN["written"].append(path)
+        copy_spool(taxon.spool, taxon.library, path)
         gmtsafe.log_renamed(taxon.guard)
         log.info("%s: %s", path, _describe(taxon.n_sets, taxon.library.n, args))
     if not files:
