@@ -39,6 +39,7 @@ from .table import (
     STRICT_SOURCES,
     SYNONYM_SOURCES,
     Block,
+    ByteBlock,
     NotGrouped,
     flavor_mask,
     log_reading_whole,
@@ -841,6 +842,13 @@ class _StrTable:
         self.used += codes.size
 
 
+def _decoded(values: list[bytes]) -> list[str]:
+    """UTF-8 values (checked by the reader) as text (one decode for many)."""
+    if len(values) < 2:
+        return [v.decode("utf-8") for v in values]
+    return b"\t".join(values).decode("utf-8").split("\t")  # a field holds no tab
+
+
 def _fit_str(array: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
     """A str array grown to at least ``n`` items and wide enough for ``values``."""
     if len(array) < n:
@@ -1046,7 +1054,6 @@ class Aggregate:
     # -- blocks
 
     def block(self, block: Block | FigBlock) -> None:
-        np = self._np
         gene = block.column("gene_id")
         n = len(gene)
         if not n:
@@ -1074,8 +1081,6 @@ class Aggregate:
         fig0 = self.figures
         self.rows += n
         self.figures += nf
-        lengths = np.diff(starts + [n])
-        fig = np.repeat(np.arange(nf, dtype=np.int64), lengths)
 
         t = self._taxa(tax, block)
         g = self._genes(gene)
@@ -1083,33 +1088,14 @@ class Aggregate:
         self.no_gene += no_gene
         has = (g != 0) if no_gene else None
 
-        # sources: rows, figures and genes of each (a figure lies in one block: distinct
-        # figures add up over blocks)
-        n_genes = len(self.gene_ids)
         if src.count(src[0]) == n:
-            c = self._source(src[0])
+            single: int | None = self._source(src[0])
             s = None
-            present = [c]
-            rows_of = {c: n}
-            self.src_figs[c] += nf
-            self.src_has[c] = has_c = _fit(self.src_has[c], n_genes)
-            has_c[g] = True
         else:
-            s = self._sources(src)
-            n_src = len(self.src_ids)
-            per = np.bincount(s, minlength=n_src)
-            present = np.flatnonzero(per).tolist()
-            rows_of = dict(zip(present, per[present].tolist(), strict=True))
-            figs_of = np.bincount(_distinct(fig * n_src + s) % n_src, minlength=n_src)
-            for c in present:
-                self.src_figs[c] += int(figs_of[c])
-                self.src_has[c] = has_c = _fit(self.src_has[c], n_genes)
-                has_c[g[s == c]] = True
-        for c, k in rows_of.items():
-            self.src_rows[c] += k
+            single, s = None, self._sources(src)
 
         # remap's columns
-        unmapped = 0
+        unmapped_at = None
         status = None
         if self.remap:
             status = block.column("remap_status")
@@ -1122,13 +1108,51 @@ class Aggregate:
                     self.statuses.update({st: k for st, k in known.items() if k})
                 else:
                     self.statuses.update(status)
-                unmapped = known["unmapped"]
+                if known["unmapped"]:
+                    unmapped_at = _positions(status, "unmapped", known["unmapped"])
         if self.has_before:
             self._before(block.column("source_gene_id"), gene, g)
+        sym = block.column("symbol")
+        self._rows(n, nf, fig0, starts, first, t, g, has, single, s, unmapped_at, sym,
+                   lambda key, rows: self._symbols(sym, key, rows))
+
+    def _rows(self, n: int, nf: int, fig0: int, starts: list[int], first, t: np.ndarray,  # noqa: ANN001
+              g: np.ndarray, has: np.ndarray | None, single: int | None,
+              s: np.ndarray | None, unmapped_at, sym, symbols) -> None:  # noqa: ANN001
+        """A block's numbers from its rows' codes (the text and the byte paths): ``single``
+        the source code of every row (else ``s``, a code per row), ``unmapped_at`` the rows
+        remap marked unmapped (None: none), ``sym[i]`` the symbol of row i and
+        ``symbols(key, rows)`` counting the symbols of each key on the rows ``rows``."""
+        np = self._np
+        lengths = np.diff(starts + [n])
+        fig = np.repeat(np.arange(nf, dtype=np.int64), lengths)
+
+        # sources: rows, figures and genes of each (a figure lies in one block: distinct
+        # figures add up over blocks)
+        n_genes = len(self.gene_ids)
+        if s is None:
+            assert single is not None
+            c = single
+            present = [c]
+            rows_of = {c: n}
+            self.src_figs[c] += nf
+            self.src_has[c] = has_c = _fit(self.src_has[c], n_genes)
+            has_c[g] = True
+        else:
+            n_src = len(self.src_ids)
+            per = np.bincount(s, minlength=n_src)
+            present = np.flatnonzero(per).tolist()
+            rows_of = dict(zip(present, per[present].tolist(), strict=True))
+            figs_of = np.bincount(_distinct(fig * n_src + s) % n_src, minlength=n_src)
+            for c in present:
+                self.src_figs[c] += int(figs_of[c])
+                self.src_has[c] = has_c = _fit(self.src_has[c], n_genes)
+                has_c[g[s == c]] = True
+        for c, k in rows_of.items():
+            self.src_rows[c] += k
 
         # the members (figure, taxid, gene) of each flavor's rows with a gene, as integers
         # (set * keys + key, a set being figure * taxa + taxid), and the sizes of the sets
-        sym = block.column("symbol")
         key = self._keys(t, g, has, sym)
         n_tax, n_keys = len(self.tax_ids), self.n_keys
         if nf * n_tax * n_keys >= 2**62:
@@ -1170,14 +1194,142 @@ class Aggregate:
 
         # rows pfocr-remap marked unmapped are left out of the gene ranking (issue 14)
         ranked_rows = with_gene
-        if unmapped:
-            assert status is not None
+        if unmapped_at is not None:
             ok = np.ones(n, dtype=bool)
-            ok[_positions(status, "unmapped", unmapped)] = False
+            ok[unmapped_at] = False
             ranked_rows = ok if with_gene is None else with_gene & ok
-        self._symbols(sym, key, ranked_rows)
+        symbols(key, ranked_rows)
         self._sets(members, keys, sizes, inside, n_tax, n_keys, fig0, starts, first,
                    None if ranked_rows is with_gene else member[ranked_rows])
+
+    def byte_block(self, block: ByteBlock) -> bool:
+        """``block()`` for a block's raw bytes (``FigReader.byte_blocks``): each per-row
+        column's values get block codes with numpy (gmtbytes keys, compared exactly) and only
+        its distinct values become text. False (nothing done) when a value is wider than
+        gmtbytes.MAX_ID_BYTES: the caller takes the text path."""
+        np = self._np
+        from .gmtbytes import field_keys, first_seen_codes
+
+        n = len(block)
+        if not n:
+            return True
+        names = ["taxid", "source", "gene_id", "symbol"]
+        if self.remap:
+            names.append("remap_status")
+        if self.has_before:
+            names.append("source_gene_id")
+        keys = {}
+        every = slice(None)
+        for name in names:
+            got = field_keys(block, block.index(name), every)
+            if got is None:
+                return False
+            keys[name] = got
+        data = block.data
+
+        def distinct(name: str, rows: np.ndarray | None = None
+                     ) -> tuple[np.ndarray, list[str]]:
+            """Block codes (first-seen order) of a column (at ``rows``) and their values."""
+            code, firsts = first_seen_codes(keys[name] if rows is None else keys[name][rows])
+            at = firsts if rows is None else rows[firsts]
+            return code, _decoded(block.values_at(name, at))
+
+        starts = block.runs("figid").tolist()
+
+        def first(name: str) -> list[str]:
+            return _decoded(block.values_at(name, starts))
+
+        self.papers.update(first("pmcid"))
+        nf = len(starts)
+        fig0 = self.figures
+        self.rows += n
+        self.figures += nf
+
+        tcode, taxa = distinct("taxid")
+        old = len(self.tax_ids)
+        t = _encode_few(self.tax_code, self.tax_ids, taxa)[tcode]
+        if len(self.tax_ids) > old:
+            org_k = block.index("organism")
+            for tx in self.tax_ids[old:]:  # the first row of a taxid names it
+                row = int(np.flatnonzero(t == self.tax_code[tx])[0])
+                self.names[tx] = _decoded(block.values_at(org_k, [row]))[0]
+            m = len(self.tax_ids)
+            self.tax_kept = _fit(self.tax_kept, m)
+            self.tax_dropped = _fit(self.tax_dropped, m)
+            self.lib_tax = _fit(self.lib_tax, m)
+        gcode, genes = distinct("gene_id")
+        g = self._genes(genes)[gcode]
+        no_gene = int(np.count_nonzero(keys["gene_id"][:, 0] == 0))
+        self.no_gene += no_gene
+        has = (g != 0) if no_gene else None
+
+        scode, sources = distinct("source")
+        if len(sources) == 1:
+            single: int | None = self._source(sources[0])
+            s = None
+        else:
+            single, s = None, self._sources(sources)[scode]
+
+        unmapped_at = None
+        if self.remap:
+            rcode, statuses = distinct("remap_status")
+            per = np.bincount(rcode, minlength=len(statuses)).tolist()
+            self.statuses.update(dict(zip(statuses, per, strict=True)))
+            if "unmapped" in statuses:
+                unmapped_at = np.flatnonzero(rcode == statuses.index("unmapped"))
+        if self.has_before:
+            b, gk = keys["source_gene_id"], keys["gene_id"]
+            w = max(b.shape[1], gk.shape[1])
+            if b.shape[1] < w:
+                b = np.pad(b, ((0, 0), (0, w - b.shape[1])))
+            if gk.shape[1] < w:
+                gk = np.pad(gk, ((0, 0), (0, w - gk.shape[1])))
+            differ = (b != gk).any(axis=1)
+            moved = np.flatnonzero(differ)
+            self.changed += len(moved)
+            self.before = _fit(self.before, len(self.gene_ids))
+            if len(moved):
+                bcode, before = distinct("source_gene_id", moved)
+                bg = self._genes(before)
+                self.before = _fit(self.before, len(self.gene_ids))
+                self.before[bg] = True
+                self.before[g[~differ]] = True
+            else:
+                self.before[g] = True
+
+        sym_k = block.index("symbol")
+        sym_start, sym_end = block.bounds(sym_k)
+
+        class _Sym:  # the symbol of row i, as text
+            def __getitem__(self, i: int) -> str:
+                return data[int(sym_start[i]):int(sym_end[i])].decode("utf-8")
+
+        def symbols(key: np.ndarray, rows: np.ndarray | None) -> None:
+            sc = keys["symbol"] if rows is None else keys["symbol"][rows]
+            k = key if rows is None else key[rows]
+            if not len(k):
+                return
+            code, firsts = first_seen_codes(sc)
+            n_sym = len(firsts)
+            u, c = _tally(k * n_sym + code)
+            uk, us = np.divmod(u, n_sym)
+            used = _distinct(us)
+            at = np.flatnonzero(rows) if rows is not None else None
+            rows_used = firsts[used] if at is None else at[firsts[used]]
+            text = dict(zip(used.tolist(), _decoded(block.values_at(sym_k, rows_used)),
+                            strict=True))
+            main = self.main_sym
+            same = [text[j] == main[i] for i, j in zip(uk.tolist(), us.tolist(), strict=True)]
+            same_a = np.array(same, dtype=bool)
+            np.add.at(self.main_sym_n, uk[same_a], c[same_a])
+            if not same_a.all():
+                other = np.flatnonzero(~same_a).tolist()
+                ukl, usl, cl = uk.tolist(), us.tolist(), c.tolist()
+                self.other_sym.update({(ukl[i], text[usl[i]]): cl[i] for i in other})
+
+        self._rows(n, nf, fig0, starts, first, t, g, has, single, s, unmapped_at, _Sym(),
+                   symbols)
+        return True
 
     def _before(self, before: list[str], gene: list[str], g: np.ndarray) -> None:
         """source_gene_id: rows whose gene ID changed, and the distinct values."""
@@ -1741,12 +1893,23 @@ def _stream(src: str, args: argparse.Namespace, name: str, gmt: GmtLibrary | Non
             "source_gene_id")
     with FigReader(src, name=args.input, rows=rows) as reader:
         agg = Aggregate(reader.header, args.flavor, args.min_size, args.max_size, gmt)
-        for block in reader.blocks("figid", grouped=True):
-            agg.block(block)
+        # the raw bytes with numpy; a block with a value too wide for that as text
+        for bblock in reader.byte_blocks("figid", grouped=True):
+            if not agg.byte_block(bblock):
+                agg.block(_text_of(reader, bblock))
     report = agg.report(name)
     if gmt is not None:
         agg.add_gmt(report)
     return report
+
+
+def _text_of(reader: FigReader, block: ByteBlock) -> FigBlock:
+    """The rows of a ByteBlock as the FigBlock the text path reads."""
+    data = block.data
+    lines = [data[a:b].decode("utf-8")
+             for a, b in zip(block.starts.tolist(), block.ends.tolist(), strict=True)]
+    numbers = block.numbers.tolist() if block.numbers is not None else None
+    return reader._block(lines, block.first, numbers)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
