@@ -842,6 +842,19 @@ class _StrTable:
         self.used += codes.size
 
 
+class _ByteColumn:
+    """A column of a ByteBlock: ``[i]`` the value of row i, as text (a plain object: no
+    reference cycle keeps a block alive until the paused collector runs)."""
+
+    __slots__ = ("data", "start", "end")
+
+    def __init__(self, data: bytes, start: np.ndarray, end: np.ndarray):
+        self.data, self.start, self.end = data, start, end
+
+    def __getitem__(self, i: int) -> str:
+        return self.data[int(self.start[i]):int(self.end[i])].decode("utf-8")
+
+
 def _decoded(values: list[bytes]) -> list[str]:
     """UTF-8 values (checked by the reader) as text (one decode for many)."""
     if len(values) < 2:
@@ -1298,12 +1311,6 @@ class Aggregate:
                 self.before[g] = True
 
         sym_k = block.index("symbol")
-        sym_start, sym_end = block.bounds(sym_k)
-
-        class _Sym:  # the symbol of row i, as text
-            def __getitem__(self, i: int) -> str:
-                return data[int(sym_start[i]):int(sym_end[i])].decode("utf-8")
-
         def symbols(key: np.ndarray, rows: np.ndarray | None) -> None:
             sc = keys["symbol"] if rows is None else keys["symbol"][rows]
             k = key if rows is None else key[rows]
@@ -1327,8 +1334,8 @@ class Aggregate:
                 ukl, usl, cl = uk.tolist(), us.tolist(), c.tolist()
                 self.other_sym.update({(ukl[i], text[usl[i]]): cl[i] for i in other})
 
-        self._rows(n, nf, fig0, starts, first, t, g, has, single, s, unmapped_at, _Sym(),
-                   symbols)
+        self._rows(n, nf, fig0, starts, first, t, g, has, single, s, unmapped_at,
+                   _ByteColumn(data, *block.bounds(sym_k)), symbols)
         return True
 
     def _before(self, before: list[str], gene: list[str], g: np.ndarray) -> None:
