@@ -677,6 +677,8 @@ def _positions(values: list[str], value: str, n: int) -> list[int]:
 #: distinct gene IDs from which the report looks gene IDs up in bulk (``_StrTable``) instead
 #: of in a dict
 BULK_GENES = 1 << 15
+#: the 64-bit words of a symbol compared with numpy on the byte path (gmtbytes.MAX_ID_BYTES)
+SYM_WORDS = 8
 #: the longest value ``_StrTable`` compares in numpy (a longer one is looked up in a dict)
 BULK_CHARS = 24
 
@@ -927,6 +929,7 @@ class Aggregate:
         self.sym_text = np.zeros(0, dtype="<U1")  # with a _StrTable: main_sym in numpy
         self.sym_len = np.zeros(0, dtype=np.int64)  # (-1: longer than BULK_CHARS)
         self.main_sym_n = np.zeros(0, dtype=np.int64)
+        self.sym_words = np.zeros((0, SYM_WORDS + 1), dtype=np.uint64)  # main_sym's bytes
         self.other_sym: Counter[tuple[int, str]] = Counter()
         # per taxid code: sets kept and left out, in the library
         self.tax_kept = np.zeros(0, dtype=np.int64)
@@ -985,6 +988,7 @@ class Aggregate:
     def _key_symbols(self, symbols: list[str]) -> None:
         """The symbols of new keys (their first rows')."""
         self.main_sym += symbols
+        self._sym_words(symbols)
         if self.table is not None:
             n = len(self.main_sym)
             strs = _str_array(symbols)[0]
@@ -996,6 +1000,25 @@ class Aggregate:
             self.sym_len = _fit(self.sym_len, n)
             self.sym_text[n - len(symbols):n] = strs
             self.sym_len[n - len(symbols):n] = lengths
+
+    def _sym_words(self, symbols: list[str]) -> None:
+        """The symbols of new keys as gmtbytes keys (length, then 8 little-endian words; a
+        longer symbol gets a length no row has), compared with numpy on the byte path."""
+        np = self._np
+        n = len(self.main_sym)
+        if len(self.sym_words) < n:
+            grown = np.zeros((max(n, 2 * len(self.sym_words), 256), SYM_WORDS + 1), np.uint64)
+            grown[: len(self.sym_words)] = self.sym_words
+            self.sym_words = grown
+        enc = [v.encode("utf-8") for v in symbols]
+        lens = np.fromiter(map(len, enc), np.uint64, len(enc))
+        width = 8 * SYM_WORDS
+        words = np.frombuffer(b"".join(e[:width].ljust(width, b"\0") for e in enc),
+                              "<u8").reshape(len(enc), SYM_WORDS)
+        lens[lens > width] = np.uint64(1 << 63)
+        at = slice(n - len(enc), n)
+        self.sym_words[at, 0] = lens
+        self.sym_words[at, 1:] = words
 
     def _source(self, s: str) -> int:
         code = self.src_code.get(s)
@@ -1312,27 +1335,20 @@ class Aggregate:
 
         sym_k = block.index("symbol")
         def symbols(key: np.ndarray, rows: np.ndarray | None) -> None:
-            sc = keys["symbol"] if rows is None else keys["symbol"][rows]
+            sk = keys["symbol"] if rows is None else keys["symbol"][rows]
             k = key if rows is None else key[rows]
             if not len(k):
                 return
-            code, firsts = first_seen_codes(sc)
-            n_sym = len(firsts)
-            u, c = _tally(k * n_sym + code)
-            uk, us = np.divmod(u, n_sym)
-            used = _distinct(us)
-            at = np.flatnonzero(rows) if rows is not None else None
-            rows_used = firsts[used] if at is None else at[firsts[used]]
-            text = dict(zip(used.tolist(), _decoded(block.values_at(sym_k, rows_used)),
-                            strict=True))
-            main = self.main_sym
-            same = [text[j] == main[i] for i, j in zip(uk.tolist(), us.tolist(), strict=True)]
-            same_a = np.array(same, dtype=bool)
-            np.add.at(self.main_sym_n, uk[same_a], c[same_a])
-            if not same_a.all():
-                other = np.flatnonzero(~same_a).tolist()
-                ukl, usl, cl = uk.tolist(), us.tolist(), c.tolist()
-                self.other_sym.update({(ukl[i], text[usl[i]]): cl[i] for i in other})
+            same = (self.sym_words[k, : sk.shape[1]] == sk).all(axis=1)
+            if same.all():
+                u, c = _tally(k)
+            else:
+                u, c = _tally(k[same])
+                other = np.flatnonzero(~same)
+                at = other if rows is None else np.flatnonzero(rows)[other]
+                self.other_sym.update(zip(k[other].tolist(),
+                                          _decoded(block.values_at(sym_k, at)), strict=True))
+            self.main_sym_n[u] += c
 
         self._rows(n, nf, fig0, starts, first, t, g, has, single, s, unmapped_at,
                    _ByteColumn(data, *block.bounds(sym_k)), symbols)
