@@ -858,6 +858,12 @@ class _ByteColumn:
     def __getitem__(self, i: int) -> str:
         return self.data[int(self.start[i]):int(self.end[i])].decode("utf-8")
 
+    def take(self, rows: np.ndarray) -> list[str]:
+        """The values of the rows ``rows``."""
+        data = self.data
+        return _decoded([data[a:b] for a, b in zip(self.start[rows].tolist(),
+                                                   self.end[rows].tolist(), strict=True)])
+
 
 def _decoded(values: list[bytes]) -> list[str]:
     """UTF-8 values (checked by the reader) as text (one decode for many)."""
@@ -1067,7 +1073,8 @@ class Aggregate:
             self.gene_key[genes] = keys
             self.key_tax[keys] = t[rows]
             self.key_gene[keys] = genes
-            self._key_symbols([sym[i] for i in rows.tolist()])
+            self._key_symbols(sym.take(rows) if isinstance(sym, _ByteColumn)
+                              else [sym[i] for i in rows.tolist()])
             ft = self.first_tax[g]
         k = self.gene_key[g]
         odd = ft != t + 1
