@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pfocr_tools import report
+from pfocr_tools import gmtbytes, report
 from pfocr_tools.figblocks import FigReader
 from pfocr_tools.table import (
     COLUMNS,
@@ -106,6 +106,19 @@ def streamed(reader, flavor: str, lo: int, hi: int | None,
     return got
 
 
+def streamed_bytes(reader, flavor: str, lo: int, hi: int | None,
+                   gmt: report.GmtLibrary) -> report.Report:
+    """As pfocr-report streams: the byte path, the text path for a block it cannot take."""
+    with reader:
+        agg = report.Aggregate(reader.header, flavor, lo, hi, gmt)
+        for block in reader.byte_blocks("figid", grouped=True):
+            if not agg.byte_block(block):
+                agg.block(report._text_of(reader, block))
+    got = agg.report("t")
+    agg.add_gmt(got)
+    return got
+
+
 @pytest.mark.parametrize("lookup", ["dict", "bulk", "bulk-midway", "bulk-collisions"])
 @pytest.mark.parametrize(("seed", "flavor", "lo", "hi"), [
     (1, "strict", 3, None), (2, "synonyms", 1, 5), (3, "all", 2, 40), (4, "strict", 0, 1)])
@@ -126,6 +139,14 @@ def test_streamed_numbers_equal_compute(tmp_path: Path, monkeypatch: pytest.Monk
                    TableReader(str(path), block_bytes=1024)):
         got = streamed(reader, flavor, lo, hi, gmt)
         assert got == want
+    got = streamed_bytes(FigReader(str(path), block_bytes=1024, rows=ROWS), flavor, lo, hi,
+                         gmt)
+    assert got == want
+    # values wider than the byte path compares: some blocks take the text path
+    monkeypatch.setattr(gmtbytes, "MAX_ID_BYTES", 12)
+    got = streamed_bytes(FigReader(str(path), block_bytes=1024, rows=ROWS), flavor, lo, hi,
+                         gmt)
+    assert got == want
     assert want.gmt is not None and want.gmt["same_genes_as_table"] > 0
 
 

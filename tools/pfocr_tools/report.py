@@ -42,6 +42,7 @@ from .table import (
     STRICT_SOURCES,
     SYNONYM_SOURCES,
     Block,
+    ByteBlock,
     NotGrouped,
     flavor_mask,
     log_reading_whole,
@@ -679,6 +680,10 @@ def _positions(values: list[str], value: str, n: int) -> list[int]:
 #: distinct gene IDs from which the report looks gene IDs up in bulk (``_StrTable``) instead
 #: of in a dict
 BULK_GENES = 1 << 15
+#: bytes per block of the byte path (``_stream``)
+BYTE_BLOCK = 512 << 10
+#: the 64-bit words of a symbol compared with numpy on the byte path (gmtbytes.MAX_ID_BYTES)
+SYM_WORDS = 8
 #: the longest value ``_StrTable`` compares in numpy (a longer one is looked up in a dict)
 BULK_CHARS = 24
 
@@ -844,6 +849,32 @@ class _StrTable:
         self.used += codes.size
 
 
+class _ByteColumn:
+    """A column of a ByteBlock: ``[i]`` the value of row i, as text (a plain object: no
+    reference cycle keeps a block alive until the paused collector runs)."""
+
+    __slots__ = ("data", "start", "end")
+
+    def __init__(self, data: bytes, start: np.ndarray, end: np.ndarray):
+        self.data, self.start, self.end = data, start, end
+
+    def __getitem__(self, i: int) -> str:
+        return self.data[int(self.start[i]):int(self.end[i])].decode("utf-8")
+
+    def take(self, rows: np.ndarray) -> list[str]:
+        """The values of the rows ``rows``."""
+        data = self.data
+        return _decoded([data[a:b] for a, b in zip(self.start[rows].tolist(),
+                                                   self.end[rows].tolist(), strict=True)])
+
+
+def _decoded(values: list[bytes]) -> list[str]:
+    """UTF-8 values (checked by the reader) as text (one decode for many)."""
+    if len(values) < 2:
+        return [v.decode("utf-8") for v in values]
+    return b"\t".join(values).decode("utf-8").split("\t")  # a field holds no tab
+
+
 def _fit_str(array: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
     """A str array grown to at least ``n`` items and wide enough for ``values``."""
     if len(array) < n:
@@ -909,6 +940,7 @@ class Aggregate:
         self.sym_text = np.zeros(0, dtype="<U1")  # with a _StrTable: main_sym in numpy
         self.sym_len = np.zeros(0, dtype=np.int64)  # (-1: longer than BULK_CHARS)
         self.main_sym_n = np.zeros(0, dtype=np.int64)
+        self.sym_words = np.zeros((0, SYM_WORDS + 1), dtype=np.uint64)  # main_sym's bytes
         self.other_sym: Counter[tuple[int, str]] = Counter()
         # per taxid code: sets kept and left out, in the library
         self.tax_kept = np.zeros(0, dtype=np.int64)
@@ -967,6 +999,7 @@ class Aggregate:
     def _key_symbols(self, symbols: list[str]) -> None:
         """The symbols of new keys (their first rows')."""
         self.main_sym += symbols
+        self._sym_words(symbols)
         if self.table is not None:
             n = len(self.main_sym)
             strs = _str_array(symbols)[0]
@@ -978,6 +1011,25 @@ class Aggregate:
             self.sym_len = _fit(self.sym_len, n)
             self.sym_text[n - len(symbols):n] = strs
             self.sym_len[n - len(symbols):n] = lengths
+
+    def _sym_words(self, symbols: list[str]) -> None:
+        """The symbols of new keys as gmtbytes keys (length, then 8 little-endian words; a
+        longer symbol gets a length no row has), compared with numpy on the byte path."""
+        np = self._np
+        n = len(self.main_sym)
+        if len(self.sym_words) < n:
+            grown = np.zeros((max(n, 2 * len(self.sym_words), 256), SYM_WORDS + 1), np.uint64)
+            grown[: len(self.sym_words)] = self.sym_words
+            self.sym_words = grown
+        enc = [v.encode("utf-8") for v in symbols]
+        lens = np.fromiter(map(len, enc), np.uint64, len(enc))
+        width = 8 * SYM_WORDS
+        words = np.frombuffer(b"".join(e[:width].ljust(width, b"\0") for e in enc),
+                              "<u8").reshape(len(enc), SYM_WORDS)
+        lens[lens > width] = np.uint64(1 << 63)
+        at = slice(n - len(enc), n)
+        self.sym_words[at, 0] = lens
+        self.sym_words[at, 1:] = words
 
     def _source(self, s: str) -> int:
         code = self.src_code.get(s)
@@ -1024,7 +1076,8 @@ class Aggregate:
             self.gene_key[genes] = keys
             self.key_tax[keys] = t[rows]
             self.key_gene[keys] = genes
-            self._key_symbols([sym[i] for i in rows.tolist()])
+            self._key_symbols(sym.take(rows) if isinstance(sym, _ByteColumn)
+                              else [sym[i] for i in rows.tolist()])
             ft = self.first_tax[g]
         k = self.gene_key[g]
         odd = ft != t + 1
@@ -1049,7 +1102,6 @@ class Aggregate:
     # -- blocks
 
     def block(self, block: Block | FigBlock) -> None:
-        np = self._np
         gene = block.column("gene_id")
         n = len(gene)
         if not n:
@@ -1077,8 +1129,6 @@ class Aggregate:
         fig0 = self.figures
         self.rows += n
         self.figures += nf
-        lengths = np.diff(starts + [n])
-        fig = np.repeat(np.arange(nf, dtype=np.int64), lengths)
 
         t = self._taxa(tax, block)
         g = self._genes(gene)
@@ -1086,33 +1136,14 @@ class Aggregate:
         self.no_gene += no_gene
         has = (g != 0) if no_gene else None
 
-        # sources: rows, figures and genes of each (a figure lies in one block: distinct
-        # figures add up over blocks)
-        n_genes = len(self.gene_ids)
         if src.count(src[0]) == n:
-            c = self._source(src[0])
+            single: int | None = self._source(src[0])
             s = None
-            present = [c]
-            rows_of = {c: n}
-            self.src_figs[c] += nf
-            self.src_has[c] = has_c = _fit(self.src_has[c], n_genes)
-            has_c[g] = True
         else:
-            s = self._sources(src)
-            n_src = len(self.src_ids)
-            per = np.bincount(s, minlength=n_src)
-            present = np.flatnonzero(per).tolist()
-            rows_of = dict(zip(present, per[present].tolist(), strict=True))
-            figs_of = np.bincount(_distinct(fig * n_src + s) % n_src, minlength=n_src)
-            for c in present:
-                self.src_figs[c] += int(figs_of[c])
-                self.src_has[c] = has_c = _fit(self.src_has[c], n_genes)
-                has_c[g[s == c]] = True
-        for c, k in rows_of.items():
-            self.src_rows[c] += k
+            single, s = None, self._sources(src)
 
         # remap's columns
-        unmapped = 0
+        unmapped_at = None
         status = None
         if self.remap:
             status = block.column("remap_status")
@@ -1125,13 +1156,51 @@ class Aggregate:
                     self.statuses.update({st: k for st, k in known.items() if k})
                 else:
                     self.statuses.update(status)
-                unmapped = known["unmapped"]
+                if known["unmapped"]:
+                    unmapped_at = _positions(status, "unmapped", known["unmapped"])
         if self.has_before:
             self._before(block.column("source_gene_id"), gene, g)
+        sym = block.column("symbol")
+        self._rows(n, nf, fig0, starts, first, t, g, has, single, s, unmapped_at, sym,
+                   lambda key, rows: self._symbols(sym, key, rows))
+
+    def _rows(self, n: int, nf: int, fig0: int, starts: list[int], first, t: np.ndarray,  # noqa: ANN001
+              g: np.ndarray, has: np.ndarray | None, single: int | None,
+              s: np.ndarray | None, unmapped_at, sym, symbols) -> None:  # noqa: ANN001
+        """A block's numbers from its rows' codes (the text and the byte paths): ``single``
+        the source code of every row (else ``s``, a code per row), ``unmapped_at`` the rows
+        remap marked unmapped (None: none), ``sym[i]`` the symbol of row i and
+        ``symbols(key, rows)`` counting the symbols of each key on the rows ``rows``."""
+        np = self._np
+        lengths = np.diff(starts + [n])
+        fig = np.repeat(np.arange(nf, dtype=np.int64), lengths)
+
+        # sources: rows, figures and genes of each (a figure lies in one block: distinct
+        # figures add up over blocks)
+        n_genes = len(self.gene_ids)
+        if s is None:
+            assert single is not None
+            c = single
+            present = [c]
+            rows_of = {c: n}
+            self.src_figs[c] += nf
+            self.src_has[c] = has_c = _fit(self.src_has[c], n_genes)
+            has_c[g] = True
+        else:
+            n_src = len(self.src_ids)
+            per = np.bincount(s, minlength=n_src)
+            present = np.flatnonzero(per).tolist()
+            rows_of = dict(zip(present, per[present].tolist(), strict=True))
+            figs_of = np.bincount(_distinct(fig * n_src + s) % n_src, minlength=n_src)
+            for c in present:
+                self.src_figs[c] += int(figs_of[c])
+                self.src_has[c] = has_c = _fit(self.src_has[c], n_genes)
+                has_c[g[s == c]] = True
+        for c, k in rows_of.items():
+            self.src_rows[c] += k
 
         # the members (figure, taxid, gene) of each flavor's rows with a gene, as integers
         # (set * keys + key, a set being figure * taxa + taxid), and the sizes of the sets
-        sym = block.column("symbol")
         key = self._keys(t, g, has, sym)
         n_tax, n_keys = len(self.tax_ids), self.n_keys
         if nf * n_tax * n_keys >= 2**62:
@@ -1173,14 +1242,129 @@ class Aggregate:
 
         # rows pfocr-remap marked unmapped are left out of the gene ranking (issue 14)
         ranked_rows = with_gene
-        if unmapped:
-            assert status is not None
+        if unmapped_at is not None:
             ok = np.ones(n, dtype=bool)
-            ok[_positions(status, "unmapped", unmapped)] = False
+            ok[unmapped_at] = False
             ranked_rows = ok if with_gene is None else with_gene & ok
-        self._symbols(sym, key, ranked_rows)
+        symbols(key, ranked_rows)
         self._sets(members, keys, sizes, inside, n_tax, n_keys, fig0, starts, first,
                    None if ranked_rows is with_gene else member[ranked_rows])
+
+    def byte_block(self, block: ByteBlock) -> bool:
+        """``block()`` for a block's raw bytes (``FigReader.byte_blocks``): each per-row
+        column's values get block codes with numpy (gmtbytes keys, compared exactly) and only
+        its distinct values become text. False (nothing done) when a value is wider than
+        gmtbytes.MAX_ID_BYTES: the caller takes the text path."""
+        np = self._np
+        from .gmtbytes import field_keys, first_seen_codes
+
+        n = len(block)
+        if not n:
+            return True
+        names = ["taxid", "source", "gene_id", "symbol"]
+        if self.remap:
+            names.append("remap_status")
+        if self.has_before:
+            names.append("source_gene_id")
+        keys = {}
+        every = slice(None)
+        for name in names:
+            got = field_keys(block, block.index(name), every)
+            if got is None:
+                return False
+            keys[name] = got
+        data = block.data
+
+        def distinct(name: str, rows: np.ndarray | None = None
+                     ) -> tuple[np.ndarray, list[str]]:
+            """Block codes (first-seen order) of a column (at ``rows``) and their values."""
+            code, firsts = first_seen_codes(keys[name] if rows is None else keys[name][rows])
+            at = firsts if rows is None else rows[firsts]
+            return code, _decoded(block.values_at(name, at))
+
+        starts = block.runs("figid").tolist()
+
+        def first(name: str) -> list[str]:
+            return _decoded(block.values_at(name, starts))
+
+        self.papers.update(first("pmcid"))
+        nf = len(starts)
+        fig0 = self.figures
+        self.rows += n
+        self.figures += nf
+
+        tcode, taxa = distinct("taxid")
+        old = len(self.tax_ids)
+        t = _encode_few(self.tax_code, self.tax_ids, taxa)[tcode]
+        if len(self.tax_ids) > old:
+            org_k = block.index("organism")
+            for tx in self.tax_ids[old:]:  # the first row of a taxid names it
+                row = int(np.flatnonzero(t == self.tax_code[tx])[0])
+                self.names[tx] = _decoded(block.values_at(org_k, [row]))[0]
+            m = len(self.tax_ids)
+            self.tax_kept = _fit(self.tax_kept, m)
+            self.tax_dropped = _fit(self.tax_dropped, m)
+            self.lib_tax = _fit(self.lib_tax, m)
+        gcode, genes = distinct("gene_id")
+        g = self._genes(genes)[gcode]
+        no_gene = int(np.count_nonzero(keys["gene_id"][:, 0] == 0))
+        self.no_gene += no_gene
+        has = (g != 0) if no_gene else None
+
+        scode, sources = distinct("source")
+        if len(sources) == 1:
+            single: int | None = self._source(sources[0])
+            s = None
+        else:
+            single, s = None, self._sources(sources)[scode]
+
+        unmapped_at = None
+        if self.remap:
+            rcode, statuses = distinct("remap_status")
+            per = np.bincount(rcode, minlength=len(statuses)).tolist()
+            self.statuses.update(dict(zip(statuses, per, strict=True)))
+            if "unmapped" in statuses:
+                unmapped_at = np.flatnonzero(rcode == statuses.index("unmapped"))
+        if self.has_before:
+            b, gk = keys["source_gene_id"], keys["gene_id"]
+            w = max(b.shape[1], gk.shape[1])
+            if b.shape[1] < w:
+                b = np.pad(b, ((0, 0), (0, w - b.shape[1])))
+            if gk.shape[1] < w:
+                gk = np.pad(gk, ((0, 0), (0, w - gk.shape[1])))
+            differ = (b != gk).any(axis=1)
+            moved = np.flatnonzero(differ)
+            self.changed += len(moved)
+            self.before = _fit(self.before, len(self.gene_ids))
+            if len(moved):
+                bcode, before = distinct("source_gene_id", moved)
+                bg = self._genes(before)
+                self.before = _fit(self.before, len(self.gene_ids))
+                self.before[bg] = True
+                self.before[g[~differ]] = True
+            else:
+                self.before[g] = True
+
+        sym_k = block.index("symbol")
+        def symbols(key: np.ndarray, rows: np.ndarray | None) -> None:
+            sk = keys["symbol"] if rows is None else keys["symbol"][rows]
+            k = key if rows is None else key[rows]
+            if not len(k):
+                return
+            same = (self.sym_words[k, : sk.shape[1]] == sk).all(axis=1)
+            if same.all():
+                u, c = _tally(k)
+            else:
+                u, c = _tally(k[same])
+                other = np.flatnonzero(~same)
+                at = other if rows is None else np.flatnonzero(rows)[other]
+                self.other_sym.update(zip(k[other].tolist(),
+                                          _decoded(block.values_at(sym_k, at)), strict=True))
+            self.main_sym_n[u] += c
+
+        self._rows(n, nf, fig0, starts, first, t, g, has, single, s, unmapped_at,
+                   _ByteColumn(data, *block.bounds(sym_k)), symbols)
+        return True
 
     def _before(self, before: list[str], gene: list[str], g: np.ndarray) -> None:
         """source_gene_id: rows whose gene ID changed, and the distinct values."""
@@ -1785,14 +1969,30 @@ def _stream(src: str, args: argparse.Namespace, name: str, gmt: GmtLibrary | Non
     """The report's numbers from the table read block by block (bounded memory)."""
     rows = ("taxid", "organism", "symbol", "source", "gene_id", "remap_status",
             "source_gene_id")
-    with FigReader(src, name=args.input, rows=rows) as reader:
+    from . import table as _table
+
+    # the byte path reads larger blocks than the text path (fewer numpy calls; measured
+    # best at 512 KiB, as pfocr-export's); never larger than TableReader's (tests cut tiny)
+    with FigReader(src, name=args.input, rows=rows,
+                   block_bytes=min(BYTE_BLOCK, _table.BLOCK_BYTES)) as reader:
         agg = Aggregate(reader.header, args.flavor, args.min_size, args.max_size, gmt)
-        for block in reader.blocks("figid", grouped=True):
-            agg.block(block)
+        # the raw bytes with numpy; a block with a value too wide for that as text
+        for bblock in reader.byte_blocks("figid", grouped=True):
+            if not agg.byte_block(bblock):
+                agg.block(_text_of(reader, bblock))
     report = agg.report(name)
     if gmt is not None:
         agg.add_gmt(report)
     return report
+
+
+def _text_of(reader: FigReader, block: ByteBlock) -> FigBlock:
+    """The rows of a ByteBlock as the FigBlock the text path reads."""
+    data = block.data
+    lines = [data[a:b].decode("utf-8")
+             for a, b in zip(block.starts.tolist(), block.ends.tolist(), strict=True)]
+    numbers = block.numbers.tolist() if block.numbers is not None else None
+    return reader._block(lines, block.first, numbers)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
