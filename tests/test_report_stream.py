@@ -1,4 +1,4 @@
-"""pfocr-report's streaming aggregation (report.Aggregate) against the whole-table compute().
+"""pfocr-report's streaming aggregation (report_stream.Aggregate) against the whole-table compute().
 
 The table here is random but made to reach every path of Aggregate: gene IDs seen with a
 second taxid (keys of their own), genes with more than one symbol, rows without a gene ID
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pfocr_tools import gmtbytes, report
+from pfocr_tools import gmtbytes, report, report_stream
 from pfocr_tools.figblocks import FigReader
 from pfocr_tools.table import (
     COLUMNS,
@@ -98,7 +98,7 @@ def gmt_for(df, flavor: str, seed: int) -> report.GmtLibrary:
 def streamed(reader, flavor: str, lo: int, hi: int | None,
              gmt: report.GmtLibrary) -> report.Report:
     with reader:
-        agg = report.Aggregate(reader.header, flavor, lo, hi, gmt)
+        agg = report_stream.Aggregate(reader.header, flavor, lo, hi, gmt)
         for block in reader.blocks("figid", grouped=True):
             agg.block(block)
     got = agg.report("t")
@@ -110,10 +110,10 @@ def streamed_bytes(reader, flavor: str, lo: int, hi: int | None,
                    gmt: report.GmtLibrary) -> report.Report:
     """As pfocr-report streams: the byte path, the text path for a block it cannot take."""
     with reader:
-        agg = report.Aggregate(reader.header, flavor, lo, hi, gmt)
+        agg = report_stream.Aggregate(reader.header, flavor, lo, hi, gmt)
         for block in reader.byte_blocks("figid", grouped=True):
             if not agg.byte_block(block):
-                agg.block(report._text_of(reader, block))
+                agg.block(reader.text_block(block))
     got = agg.report("t")
     agg.add_gmt(got)
     return got
@@ -125,10 +125,10 @@ def streamed_bytes(reader, flavor: str, lo: int, hi: int | None,
 def test_streamed_numbers_equal_compute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                         lookup: str, seed: int, flavor: str, lo: int,
                                         hi: int | None) -> None:
-    monkeypatch.setattr(report, "BULK_CHARS", 10)
-    monkeypatch.setattr(report, "BULK_GENES", {"dict": 10**9, "bulk": 0}.get(lookup, 60))
+    monkeypatch.setattr(report_stream, "BULK_CHARS", 10)
+    monkeypatch.setattr(report_stream, "BULK_GENES", {"dict": 10**9, "bulk": 0}.get(lookup, 60))
     if lookup == "bulk-collisions":  # every hash one of three: collisions all the time
-        monkeypatch.setattr(report, "hash", lambda s: len(s) % 3, raising=False)
+        monkeypatch.setattr(report_stream, "hash", lambda s: len(s) % 3, raising=False)
     path = random_table(tmp_path / "t.tsv", seed)
     df = read_table(str(path))
     gmt = gmt_for(df, flavor, seed)
@@ -180,15 +180,15 @@ def test_a_later_figure_wins_an_alias_across_blocks(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("collide", [False, True])
 def test_str_table_codes_equal_a_dict(monkeypatch: pytest.MonkeyPatch, collide: bool) -> None:
-    monkeypatch.setattr(report, "BULK_CHARS", 6)
+    monkeypatch.setattr(report_stream, "BULK_CHARS", 6)
     if collide:
-        monkeypatch.setattr(report, "hash", lambda s: len(s) % 2, raising=False)
+        monkeypatch.setattr(report_stream, "hash", lambda s: len(s) % 2, raising=False)
     rnd = random.Random(5)
     pool = ["", "a", "a\x00", "\x00", "ab", "abcdef", "abcdefg", "abcdefgh", "é", "ü\x00x"]
     pool += [f"g{i}" for i in range(3000)] + [f"gene-{i}-long" for i in range(50)]
     ids = [""]
     want = {"": 0}
-    table = report._StrTable(ids)
+    table = report_stream._StrTable(ids)
     for _ in range(30):
         values = [rnd.choice(pool) for _ in range(rnd.randint(1, 400))]
         got = table.encode(values)

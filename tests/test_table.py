@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from pfocr_tools import export, report, table
+from pfocr_tools import export, report, report_stream, table
 from pfocr_tools import filter as pfilter
 from pfocr_tools import remap as premap
 from pfocr_tools.table import COLUMNS, NotGrouped, TableReader, read_table, write_rows
@@ -334,7 +334,7 @@ def test_report_aggregate_equals_compute(records_table: Path, tiny_blocks: None,
     df = read_table(str(records_table))
     want = report.compute(df, flavor, lo, hi, "t")
     with TableReader(str(records_table)) as reader:
-        agg = report.Aggregate(reader.header, flavor, lo, hi)
+        agg = report_stream.Aggregate(reader.header, flavor, lo, hi)
         for block in reader.blocks("figid", grouped=True):
             agg.block(block)
     assert agg.report("t") == want

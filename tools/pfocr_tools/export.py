@@ -533,7 +533,7 @@ def _stream(src: str, args: argparse.Namespace, required: Sequence[str]) -> None
             for bblock in reader.byte_blocks("figid", grouped=True):
                 n_figs += len(bblock.runs("figid"))
                 if not bytes_block(bblock):
-                    text_block(_text_of(reader, bblock))
+                    text_block(reader.text_block(bblock))
         else:
             for block in reader.blocks("figid", grouped=True):
                 n_figs += len(block.runs("figid"))
@@ -572,15 +572,6 @@ class _ByteFirst:
         if len(values) < 2:
             return [v.decode("utf-8") for v in values]
         return b"\t".join(values).decode("utf-8").split("\t")  # a field holds no tab
-
-
-def _text_of(reader: FigReader, block: ByteBlock) -> FigBlock:
-    """The rows of a ByteBlock as the FigBlock the text path reads."""
-    data = block.data
-    lines = [data[a:b].decode("utf-8")
-             for a, b in zip(block.starts.tolist(), block.ends.tolist(), strict=True)]
-    numbers = block.numbers.tolist() if block.numbers is not None else None
-    return reader._block(lines, block.first, numbers)
 
 
 def _bytes_gmt(reader: FigReader, allowed: frozenset[str] | None, args: argparse.Namespace,

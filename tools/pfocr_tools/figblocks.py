@@ -194,6 +194,15 @@ class FigReader(TableReader):
             field_count_error(lines, n, first, numbers, self.name)
         return FigBlock(lines, self.header, first, numbers, rows, self._cut, heads, hstarts)
 
+    def text_block(self, block: _table.ByteBlock) -> FigBlock:
+        """The rows of a ByteBlock (``byte_blocks()``) as the FigBlock ``blocks()`` gives: for
+        a block a byte path cannot take (e.g. a value too wide for its keys)."""
+        data = block.data
+        lines = [data[a:b].decode("utf-8")
+                 for a, b in zip(block.starts.tolist(), block.ends.tolist(), strict=True)]
+        numbers = block.numbers.tolist() if block.numbers is not None else None
+        return self._block(lines, block.first, numbers)
+
     def blocks(self, by: str | None = "figid", grouped: bool = False  # type: ignore[override]
                ) -> Iterator[FigBlock]:
         """As ``TableReader.blocks``; the cyclic GC is paused and run (on the objects made since
