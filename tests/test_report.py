@@ -897,3 +897,30 @@ def test_chromium_link_mode_loads_png_files(tmp_path: Path, chromium: str) -> No
     for img in seen["images"]:
         png = (site / f"{img['id'].removeprefix('plot-')}.png").read_bytes()
         assert img["complete"] and (img["w"], img["h"]) == struct.unpack(">II", png[16:24])
+
+
+def test_size_rows_count_every_bucket() -> None:
+    """The size table's buckets (counted by bisection) against a plain count, for random
+    sizes and cut-offs."""
+    import random
+    from types import SimpleNamespace
+
+    from pfocr_tools.report import SIZE_BUCKETS, _size_rows, in_range
+
+    rnd = random.Random(7)
+    values = [1, 2, 3, 4, 5, 9, 10, 19, 20, 49, 50, 99, 100, 199, 200, 499, 500, 900]
+    for _ in range(500):
+        lo = rnd.choice([0, 1, 2, 3, 5, 10, 600])
+        hi = rnd.choice([None, 3, 4, 50, 200, 1000])
+        if hi is not None and hi < max(lo, 1):
+            hi = None
+        report = SimpleNamespace(min_size=lo, max_size=hi)  # the two fields it reads
+        sizes = [rnd.choice(values) for _ in range(rnd.randint(0, 40))]
+        want = []
+        for b_lo, b_hi in SIZE_BUCKETS:
+            inside = [s for s in sizes if s >= b_lo and (b_hi is None or s <= b_hi)]
+            if inside:
+                label = f"{b_lo}" if b_lo == b_hi else (
+                    f"{b_lo}\u2013{b_hi}" if b_hi is not None else f"{b_lo}+")
+                want.append((label, len(inside), sum(in_range(s, lo, hi) for s in inside)))
+        assert _size_rows(sizes, report) == want  # type: ignore[arg-type]

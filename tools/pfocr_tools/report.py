@@ -16,6 +16,7 @@ import html
 import os
 import statistics
 import sys
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -736,15 +737,23 @@ def _environment():
 
 
 def _size_rows(sizes: Sequence[int], report: Report) -> list[tuple[str, int, int]]:
+    """(bucket label, sets, sets within the cut-offs) per SIZE_BUCKETS bucket holding a set
+    (counted by bisection on the sorted sizes)."""
+    ordered = sorted(sizes)
+
+    def between(lo: int, hi: int | None) -> int:
+        end = len(ordered) if hi is None else bisect_right(ordered, hi)
+        return max(0, end - bisect_left(ordered, lo))
+
     rows = []
+    cut_lo, cut_hi = report.min_size, report.max_size
     for lo, hi in SIZE_BUCKETS:
-        n = sum(1 for s in sizes if s >= lo and (hi is None or s <= hi))
+        n = between(lo, hi)
         if not n:
             continue
         label = f"{lo}" if lo == hi else (f"{lo}\u2013{hi}" if hi is not None else f"{lo}+")
-        inside = sum(1 for s in sizes if s >= lo and (hi is None or s <= hi)
-                     and in_range(s, report.min_size, report.max_size))
-        rows.append((label, n, inside))
+        top = hi if cut_hi is None else (cut_hi if hi is None else min(hi, cut_hi))
+        rows.append((label, n, between(max(lo, cut_lo), top)))
     return rows
 
 
