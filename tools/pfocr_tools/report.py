@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import concurrent.futures
 import contextlib
 import csv
 import functools
@@ -46,6 +47,8 @@ from .table import (
 )
 
 PROG = "pfocr-report"
+#: The page template (tools/pfocr_tools/templates/).
+TEMPLATE = "report.html.j2"
 
 DESCRIPTION = """\
 Summarise a figure gene table (from pfocr-extract / pfocr-filter / pfocr-remap) as one
@@ -815,7 +818,7 @@ def render_html(report: Report, plots: Sequence, images: str, title: str,
         "manifest": None,
     }
     context.update(extra or {})
-    return _environment().get_template("report.html.j2").render(context)
+    return _environment().get_template(TEMPLATE).render(context)
 
 
 # ---------------------------------------------------------------------------- CLI
@@ -857,15 +860,15 @@ def body(args: argparse.Namespace) -> int:
                     add_gmt(report, gmt, df)
         if args.remap_report:
             add_remap(report, read_remap_report(args.remap_report), args.remap_report)
-        plots = make_plots(report, worker)
-    extra = None
-    if args.chemicals or args.diseases:
-        from .report_entities import entity_sections
-
-        extra = {"entities": entity_sections([("chemicals", args.chemicals),
-                                              ("diseases", args.diseases)],
-                                             args.min_size, args.max_size)}
-    extra = {**(extra or {}), "manifest": _manifest_section(args.gmt)}
+        if worker is None:
+            plots = make_plots(report)
+            extra = _other_sections(args)
+        else:  # the rest of the page is made here while the plot process draws
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                drawn = pool.submit(make_plots, report, worker)
+                extra = _other_sections(args)
+                _environment().get_template(TEMPLATE)  # compiled (0.15 s) meanwhile too
+                plots = drawn.result()
     text = render_html(report, plots, args.images, args.title, extra)
 
     with contextlib.ExitStack() as stack:  # the PNGs and the HTML, all or none
@@ -883,6 +886,18 @@ def body(args: argparse.Namespace) -> int:
              name, f"{report.table['figures']:,}", f"{lib['sets']:,}", report.flavor,
              _cutoffs(report), len(plots), args.output)
     return 0
+
+
+def _other_sections(args: argparse.Namespace) -> dict[str, object]:
+    """The template values of the page's other sections: the chemicals and diseases tables,
+    the export manifest beside the GMT."""
+    entities = None
+    if args.chemicals or args.diseases:
+        from .report_entities import entity_sections
+
+        entities = entity_sections([("chemicals", args.chemicals), ("diseases", args.diseases)],
+                                   args.min_size, args.max_size)
+    return {"entities": entities, "manifest": _manifest_section(args.gmt)}
 
 
 def _manifest_section(gmt: str | None) -> dict[str, object] | None:
