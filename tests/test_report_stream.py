@@ -95,25 +95,19 @@ def gmt_for(df, flavor: str, seed: int) -> report.GmtLibrary:
     return lib
 
 
-def streamed(reader, flavor: str, lo: int, hi: int | None,
-             gmt: report.GmtLibrary) -> report.Report:
+def streamed(reader, flavor: str, lo: int, hi: int | None, gmt: report.GmtLibrary,
+             byte_path: bool = False) -> report.Report:
+    """The numbers of Aggregate over the reader's text blocks, or (``byte_path``) as
+    pfocr-report streams: the byte path, the text path for a block it cannot take."""
     with reader:
         agg = report_stream.Aggregate(reader.header, flavor, lo, hi, gmt)
-        for block in reader.blocks("figid", grouped=True):
-            agg.block(block)
-    got = agg.report("t")
-    agg.add_gmt(got)
-    return got
-
-
-def streamed_bytes(reader, flavor: str, lo: int, hi: int | None,
-                   gmt: report.GmtLibrary) -> report.Report:
-    """As pfocr-report streams: the byte path, the text path for a block it cannot take."""
-    with reader:
-        agg = report_stream.Aggregate(reader.header, flavor, lo, hi, gmt)
-        for block in reader.byte_blocks("figid", grouped=True):
-            if not agg.byte_block(block):
-                agg.block(reader.text_block(block))
+        if byte_path:
+            for block in reader.byte_blocks("figid", grouped=True):
+                if not agg.byte_block(block):
+                    agg.block(reader.text_block(block))
+        else:
+            for block in reader.blocks("figid", grouped=True):
+                agg.block(block)
     got = agg.report("t")
     agg.add_gmt(got)
     return got
@@ -139,13 +133,13 @@ def test_streamed_numbers_equal_compute(tmp_path: Path, monkeypatch: pytest.Monk
                    TableReader(str(path), block_bytes=1024)):
         got = streamed(reader, flavor, lo, hi, gmt)
         assert got == want
-    got = streamed_bytes(FigReader(str(path), block_bytes=1024, rows=ROWS), flavor, lo, hi,
-                         gmt)
+    got = streamed(FigReader(str(path), block_bytes=1024, rows=ROWS), flavor, lo, hi, gmt,
+                   byte_path=True)
     assert got == want
     # values wider than the byte path compares: some blocks take the text path
     monkeypatch.setattr(gmtbytes, "MAX_ID_BYTES", 12)
-    got = streamed_bytes(FigReader(str(path), block_bytes=1024, rows=ROWS), flavor, lo, hi,
-                         gmt)
+    got = streamed(FigReader(str(path), block_bytes=1024, rows=ROWS), flavor, lo, hi, gmt,
+                   byte_path=True)
     assert got == want
     assert want.gmt is not None and want.gmt["same_genes_as_table"] > 0
 
