@@ -240,6 +240,12 @@ def check_depth(fm: str, label: str, limit: int = MAX_DEPTH) -> None:
         return
     if block + len(_FLOW_OPEN.findall(fm)) <= limit:
         return
+    walk_depth(fm, label, limit)
+
+
+def walk_depth(fm: str, label: str, limit: int = MAX_DEPTH) -> None:
+    """check_depth's exact walk: PyYAML's event parser, the collections open at each event
+    (a loop over a heap stack, no recursion)."""
     depth = 0
     try:
         for event in yaml.parse(fm, Loader=_BaseLoader):
