@@ -42,6 +42,7 @@ from .export import (
     PFOCR_URL,
     GeneSet,
     _describe,
+    _in_range,
     _Library,
     clean_title,
     copy_spool,
@@ -204,14 +205,14 @@ class _EntityExport:
                     taxon = self.taxa[s.taxid] = _EntityTaxon(s, self.kind, args)
                     self.stack.callback(taxon.spool.close)
                 taxon.n_sets += 1
-                if len(s.ids) >= lo and (hi is None or len(s.ids) <= hi):
+                if _in_range(s, lo, hi):
                     taxon.n_in_range += 1
                     if gmtsafe.finish_one(s, taxon.guard, *finish):
                         taxon.library.add(s)
         if whole is not None and self.library is not None:
             self.figures += len(whole.figures)
             for s in whole.sets.values():
-                if len(s.ids) >= lo and (hi is None or len(s.ids) <= hi) \
+                if _in_range(s, lo, hi) \
                         and gmtsafe.finish_one(s, self.guard, *finish):
                     self.library.add(s)
 
