@@ -924,3 +924,69 @@ def test_size_rows_count_every_bucket() -> None:
                     f"{b_lo}\u2013{b_hi}" if b_hi is not None else f"{b_lo}+")
                 want.append((label, len(inside), sum(in_range(s, lo, hi) for s in inside)))
         assert _size_rows(sizes, report) == want  # type: ignore[arg-type]
+
+
+def test_plot_shares_balance_the_drawing() -> None:
+    """The plots are shared by drawing time: the costliest alone when it outweighs the rest
+    of its share's candidates, the order of the jobs kept inside each share."""
+    from pfocr_tools.report_worker import shares
+
+    def jobs(*names: str) -> list[tuple[str, tuple, dict]]:
+        return [(name, (), {}) for name in names]
+
+    four = jobs("organisms_bar", "size_histogram", "years_bar", "top_genes_bar")
+    assert shares(four) == ([0, 3], [1, 2])  # 9 + 24 beside 15 + 11
+    assert shares(jobs("years_bar", "years_bar")) == ([0], [1])
+    assert shares(jobs("top_genes_bar")) == ([0], [])
+    six = jobs("organisms_bar", "size_histogram", "years_bar", "top_genes_bar",
+               "size_histogram", "status_bar")
+    first, second = shares(six)
+    assert sorted(first + second) == list(range(6))
+    assert first == sorted(first) and second == sorted(second)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork")
+def test_shared_plots_are_the_plots_drawn_here() -> None:
+    """Two processes (this one and a fork) draw the same PNG bytes as one, in the order asked;
+    an error in either share is the one-line error of drawing here, and the fork is reaped."""
+    from pfocr_tools.report_worker import PlotError, render, render_shared, shares
+
+    jobs = report.plot_jobs(_small_report())
+    mine, theirs = shares(jobs)
+    assert mine and theirs
+    before = _children()
+    assert _fields(render_shared(jobs)) == _fields(render(jobs))
+    good_top = ("top_genes_bar", (["A (1) H. sapiens"], [3]), {})
+    bad_top = ("top_genes_bar", (["A (1) H. sapiens", "B (2) H. sapiens"], [3]), {})
+    good_years = ("years_bar", ([2001], [1], 0), {})
+    bad_years = ("years_bar", ([2001, 2002], [1], 0), {})  # counts too short
+    for asked, bad, whose in (([good_top, bad_years], 1, 1), ([bad_top, good_years], 0, 0)):
+        assert shares(asked)[whose] == [bad]  # 1: the fork's share, 0: this process's
+        with pytest.raises(PlotError) as here:
+            render([asked[bad]])
+        assert str(here.value).startswith("plots: ValueError: zip() argument 2 is shorter")
+        with pytest.raises(PlotError) as err:
+            render_shared(asked)
+        assert str(err.value) == str(here.value)
+    assert _children() == before
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL") or not hasattr(os, "fork"),
+                    reason="no SIGKILL or os.fork")
+def test_shared_plots_fork_killed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fork dying without an answer (a crash of matplotlib's C code, the OOM killer; here
+    it kills itself) is a one-line error, not a hang."""
+    from pfocr_tools import report_plots
+    from pfocr_tools.report_worker import PlotError, render_shared, shares
+
+    def crash(*args: object) -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    jobs = [("top_genes_bar", (["A (1) H. sapiens"], [3]), {}), ("years_bar", ([2001], [1], 0), {})]
+    assert shares(jobs) == ([0], [1])  # years_bar is the fork's
+    monkeypatch.setattr(report_plots, "years_bar", crash)
+    before = _children()
+    with pytest.raises(PlotError) as err:
+        render_shared(jobs)
+    assert str(err.value) == "plots: the second plot process failed (killed by SIGKILL)"
+    assert _children() == before

@@ -5,6 +5,9 @@ table is read on one core. :class:`PlotWorker` starts a child Python at once (``
 the parent's own interpreter and ``sys.path``: the same on every platform, no fork or spawn
 start method, nothing to install), which imports :mod:`report_plots` while the parent reads
 the table, then receives the plot data on its stdin and answers with the PNGs on its stdout.
+With two plots or more it forks once the data is there (:func:`render_shared`): the fork draws
+about half of them at the same time, with matplotlib already imported (the table is read by
+then, so the report process only waits: 0.57 -> 0.37 s at 91k records).
 
 This module imports no matplotlib: the parent never does when the child runs.
 
@@ -153,8 +156,8 @@ def serve() -> None:
             jobs = pickle.load(sys.stdin.buffer)
         except EOFError:  # nothing to plot, or the parent stopped
             return
-        result: tuple = ("ok", [(p.name, p.title, p.png, p.width, p.height)
-                                for p in render(jobs)])
+        plots = render_shared(jobs) if len(jobs) > 1 and CAN_FORK else render(jobs)
+        result: tuple = ("ok", [_fields(p) for p in plots])
     except PlotError as exc:
         result = ("error", exc.message.removeprefix("plots: "))
     except Exception as exc:  # noqa: BLE001 - a bad request: still one line for the parent
@@ -163,6 +166,101 @@ def serve() -> None:
     answer.close()
     sys.stderr.flush()
     os._exit(0)  # the parent waits for the exit: skip tearing matplotlib down (~50 ms)
+
+
+#: Drawing time of each plot (centiseconds, 91k records), to share the plots between two
+#: processes (the figures' texts are most of it: top genes has about 60).
+COST = {"top_genes_bar": 24, "size_histogram": 15, "years_bar": 11, "organisms_bar": 9,
+        "status_bar": 9}
+#: Share the plots with a fork of the plot process: where os.fork is (not on Windows), except
+#: macOS, where a fork without exec is unsafe after some system libraries are loaded.
+CAN_FORK = hasattr(os, "fork") and sys.platform != "darwin"
+
+
+def shares(jobs: Sequence[Job]) -> tuple[list[int], list[int]]:
+    """The indexes of ``jobs`` in two shares of about the same drawing time (the costliest
+    first, each to the share with less so far); the first share is never the smaller."""
+    order = sorted(range(len(jobs)), key=lambda i: (-COST.get(jobs[i][0], 10), i))
+    first: list[int] = []
+    second: list[int] = []
+    load = [0, 0]
+    for i in order:
+        side = 0 if load[0] <= load[1] else 1
+        (first, second)[side].append(i)
+        load[side] += COST.get(jobs[i][0], 10)
+    return sorted(first), sorted(second)
+
+
+def render_shared(jobs: Sequence[Job]) -> list:
+    """``render(jobs)`` in two processes: this one and a fork of it (matplotlib already
+    imported, nothing to load again), each drawing a share of the plots at the same time (the
+    report process waits meanwhile: a second CPU is free). The plots are the same as drawn in
+    one process, in the order of ``jobs``. The fork answers on a pipe as the plot process
+    answers its parent; it dies with this process (Linux)."""
+    mine, theirs = shares(jobs)
+    sys.stderr.flush()
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        return render(jobs)
+    try:
+        pid = os.fork()
+    except OSError:  # no process to spare: all here
+        os.close(read_end)
+        os.close(write_end)
+        return render(jobs)
+    if pid == 0:  # the fork: draw its share, answer, exit (no cleanup of this process's)
+        os.close(read_end)
+        code = 0
+        try:
+            from .cli import worker_signals
+
+            worker_signals()  # as the plot process's: dies with it (Linux)
+            answer: tuple = ("ok", [_fields(p) for p in render([jobs[i] for i in theirs])])
+        except PlotError as exc:
+            answer = ("error", exc.message.removeprefix("plots: "))
+        except BaseException as exc:  # noqa: BLE001 - one line for the plot process
+            answer = ("error", _one_line(exc))
+        try:
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+            sys.stderr.flush()
+        except BaseException:  # noqa: BLE001 - the reader is gone
+            code = 1
+        os._exit(code)
+    os.close(write_end)
+    try:
+        drawn = dict(zip(mine, render([jobs[i] for i in mine]), strict=True))
+    except BaseException:
+        os.close(read_end)
+        _end(pid, kill=True)
+        raise
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    status = _end(pid)
+    try:
+        kind, value = pickle.loads(data)
+    except Exception:  # noqa: BLE001 - no answer, or cut short: the fork died
+        raise PlotError(f"plots: the second plot process failed ({status})") from None
+    if kind != "ok":
+        raise PlotError(f"plots: {value}")
+    drawn.update(zip(theirs, (Plot(*fields) for fields in value), strict=True))
+    return [drawn[i] for i in range(len(jobs))]
+
+
+def _end(pid: int, kill: bool = False) -> str:
+    """Reap the fork (killed first with ``kill``); its exit status, as words."""
+    if kill:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    _, status = os.waitpid(pid, 0)
+    return _exit_status(os.waitstatus_to_exitcode(status))
+
+
+def _fields(plot: Plot) -> tuple:
+    return (plot.name, plot.title, plot.png, plot.width, plot.height)
 
 
 def _exit_status(code: int | None) -> str:
