@@ -631,51 +631,52 @@ class TableReader:
         were read (pfocr-filter)."""
         return gc_paused(self._byte_blocks(by, grouped))
 
-    def _check_utf8(self, data: bytes) -> None:
-        """A one-line error naming the first line of ``data`` (the table's next lines, not yet
-        counted in ``line``) that is not UTF-8."""
-        if data.isascii():
-            return
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = self.line + 1 + data.count(b"\n", 0, exc.start)
-            raise DataError(f"not UTF-8 text ({exc.reason})", self.name, line) from None
+    def _check_utf8(self, data: bytes, start: int = 0, stop: int | None = None) -> None:
+        """A one-line error naming the first line of ``data[start:stop]`` (the table's next
+        lines, not yet counted in ``line``) that is not UTF-8."""
+        bad = _utf8_error(data, start, len(data) if stop is None else stop)
+        if bad is not None:
+            at, reason = bad
+            line = self.line + 1 + data.count(b"\n", start, at)
+            raise DataError(f"not UTF-8 text ({reason})", self.name, line)
 
-    def _byte_data(self) -> tuple[bytes, int, Any, Any]:
-        """The next block of whole lines as checked bytes (UTF-8, CRLF made LF, ending with a
-        line feed), the number of its first line and the offsets of its line feeds and tabs
-        (numpy arrays); (b"", 0, None, None) at the end."""
-        data = self._data()
-        if not data:
-            return b"", 0, None, None
-        self._check_utf8(data)
-        if b"\r" in data:
-            data = data.replace(b"\r\n", b"\n")
-        if not data.endswith(b"\n"):
-            data += b"\n"
-        feeds, tabs = _positions(data)
-        first = self.line + 1
-        self.line += len(feeds)
-        return data, first, feeds, tabs
+    def _new_lines(self) -> tuple[bytes, bytes] | None:
+        """The next block_bytes of the input and the rest of its last line: ``_data()`` in two
+        parts, so that the caller joins them to the rows it carries in one copy (None at the
+        end)."""
+        chunk = self._read(self._fh.read, self.block_bytes)
+        if not chunk:
+            return None
+        if chunk.endswith(b"\n"):
+            return chunk, b""
+        return chunk, self._readline(len(chunk) - (chunk.rfind(b"\n") + 1), chunk)
 
     def _byte_blocks(self, by: str | None, grouped: bool) -> Iterator[ByteBlock]:
         import numpy as np
 
         key = self.header.index(by) if by is not None and by in self.header else None
         closed = ClosedRuns() if grouped and key is not None else None
-        carry: tuple[bytes, int, Any, Any] | None = None
+        # the rows of the last figure of the block before (checked already): their bytes, the
+        # number of their first line and, for long rows only, the offsets of their control
+        # bytes (short ones are scanned again with the new bytes: cheaper than joining arrays)
+        carry, carry_first, carry_pos = b"", 0, None
         while True:
-            data, first, feeds, tabs = self._byte_data()
-            if not data:
+            new = self._new_lines()
+            if new is None:
                 break
-            if carry is not None:
-                shift = len(carry[0])
-                data, first = carry[0] + data, carry[1]
-                feeds = np.concatenate((carry[2], feeds + shift))
-                tabs = np.concatenate((carry[3], tabs + shift))
-                carry = None
-            block = ByteBlock(data, self.header, first, feeds, tabs, self.name)
+            chunk, rest = new
+            lf = b"" if (rest or chunk).endswith(b"\n") else b"\n"  # the file's last line
+            data = b"".join((carry, chunk, rest, lf)) if carry or rest or lf else chunk
+            at = len(carry)
+            if not (chunk.isascii() and rest.isascii()):
+                self._check_utf8(data, at, len(data) - len(lf))
+            if b"\r" in chunk or b"\r" in rest:
+                data = data[:at] + data[at:].replace(b"\r\n", b"\n")
+            pos = _controls(data, at, carry_pos)
+            block = ByteBlock(data, self.header, carry_first if at else self.line + 1, pos,
+                              self.name)
+            self.line = block.first + block.lines - 1
+            carry, carry_pos = b"", None
             if key is None:
                 if len(block):
                     yield block
@@ -684,31 +685,59 @@ class TableReader:
             if not len(runs):
                 continue
             last = int(runs[-1])
-            carry = block.tail(last)
+            cut = int(block.starts[last])
+            carry, carry_first = data[cut:], block.line_number(last)
+            if len(carry) > self.block_bytes:
+                carry_pos = pos[np.searchsorted(pos, cut):] - cut
             if last == 0:
                 continue
             block = block.head(last, runs[:-1])
             if closed is not None:
                 closed.check_runs(block, key)
             yield block
-        if carry is not None:
-            block = ByteBlock(carry[0], self.header, carry[1], carry[2], carry[3], self.name)
+        if carry:
+            pos = _controls(carry) if carry_pos is None else carry_pos
+            block = ByteBlock(carry, self.header, carry_first, pos, self.name)
             if closed is not None and key is not None:
                 closed.check_runs(block, key)
             yield block
 
 
-def _positions(data: bytes) -> tuple[Any, Any]:
-    """The offsets of the line feeds and of the tabs in ``data`` (numpy arrays)."""
+def _utf8_error(data: bytes, start: int, stop: int) -> tuple[int, str] | None:
+    """The offset and reason of the first byte of ``data[start:stop]`` that is not UTF-8
+    (None if it all is)."""
+    import codecs
+
+    try:
+        codecs.utf_8_decode(memoryview(data)[start:stop], "strict", True)
+    except UnicodeDecodeError as exc:
+        return start + exc.start, exc.reason
+    return None
+
+
+def _controls(data: bytes, start: int = 0, before: Any = None) -> Any:
+    """The offsets of the bytes up to 10 (the line feeds, the tabs, other control bytes) in
+    ``data`` (a numpy array); ``before``: those of ``data[:start]``, known already."""
     import numpy as np
 
     arr = np.frombuffer(data, np.uint8)
-    pos = np.flatnonzero(arr <= 10)  # one pass for both (other control bytes are rare)
-    kind = arr[pos]
-    return pos[kind == 10], pos[kind == 9]
+    if before is None:
+        return np.flatnonzero(arr <= 10)
+    return np.concatenate((before, np.flatnonzero(arr[start:] <= 10) + start))
 
 
 _MASKS: list[Any] = []
+_PATTERNS: dict[int, Any] = {}
+
+
+def _line_pattern(n: int) -> Any:
+    """The control bytes of a line of ``n`` fields: n - 1 tabs, a line feed (numpy)."""
+    import numpy as np
+
+    got = _PATTERNS.get(n)
+    if got is None:
+        got = _PATTERNS[n] = np.frombuffer(b"\t" * (n - 1) + b"\n", np.uint8)
+    return got
 
 
 def _word_masks() -> Any:
@@ -730,33 +759,58 @@ class ByteBlock:
     ``ends``: the line feed) and of its tabs (``tabs``, one row of ``len(header) - 1``
     offsets per row). Fields become Python bytes only when asked for."""
 
-    __slots__ = ("data", "header", "first", "numbers", "starts", "ends", "tabs", "feeds",
-                 "all_tabs", "_index", "_runs")
+    __slots__ = ("data", "header", "first", "numbers", "starts", "ends", "tabs", "lines",
+                 "_index", "_runs")
 
-    def __init__(self, data: bytes, header: tuple[str, ...], first: int, feeds: Any,
-                 tabs: Any, name: str = ""):
+    def __init__(self, data: bytes, header: tuple[str, ...], first: int, pos: Any,
+                 name: str = ""):
+        """``pos``: the offsets of the bytes up to 10 in ``data`` (line feeds, tabs and other
+        control bytes: ``_controls()``)."""
         import numpy as np
 
         self.data = data
         self.header = header
         self.first = first
-        self.feeds = feeds
-        self.all_tabs = tabs
         self._index = {h: i for i, h in enumerate(header)}
         self._runs: tuple[int, Any] | None = None
+        self.numbers = None
+        n = len(header)
+        rows = len(pos) // n
+        if n > 1 and rows * n == len(pos):
+            # the common case, checked at once: every line is n - 1 tabs, then a line feed
+            # (so no line is blank and every one holds n fields)
+            grid = pos.reshape(rows, n)
+            kinds = np.frombuffer(data, np.uint8)[pos]
+            if (kinds.reshape(rows, n) == _line_pattern(n)).all():
+                ends = grid[:, -1]
+                starts = np.empty(rows, dtype=pos.dtype)
+                if rows:
+                    starts[0] = 0
+                    np.add(ends[:-1], 1, out=starts[1:])
+                self.starts, self.ends, self.tabs = starts, ends, grid[:, :-1]
+                self.lines = rows
+                return
+        self._general(np, pos, name)
+
+    def _general(self, np: Any, pos: Any, name: str) -> None:
+        """__init__ for any lines: blank lines skipped (``numbers``: the line numbers of the
+        rows), other control bytes ignored, a one-line error naming the first line that does
+        not hold as many fields as the header."""
+        kind = np.frombuffer(self.data, np.uint8)[pos]
+        feeds, tabs = pos[kind == 10], pos[kind == 9]
+        self.lines = len(feeds)
         starts = np.empty(len(feeds), dtype=feeds.dtype)
         if len(feeds):
             starts[0] = 0
             starts[1:] = feeds[:-1] + 1
         ends = feeds
-        self.numbers = None
         blank = ends == starts
         if blank.any():
             keep = ~blank
-            self.numbers = first + np.flatnonzero(keep)
+            self.numbers = self.first + np.flatnonzero(keep)
             starts, ends = starts[keep], ends[keep]
         self.starts, self.ends = starts, ends
-        n, rows = len(header), len(starts)
+        n, rows = len(self.header), len(starts)
         counts = np.diff(np.searchsorted(tabs, ends), prepend=0)
         if len(tabs) != rows * (n - 1) or (counts != n - 1).any():
             i = int(np.flatnonzero(counts != n - 1)[0])
@@ -776,22 +830,14 @@ class ByteBlock:
     def head(self, rows: int, runs: Any = None) -> ByteBlock:
         """The first ``rows`` rows (the same data); ``runs``: their runs of the key column."""
         new = object.__new__(ByteBlock)
-        for slot in ("data", "header", "first", "feeds", "all_tabs", "_index"):
-            setattr(new, slot, getattr(self, slot))
+        new.data, new.header, new.first, new._index = \
+            self.data, self.header, self.first, self._index
         new.starts, new.ends, new.tabs = self.starts[:rows], self.ends[:rows], self.tabs[:rows]
         new.numbers = self.numbers[:rows] if self.numbers is not None else None
+        new.lines = new.line_number(rows - 1) - self.first + 1 if rows else 0
         new._runs = (self._runs[0], runs) if self._runs is not None and runs is not None \
             else None
         return new
-
-    def tail(self, row: int) -> tuple[bytes, int, Any, Any]:
-        """The data from row ``row`` on, its first line number and its offsets (relative)."""
-        import numpy as np
-
-        at = int(self.starts[row])
-        feeds = self.feeds[np.searchsorted(self.feeds, at):] - at
-        tabs = self.all_tabs[np.searchsorted(self.all_tabs, at):] - at
-        return self.data[at:], self.line_number(row), feeds, tabs
 
     def index(self, name: str) -> int | None:
         """The position of column ``name`` (None if the table has none)."""
