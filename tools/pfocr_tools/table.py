@@ -749,6 +749,22 @@ def _word_masks() -> Any:
     return _MASKS[0]
 
 
+_PREFIX: dict[int, Any] = {}
+
+
+def _prefix_masks(nwords: int) -> Any:
+    """Row ``m`` (0 .. 8 * nwords): masks of ``nwords`` little-endian 64-bit words that keep
+    their first ``m`` bytes."""
+    import numpy as np
+
+    got = _PREFIX.get(nwords)
+    if got is None:
+        keep = np.minimum(np.maximum(np.arange(8 * nwords + 1)[:, None]
+                                     - 8 * np.arange(nwords), 0), 8)
+        got = _PREFIX[nwords] = _word_masks()[keep]
+    return got
+
+
 #: Widest value ByteBlock.runs compares with numpy (wider ones are compared as bytes).
 RUN_WIDTH = 64
 
@@ -901,10 +917,25 @@ class ByteBlock:
         if n == 0:
             return np.empty(0, dtype=np.intp)
         start, end = self.bounds(k)
-        width = int((end - start).max())
+        lens = end - start
+        width = int(lens.max())
         if width <= RUN_WIDTH:
-            words, lens, slow = self.words(k, max(1, -(-width // 8)))
-            differ = (lens[1:] != lens[:-1]) | (words[1:] != words[:-1]).any(axis=1)
+            # a value with the byte that ends it (a tab or line feed, never in a value) is
+            # equal to the row's before it iff their first len + 1 bytes are: compare those
+            # as 64-bit words, all rows at once
+            nwords = width // 8 + 1
+            size = len(self.data)
+            reach = 8 * nwords
+            if size >= reach:
+                view = np.ndarray((size - reach + 1, nwords), dtype="<u8", buffer=self.data,
+                                  strides=(1, 8))
+                words = view[np.minimum(start, size - reach)]
+                differ = ((words[1:] ^ words[:-1]) & _prefix_masks(nwords)[lens[1:] + 1]
+                          ).any(axis=1)
+                slow = np.flatnonzero(start > size - reach)
+            else:
+                differ = np.zeros(n - 1, dtype=bool)
+                slow = np.arange(n)
             if len(slow):
                 data, starts, ends = self.data, start.tolist(), end.tolist()
                 for i in slow.tolist():
