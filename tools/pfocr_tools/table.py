@@ -924,25 +924,30 @@ class ByteBlock:
             # equal to the row's before it iff their first len + 1 bytes are: compare those
             # as 64-bit words, all rows at once
             nwords = width // 8 + 1
-            size = len(self.data)
             reach = 8 * nwords
-            if size >= reach:
+            size = len(self.data)
+            # the rows whose words lie inside the data (the values start in order)
+            ok = int(np.searchsorted(start, size - reach, side="right"))
+            differ = np.empty(n - 1, dtype=bool)
+            if ok > 1:
                 view = np.ndarray((size - reach + 1, nwords), dtype="<u8", buffer=self.data,
                                   strides=(1, 8))
-                words = view[np.minimum(start, size - reach)]
-                differ = ((words[1:] ^ words[:-1]) & _prefix_masks(nwords)[lens[1:] + 1]
-                          ).any(axis=1)
-                slow = np.flatnonzero(start > size - reach)
-            else:
-                differ = np.zeros(n - 1, dtype=bool)
-                slow = np.arange(n)
-            if len(slow):
-                data, starts, ends = self.data, start.tolist(), end.tolist()
-                for i in slow.tolist():
-                    for r in (i, i + 1):
-                        if 1 <= r < n:
-                            differ[r - 1] = (data[starts[r]:ends[r]]
-                                             != data[starts[r - 1]:ends[r - 1]])
+                words = view[start[:ok]]
+                x = words[1:] ^ words[:-1]
+                # the first words are inside every value's prefix: no mask
+                full = (int(lens.min()) + 1) // 8
+                if full < nwords:
+                    x[:, full:] &= _prefix_masks(nwords - full)[lens[1:ok] + (1 - 8 * full)]
+                acc = x[:, 0]
+                for j in range(1, nwords):  # faster than .any(axis=1) on so few columns
+                    acc = acc | x[:, j]
+                np.not_equal(acc, 0, out=differ[:ok - 1])
+            if ok < n:  # the last rows, as bytes
+                lo, data = max(ok - 1, 0), self.data
+                starts, ends = start[lo:].tolist(), end[lo:].tolist()
+                for r in range(max(ok, 1) - lo, n - lo):
+                    differ[r + lo - 1] = (data[starts[r]:ends[r]]
+                                          != data[starts[r - 1]:ends[r - 1]])
         else:
             values = self.column(k)
             differ = np.fromiter(map(ne, values[1:], values[:-1]), dtype=bool, count=n - 1)
