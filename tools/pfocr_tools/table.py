@@ -15,8 +15,6 @@ import os
 import shutil
 import sys
 import tempfile
-from array import array
-from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain, compress, repeat
 from operator import ne, not_, sub
@@ -1058,7 +1056,9 @@ class ClosedRuns:
     MERGE_EVERY = 1 << 16
 
     def __init__(self) -> None:
-        self.old = array("q")
+        import numpy as np
+
+        self.old = np.empty(0, dtype=np.int64)  # sorted
         self.recent: set[int] = set()
 
     def check(self, block: Block, by: str) -> None:
@@ -1075,26 +1075,32 @@ class ClosedRuns:
                      line_number: Callable[[int], int]) -> None:
         """The values that start each run of a block (``runs``) and their rows (``starts``);
         ``line_number``: a row's line in the file."""
+        import numpy as np
+
         hashes = list(map(hash, runs))
         old, recent = self.old, self.recent
         clash = len(set(runs)) != len(runs) or not recent.isdisjoint(hashes)
-        if not clash and old:
-            clash = any(map(self._old_has, hashes))
+        if not clash and len(old):
+            clash = bool(self._old_has(np.array(hashes, dtype=np.int64)).any())
         if clash:
             here: set[str | bytes] = set()
             for s, v in zip(starts, runs, strict=True):
-                if v in here or hash(v) in recent or self._old_has(hash(v)):
+                if v in here or hash(v) in recent or self._old_has(np.array([hash(v)]))[0]:
                     raise NotGrouped(v if isinstance(v, str) else v.decode("utf-8"),
                                      line_number(s))
                 here.add(v)
         recent.update(hashes)
         if len(recent) > self.MERGE_EVERY:
-            self.old = array("q", sorted(chain(old, recent)))
+            new = np.sort(np.fromiter(recent, dtype=np.int64, count=len(recent)))
+            self.old = np.insert(old, np.searchsorted(old, new), new)
             recent.clear()
 
-    def _old_has(self, h: int) -> bool:
-        at = bisect_left(self.old, h)
-        return at < len(self.old) and self.old[at] == h
+    def _old_has(self, hashes: Any) -> Any:
+        """Which of ``hashes`` (a numpy array) are in ``old`` (a boolean array)."""
+        import numpy as np
+
+        at = np.minimum(np.searchsorted(self.old, hashes), len(self.old) - 1)
+        return self.old[at] == hashes if len(self.old) else np.zeros(len(hashes), bool)
 
 
 @contextlib.contextmanager
