@@ -728,14 +728,15 @@ _MASKS: list[Any] = []
 _PATTERNS: dict[int, Any] = {}
 
 
-def _line_pattern(n: int) -> Any:
-    """The control bytes of a line of ``n`` fields: n - 1 tabs, a line feed (numpy)."""
+def _line_pattern(n: int, rows: int) -> Any:
+    """The control bytes of ``rows`` lines of ``n`` fields: n - 1 tabs, a line feed (numpy)."""
     import numpy as np
 
     got = _PATTERNS.get(n)
-    if got is None:
-        got = _PATTERNS[n] = np.frombuffer(b"\t" * (n - 1) + b"\n", np.uint8)
-    return got
+    if got is None or len(got) < rows * n:
+        line = np.frombuffer(b"\t" * (n - 1) + b"\n", np.uint8)
+        got = _PATTERNS[n] = np.tile(line, max(rows, 1 << 12))
+    return got[:rows * n]
 
 
 def _word_masks() -> Any:
@@ -794,8 +795,7 @@ class ByteBlock:
             # the common case, checked at once: every line is n - 1 tabs, then a line feed
             # (so no line is blank and every one holds n fields)
             grid = pos.reshape(rows, n)
-            kinds = np.frombuffer(data, np.uint8)[pos]
-            if (kinds.reshape(rows, n) == _line_pattern(n)).all():
+            if np.array_equal(np.frombuffer(data, np.uint8)[pos], _line_pattern(n, rows)):
                 ends = grid[:, -1]
                 starts = np.empty(rows, dtype=pos.dtype)
                 if rows:
