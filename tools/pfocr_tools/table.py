@@ -668,8 +668,9 @@ class TableReader:
             at = len(carry)
             if not (chunk.isascii() and rest.isascii()):
                 self._check_utf8(data, at, len(data) - len(lf))
-            if b"\r" in chunk or b"\r" in rest:
-                data = data[:at] + data[at:].replace(b"\r\n", b"\n")
+            if b"\r" in chunk or b"\r" in rest:  # (a CR that ends the file stays)
+                end = len(data) - len(lf)
+                data = data[:at] + data[at:end].replace(b"\r\n", b"\n") + lf
             pos = _controls(data, at, carry_pos)
             block = ByteBlock(data, self.header, carry_first if at else self.line + 1, pos,
                               self.name)
