@@ -776,7 +776,7 @@ class ByteBlock:
     offsets per row). Fields become Python bytes only when asked for."""
 
     __slots__ = ("data", "header", "first", "numbers", "starts", "ends", "tabs", "lines",
-                 "_index", "_runs")
+                 "_index", "_runs", "_bounds")
 
     def __init__(self, data: bytes, header: tuple[str, ...], first: int, pos: Any,
                  name: str = ""):
@@ -789,6 +789,7 @@ class ByteBlock:
         self.first = first
         self._index = {h: i for i, h in enumerate(header)}
         self._runs: tuple[int, Any] | None = None
+        self._bounds: dict[int, tuple[Any, Any]] = {}
         self.numbers = None
         n = len(header)
         rows = len(pos) // n
@@ -852,6 +853,7 @@ class ByteBlock:
         new.lines = new.line_number(rows - 1) - self.first + 1 if rows else 0
         new._runs = (self._runs[0], runs) if self._runs is not None and runs is not None \
             else None
+        new._bounds = {k: (a[:rows], b[:rows]) for k, (a, b) in self._bounds.items()}
         return new
 
     def index(self, name: str) -> int | None:
@@ -859,10 +861,16 @@ class ByteBlock:
         return self._index.get(name)
 
     def bounds(self, k: int) -> tuple[Any, Any]:
-        """Start and end offsets of field ``k`` of every row (numpy arrays)."""
-        start = self.starts if k == 0 else self.tabs[:, k - 1] + 1
-        end = self.ends if k == len(self.header) - 1 else self.tabs[:, k]
-        return start, end
+        """Start and end offsets of field ``k`` of every row (numpy arrays, read only: kept
+        for the next call)."""
+        got = self._bounds.get(k)
+        if got is None:
+            start = self.starts if k == 0 else self.tabs[:, k - 1] + 1
+            if k:
+                start.flags.writeable = False
+            end = self.ends if k == len(self.header) - 1 else self.tabs[:, k]
+            got = self._bounds[k] = (start, end)
+        return got
 
     def values_at(self, name: str | int, rows: Any) -> list[bytes]:
         """The values of a column at the rows ``rows`` (b"" for a missing column)."""
