@@ -730,13 +730,15 @@ _PATTERNS: dict[int, Any] = {}
 
 
 def _line_pattern(n: int, rows: int) -> Any:
-    """The control bytes of ``rows`` lines of ``n`` fields: n - 1 tabs, a line feed (numpy)."""
+    """The control bytes of ``rows`` lines of ``n`` fields: n - 1 tabs, a line feed (numpy;
+    kept for blocks of up to 4 MiB of them, the common sizes)."""
     import numpy as np
 
     got = _PATTERNS.get(n)
     if got is None or len(got) < rows * n:
-        line = np.frombuffer(b"\t" * (n - 1) + b"\n", np.uint8)
-        got = _PATTERNS[n] = np.tile(line, max(rows, 1 << 12))
+        got = np.tile(np.frombuffer(b"\t" * (n - 1) + b"\n", np.uint8), max(rows, 1 << 12))
+        if len(got) <= 4 << 20:
+            _PATTERNS[n] = got
     return got[:rows * n]
 
 
