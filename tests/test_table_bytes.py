@@ -165,3 +165,28 @@ def test_closed_figures_found_again_after_merges(tmp_path: Path,
     path.write_text("figid\tv\n" + "".join(lines[:-1]), "utf-8")
     with TableReader(str(path), required=(), block_bytes=16) as reader:
         assert sum(len(b) for b in reader.byte_blocks("figid", grouped=True)) == 200
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(st.lists(st.sampled_from(VALUES + ["", "", "x" * 40]), min_size=3,
+                                max_size=3), min_size=64, max_size=400),
+       pick=st.integers(0, 2 ** 30))
+def test_columns_of_long_blocks(tmp_path: Path, values: list[list[str]], pick: int) -> None:
+    """column() and values_at() of blocks of many rows (short values are gathered and split
+    at once, long ones sliced): the fields as split from the lines."""
+    import numpy as np
+
+    path = tmp_path / "t.tsv"
+    path.write_text("a\tb\tc\n" + "".join("\t".join(v) + "\n" for v in values), "utf-8")
+    with TableReader(str(path), required=()) as reader:
+        (block,) = list(reader.byte_blocks(None))
+    rng = np.random.default_rng(pick)
+    rows = np.flatnonzero(rng.random(len(values)) < 0.7)
+    mask = rng.random(len(values)) < 0.5
+    for k in range(3):
+        want = [v[k].encode() for v in values]
+        assert block.column(k) == want
+        assert block.values_at(k, rows) == [want[i] for i in rows]
+        assert block.values_at(k, rows.tolist()) == [want[i] for i in rows]
+        assert block.values_at(k, mask) == [w for w, m in zip(want, mask, strict=True) if m]

@@ -880,16 +880,32 @@ class ByteBlock:
         if k is None:
             return [b""] * len(rows)
         start, end = self.bounds(k)
-        data = self.data
-        return [data[a:b] for a, b in zip(start[rows].tolist(), end[rows].tolist(),
-                                          strict=True)]
+        return self._slices(k, start[rows], end[rows])
 
     def column(self, name: str | int) -> list[bytes]:
         """The values of a column, one per row (b"" for a missing column)."""
         k = name if isinstance(name, int) else self._index.get(name)
         if k is None:
             return [b""] * len(self)
-        start, end = self.bounds(k)
+        return self._slices(k, *self.bounds(k))
+
+    def _slices(self, k: int, start: Any, end: Any) -> list[bytes]:
+        """``data[start[i]:end[i]]`` for each i, values of column ``k``."""
+        import numpy as np
+
+        if len(start) >= 64:
+            lens = end - start + 1  # each value with the byte that ends it
+            offs = np.cumsum(lens)
+            total = int(offs[-1])
+            if total <= 16 * len(start):
+                # short values: gathered into one string and split there on that byte
+                # (never in a value), faster than slicing the data once per value
+                at = np.arange(total, dtype=np.intp)
+                at += np.repeat(start - (offs - lens), lens)
+                out = np.frombuffer(self.data, np.uint8)[at].tobytes().split(
+                    b"\n" if k == len(self.header) - 1 else b"\t")
+                out.pop()
+                return out
         data = self.data
         return [data[a:b] for a, b in zip(start.tolist(), end.tolist(), strict=True)]
 
