@@ -221,3 +221,164 @@ class BlockText:
         self.hstart = self.tab + 2 + np.cumsum(self.hlen) - self.hlen
         self.src = np.frombuffer(data + b"\t\n" + b"".join(encoded), dtype=np.uint8)
         self.start, self.end = block.bounds(k)
+
+
+#: Odd 64-bit multipliers, one per word of a key (key_values' hash of a key longer than 7
+#: bytes): a word's place changes its hash, and a zero word (padding) adds nothing.
+_WORD_MIX = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
+             0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9,
+             0x27D4EB2F165667C5)
+#: The bit set in every hashed value: apart from the exact values (length at most 7 in the
+#: top byte).
+_HASHED = 1 << 63
+
+
+def hash_words(keys: Any) -> Any:
+    """A 64-bit hash of each row of ``keys`` (span_keys) that zero words (padding: a key's
+    width is its block's widest value's) leave unchanged."""
+    out = np.zeros(len(keys), np.uint64)
+    s1, s2 = np.uint64(31), np.uint64(29)
+    for j in range(keys.shape[1]):
+        h = keys[:, j] * np.uint64(_WORD_MIX[j])
+        h ^= h >> s1
+        h *= np.uint64(_WORD_MIX[-1 - j])
+        h ^= h >> s2
+        out ^= h  # (a zero word: h = 0)
+    return out
+
+
+def key_values(keys: Any) -> tuple[Any, Any | None]:
+    """One 64-bit value per row of ``keys`` (span_keys) and which of them are hashed (None:
+    none). A value of at most 7 bytes is its exact value (its bytes, and its length in the
+    top byte: equal values, equal keys); a longer one a hash (hash_words) with the top bit
+    set, so that no hashed value is an exact one."""
+    lens = keys[:, 0]
+    out = keys[:, 1] | (lens << np.uint64(56))
+    if keys.shape[1] == 2 and not (lens >> np.uint64(3)).any():
+        return out, None
+    hashed = lens > 7
+    if not hashed.any():
+        return out, None
+    out[hashed] = hash_words(keys[hashed]) | np.uint64(_HASHED)
+    return out, hashed
+
+
+class KeyCodes:
+    """Codes 0, 1, ... of text values in the order they are first seen, looked up in bulk by
+    their exact keys (span_keys), never decoding a value seen before.
+
+    The values (key_values) of the keys seen are kept sorted, with their codes, and binary
+    searched with numpy; a hashed value's hit is checked against its key, kept by code
+    (exact). A value whose hash another value holds, and a value wider than MAX_ID_BYTES
+    (text only), are looked up in a dict (``odd``) instead: a hash collision costs time,
+    never a wrong code. ``names`` holds the values by code (appended to; the caller may
+    read it, never change it)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.odd: dict[str, int] = {}
+        self.sorted = np.zeros(0, np.uint64)  # the values of the keys seen, ascending
+        self.sorted_code = np.zeros(0, np.intp)  # and their codes
+        self.words = np.zeros((0, 2), np.uint64)  # by code: its key (zero for odd values)
+
+    def encode(self, keys: Any, texts: Any) -> Any:
+        """The code of each row of ``keys`` (span_keys); ``texts(rows)``: the values of the
+        rows ``rows`` (a numpy array) as text, asked only for new values and collisions."""
+        n = len(keys)
+        if not n:
+            return np.zeros(0, np.intp)
+        value, hashed = key_values(keys)
+        code = self._find(value)
+        if hashed is not None:
+            self._check(code, keys, hashed, code >= 0)
+        absent = np.flatnonzero(code == -1)
+        if absent.size:  # new values: codes in the order of their first row
+            new_values, first, inverse = np.unique(value[absent], return_index=True,
+                                                   return_inverse=True)
+            order = np.argsort(first)
+            rank = np.empty(len(order), np.intp)
+            rank[order] = np.arange(len(order))
+            rows = absent[first[order]]
+            base = len(self.names)
+            self.names.extend(texts(rows))
+            self._add(new_values[order], keys[rows], base)
+            code[absent] = base + rank[inverse.ravel()]
+            if hashed is not None:  # two new values of one hash: the later ones are odd
+                later = np.zeros(n, bool)
+                later[absent] = True
+                later[rows] = False
+                self._check(code, keys, hashed, later)
+        odd = np.flatnonzero(code == -2)
+        if odd.size:
+            code[odd] = self._odd(texts(odd))
+        return code
+
+    def encode_texts(self, values: list[str]) -> Any:
+        """``encode`` for values as text (the text path); a value wider than MAX_ID_BYTES is
+        looked up in ``odd``."""
+        enc = [v.encode("utf-8") for v in values]
+        lens = np.fromiter(map(len, enc), np.intp, len(enc))
+        wide = lens > MAX_ID_BYTES
+        if wide.any():
+            code = np.empty(len(values), np.intp)
+            narrow = np.flatnonzero(~wide)
+            code[narrow] = self.encode_texts([values[i] for i in narrow.tolist()])
+            at = np.flatnonzero(wide)
+            code[at] = self._odd([values[i] for i in at.tolist()])
+            return code
+        ends = np.cumsum(lens)
+        keys = span_keys(b"".join(enc), ends - lens, ends)
+        assert keys is not None
+        return self.encode(keys, lambda rows: [values[i] for i in rows.tolist()])
+
+    def _odd(self, values: list[str]) -> list[int]:
+        """The codes of values looked up in ``odd`` (a new value: the next code)."""
+        odd, names = self.odd, self.names
+        got = []
+        for v in values:
+            c = odd.get(v)
+            if c is None:
+                c = odd[v] = len(names)
+                names.append(v)
+            got.append(c)
+        self._grow(len(names), self.words.shape[1])
+        return got
+
+    def _find(self, value: Any) -> Any:
+        """The code of each value (-1: not seen)."""
+        table = self.sorted
+        if not len(table):
+            return np.full(len(value), -1, np.intp)
+        at = np.searchsorted(table, value)
+        np.minimum(at, len(table) - 1, out=at)
+        return np.where(table[at] == value, self.sorted_code[at], -1)
+
+    def _check(self, code: Any, keys: Any, hashed: Any, rows: Any) -> None:
+        """Mark -2 (odd) the hashed ``rows`` (a mask) whose code's key is not theirs."""
+        at = np.flatnonzero(hashed & rows)
+        if not at.size:
+            return
+        w = min(keys.shape[1], self.words.shape[1])  # (equal lengths: the rest is padding)
+        same = (self.words[code[at], :w] == keys[at, :w]).all(axis=1)
+        code[at[~same]] = -2
+
+    def _grow(self, n: int, width: int) -> None:
+        """``words`` for at least ``n`` codes and keys ``width`` words wide."""
+        have, w = self.words.shape
+        if have >= n and w >= width:
+            return
+        grown = np.zeros((max(n, 2 * have, 256) if have < n else have, max(w, width)),
+                         np.uint64)
+        grown[:have, :w] = self.words
+        self.words = grown
+
+    def _add(self, values: Any, keys: Any, base: int) -> None:
+        """Put the new codes base, base + 1, ... with their values and keys in the table."""
+        codes = np.arange(base, base + len(values))
+        self._grow(base + len(values), keys.shape[1])
+        self.words[codes, : keys.shape[1]] = keys
+        order = np.argsort(values)
+        values, codes = values[order], codes[order]
+        at = np.searchsorted(self.sorted, values)
+        self.sorted = np.insert(self.sorted, at, values)
+        self.sorted_code = np.insert(self.sorted_code, at, codes)

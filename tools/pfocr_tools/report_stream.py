@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 from .errors import DataError
 from .figblocks import FigBlock, FigReader
+from .gmtbytes import KeyCodes
 from .report import (
     EXTREMES,
     REMAP_STATUSES,
@@ -50,28 +51,6 @@ class _Figure:
 #: the flavors, narrowest first, and their levels (a source's level: its narrowest flavor)
 _LEVELS = {"strict": 0, "synonyms": 1, "all": 2}
 _EXTREME_KEY = itemgetter(0, 1, 2)
-
-
-def _encode(codes: dict[str, int], names: list[str], values: Sequence[str]) -> np.ndarray:
-    """The integer codes of ``values``: a value not seen before gets the next code (in the
-    order of first appearance) and is appended to ``names`` (the values by code)."""
-    import numpy as np
-
-    try:  # most blocks bring no new value
-        return np.fromiter(map(codes.__getitem__, values), np.int64, len(values))
-    except KeyError:
-        pass
-    n = len(names)
-    # one look-up per value: a new value is given n + the row it first appears in
-    got = np.fromiter(map(codes.setdefault, values, count(n)), np.int64, len(values))
-    if got.size and got.max() >= n:  # new values: renumber n, n + 1, ... in row order
-        new = got >= n
-        firsts = _distinct(got[new])
-        added = [values[i] for i in (firsts - n).tolist()]
-        codes.update(zip(added, count(n)))
-        names.extend(added)
-        got[new] = np.searchsorted(firsts, got[new]) + n
-    return got
 
 
 def _encode_few(codes: dict[str, int], names: list[str], values: Sequence[str]
@@ -137,176 +116,10 @@ def _positions(values: list[str], value: str, n: int) -> list[int]:
     return at
 
 
-#: distinct gene IDs from which the report looks gene IDs up in bulk (``_StrTable``) instead
-#: of in a dict
-BULK_GENES = 1 << 15
 #: bytes per block of the byte path (``_stream``)
 BYTE_BLOCK = 512 << 10
 #: the 64-bit words of a symbol compared with numpy on the byte path (gmtbytes.MAX_ID_BYTES)
 SYM_WORDS = 8
-#: the longest value ``_StrTable`` compares in numpy (a longer one is looked up in a dict)
-BULK_CHARS = 24
-
-
-def _str_array(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
-    """``values`` as a numpy str array (cut at BULK_CHARS characters) and, when that array
-    alone cannot tell them apart (a value was cut, or holds a NUL, which numpy drops at the
-    end of a value), their lengths (else None)."""
-    import numpy as np
-
-    got = np.array(values, dtype=str)
-    if got.dtype.itemsize > 4 * BULK_CHARS:
-        return np.array(values, dtype=f"<U{BULK_CHARS}"), _lengths(values)
-    if "\x00" in "".join(values):
-        return got, _lengths(values)
-    return got, None
-
-
-def _lengths(values: Sequence[str]) -> np.ndarray:
-    import numpy as np
-
-    return np.fromiter(map(len, values), np.int64, len(values))
-
-
-class _StrTable:
-    """Integer codes of strings, looked up in bulk.
-
-    A dict with 100,000 gene IDs answers each look-up with a few cache misses, one after
-    the other (its table, the entry, the key string, the value). Here the table is open
-    addressing over numpy arrays, keyed by Python's hash of each value, and every hit is
-    checked against the value itself, kept by code as a numpy str array: numpy gathers
-    overlap their misses. A value whose hash another value holds already, longer than
-    BULK_CHARS or with a NUL is looked up in a plain dict (``odd``) instead: a hash collision
-    costs time, never a wrong code. ``ids`` (the values by code) is shared with the caller
-    and appended to.
-    """
-
-    def __init__(self, ids: list[str]):
-        import numpy as np
-
-        self._np = np
-        self.ids = ids
-        self.odd: dict[str, int] = {}
-        self.size = 1024
-        self.slot_hash = np.zeros(self.size, dtype=np.int64)
-        self.slot_code = np.full(self.size, -1, dtype=np.int64)
-        self.used = 0
-        self.hash = np.zeros(0, dtype=np.int64)  # by code
-        self.length = np.zeros(0, dtype=np.int64)  # by code; -1: in ``odd``
-        self.text = np.zeros(0, dtype="<U1")  # by code
-        self._add(list(range(len(ids))))
-
-    def encode(self, values: Sequence[str]) -> np.ndarray:
-        np = self._np
-        n = len(values)
-        code = self._find(np.fromiter(map(hash, values), np.int64, n))
-        found = np.flatnonzero(code >= 0)
-        if found.size:  # (the table holds no value that is cut or has a NUL)
-            c = code[found]
-            strs, lengths = _str_array(values)
-            ok = self.text[c] == strs[found]
-            if lengths is not None:
-                ok &= self.length[c] == lengths[found]
-            code[found[~ok]] = -1
-        slow = np.flatnonzero(code < 0)
-        if slow.size:
-            got = []
-            added: dict[str, int] = {}
-            ids, odd = self.ids, self.odd
-            for i in slow.tolist():
-                v = values[i]
-                c = odd.get(v)
-                if c is None:
-                    c = added.get(v)
-                    if c is None:
-                        c = added[v] = len(ids)
-                        ids.append(v)
-                got.append(c)
-            code[slow] = got
-            if added:
-                self._add(list(added.values()))
-        return code
-
-    def _find(self, h: np.ndarray) -> np.ndarray:
-        """The code in the table of each hash (-1 for none)."""
-        np = self._np
-        mask = self.size - 1
-        code = np.full(h.size, -1, dtype=np.int64)
-        todo = np.arange(h.size)
-        slot = h & mask
-        while todo.size:
-            c = self.slot_code[slot]
-            taken = c >= 0
-            hit = taken & (self.slot_hash[slot] == h[todo])
-            code[todo[hit]] = c[hit]
-            more = taken & ~hit
-            todo = todo[more]
-            slot = (slot[more] + 1) & mask
-        return code
-
-    def _add(self, codes: list[int]) -> None:
-        """Put new codes' values in the table (or in ``odd``)."""
-        np = self._np
-        if not codes:
-            return
-        values = [self.ids[c] for c in codes]
-        h = np.fromiter(map(hash, values), np.int64, len(values))
-        lengths = _lengths(values)
-        c = np.array(codes, dtype=np.int64)
-        _, first = np.unique(h, return_index=True)
-        alone = np.zeros(len(values), dtype=bool)
-        alone[first] = True
-        ok = alone & (self._find(h) < 0) & (lengths <= BULK_CHARS)
-        if "\x00" in "".join(values):
-            ok &= np.fromiter(("\x00" not in v for v in values), bool, len(values))
-        if not ok.all():
-            for i in np.flatnonzero(~ok).tolist():
-                self.odd[values[i]] = codes[i]
-            lengths[~ok] = -1
-        top = int(c.max()) + 1
-        if len(self.hash) < top:
-            cap = max(top, 2 * len(self.hash), 1024)
-            self.hash = _fit(self.hash, cap)
-            self.length = _fit(self.length, cap)
-            text = np.zeros(cap, dtype=self.text.dtype)
-            text[: len(self.text)] = self.text
-            self.text = text
-        strs = _str_array(values)[0]
-        if strs.dtype.itemsize > self.text.dtype.itemsize:
-            self.text = self.text.astype(strs.dtype)
-        self.hash[c] = h
-        self.length[c] = lengths
-        self.text[c] = strs
-        self._place(c[ok])
-
-    def _place(self, codes: np.ndarray) -> None:
-        """Put codes in free slots (growing the table to stay at most a quarter full)."""
-        np = self._np
-        if 4 * (self.used + codes.size) > self.size:
-            while 4 * (self.used + codes.size) > self.size:
-                self.size *= 2
-            self.slot_hash = np.zeros(self.size, dtype=np.int64)
-            self.slot_code = np.full(self.size, -1, dtype=np.int64)
-            codes = np.concatenate([np.flatnonzero(self.length[: len(self.ids)] >= 0), codes])
-            codes = _distinct(codes)
-            self.used = 0
-        mask = self.size - 1
-        h = self.hash[codes]
-        slot = h & mask
-        todo = np.arange(codes.size)
-        while todo.size:
-            free = self.slot_code[slot] < 0
-            # a free slot goes to the first code that wants it; the rest probe on
-            slots, first = np.unique(slot[free], return_index=True)
-            win = todo[free][first]
-            self.slot_code[slots] = codes[win]
-            self.slot_hash[slots] = h[win]
-            placed = np.zeros(codes.size, dtype=bool)
-            placed[win] = True
-            stay = ~placed[todo]
-            todo = todo[stay]
-            slot = (slot[stay] + 1) & mask
-        self.used += codes.size
 
 
 class _ByteColumn:
@@ -333,15 +146,6 @@ def _decoded(values: list[bytes]) -> list[str]:
     if len(values) < 2:
         return [v.decode("utf-8") for v in values]
     return b"\t".join(values).decode("utf-8").split("\t")  # a field holds no tab
-
-
-def _fit_str(array: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
-    """A str array grown to at least ``n`` items and wide enough for ``values``."""
-    if len(array) < n:
-        array = _fit(array, n)
-    if values.dtype.itemsize > array.dtype.itemsize:
-        array = array.astype(values.dtype)
-    return array
 
 
 class Aggregate:
@@ -372,9 +176,9 @@ class Aggregate:
         self.papers: set[str] = set()
         self.no_gene = 0
         # codes: gene IDs (and source_gene_id values; "" is code 0), taxids, sources, symbols
-        self.gene_code: dict[str, int] = {"": 0}
-        self.gene_ids: list[str] = [""]
-        self.table: _StrTable | None = None  # from BULK_GENES gene IDs on, for gene_code
+        self.genes = KeyCodes()  # gene IDs by their bytes (gmtbytes keys)
+        self.genes.encode_texts([""])
+        self.gene_ids: list[str] = self.genes.names
         self.tax_code: dict[str, int] = {}
         self.tax_ids: list[str] = []
         self.src_code: dict[str, int] = {}
@@ -397,8 +201,6 @@ class Aggregate:
         self.lib_key = np.zeros(0, dtype=bool)
         self.key_sets = np.zeros(0, dtype=np.int64)
         self.main_sym: list[str] = []
-        self.sym_text = np.zeros(0, dtype="<U1")  # with a _StrTable: main_sym in numpy
-        self.sym_len = np.zeros(0, dtype=np.int64)  # (-1: longer than BULK_CHARS)
         self.main_sym_n = np.zeros(0, dtype=np.int64)
         self.sym_words = np.zeros((0, SYM_WORDS + 1), dtype=np.uint64)  # main_sym's bytes
         self.other_sym: Counter[tuple[int, str]] = Counter()
@@ -445,32 +247,13 @@ class Aggregate:
         return codes
 
     def _genes(self, values: list[str]) -> np.ndarray:
-        """The codes of gene IDs (a dict, or from BULK_GENES distinct IDs on, a _StrTable)."""
-        if self.table is not None:
-            return self.table.encode(values)
-        g = _encode(self.gene_code, self.gene_ids, values)
-        if len(self.gene_ids) >= BULK_GENES:
-            self.table = _StrTable(self.gene_ids)
-            self.gene_code = {}
-            symbols, self.main_sym = self.main_sym, []
-            self._key_symbols(symbols)
-        return g
+        """The codes of gene IDs (as text)."""
+        return self.genes.encode_texts(values)
 
     def _key_symbols(self, symbols: list[str]) -> None:
         """The symbols of new keys (their first rows')."""
         self.main_sym += symbols
         self._sym_words(symbols)
-        if self.table is not None:
-            n = len(self.main_sym)
-            strs = _str_array(symbols)[0]
-            lengths = _lengths(symbols)  # -1: never compared in numpy
-            lengths[lengths > BULK_CHARS] = -1
-            if "\x00" in "".join(symbols):
-                lengths[["\x00" in v for v in symbols]] = -1
-            self.sym_text = _fit_str(self.sym_text, n, strs)
-            self.sym_len = _fit(self.sym_len, n)
-            self.sym_text[n - len(symbols):n] = strs
-            self.sym_len[n - len(symbols):n] = lengths
 
     def _sym_words(self, symbols: list[str]) -> None:
         """The symbols of new keys as gmtbytes keys (length, then 8 little-endian words; a
@@ -765,8 +548,9 @@ class Aggregate:
             self.tax_kept = _fit(self.tax_kept, m)
             self.tax_dropped = _fit(self.tax_dropped, m)
             self.lib_tax = _fit(self.lib_tax, m)
-        gcode, genes = distinct("gene_id")
-        g = self._genes(genes)[gcode]
+        gene_k = block.index("gene_id")
+        g = self.genes.encode(keys["gene_id"],
+                              lambda rows: _decoded(block.values_at(gene_k, rows)))
         no_gene = int(np.count_nonzero(keys["gene_id"][:, 0] == 0))
         self.no_gene += no_gene
         has = (g != 0) if no_gene else None
@@ -797,8 +581,10 @@ class Aggregate:
             self.changed += len(moved)
             self.before = _fit(self.before, len(self.gene_ids))
             if len(moved):
-                bcode, before = distinct("source_gene_id", moved)
-                bg = self._genes(before)
+                before_k = block.index("source_gene_id")
+                bg = self.genes.encode(
+                    keys["source_gene_id"][moved],
+                    lambda rows: _decoded(block.values_at(before_k, moved[rows])))
                 self.before = _fit(self.before, len(self.gene_ids))
                 self.before[bg] = True
                 self.before[g[~differ]] = True
@@ -851,16 +637,8 @@ class Aggregate:
             key = key[rows]
         if not sym:
             return
-        if self.table is not None:
-            strs, lengths = _str_array(sym)
-            same = self.sym_text[key] == strs
-            if lengths is None:
-                same &= self.sym_len[key] >= 0
-            else:
-                same &= self.sym_len[key] == lengths
-        else:
-            same = np.fromiter(map(eq, sym, map(self.main_sym.__getitem__, key.tolist())),
-                               bool, len(sym))
+        same = np.fromiter(map(eq, sym, map(self.main_sym.__getitem__, key.tolist())),
+                           bool, len(sym))
         if same.all():
             u, c = _tally(key)
         else:
