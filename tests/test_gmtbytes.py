@@ -274,3 +274,27 @@ def test_key_values_exact_below_8_bytes() -> None:
     assert (gmtbytes.key_values(wide)[0] == value).all()
     short = gmtbytes.key_values(keys[:4, :2])
     assert short[1] is None and (short[0] == value[:4]).all()
+
+
+@pytest.mark.parametrize("crowd", [False, True])
+def test_key_codes_grow_and_probe(monkeypatch: pytest.MonkeyPatch, crowd: bool) -> None:
+    """Thousands of values over many batches (the table grows, slots are shared, probes wrap
+    round the end of the table): the codes of a dict. ``crowd``: every value's first slot
+    one of three at the end of the table (long probe runs)."""
+    if crowd:
+        def crowded(self: gmtbytes.KeyCodes, value: np.ndarray) -> np.ndarray:
+            return ((1 << self.bits) - 1 - value % np.uint64(3)).astype(np.intp)
+
+        monkeypatch.setattr(gmtbytes.KeyCodes, "_slots", crowded)
+    rnd = random.Random(7)
+    pool = [str(i) for i in range(3000)] + [f"ENSG{i:011d}" for i in range(1500)]
+    table = gmtbytes.KeyCodes()
+    want: dict[str, int] = {}
+    for _ in range(25):
+        values = [rnd.choice(pool) for _ in range(rnd.randint(1, 900 if not crowd else 200))]
+        keys = _keyed(values)
+        assert keys is not None
+        got = table.encode(keys, lambda rows, v=values: [v[i] for i in rows.tolist()])
+        assert got.tolist() == [want.setdefault(v, len(want)) for v in values]
+    assert table.names == list(want)
+    assert table.used == len(want) and 4 * table.used <= len(table.slot_code)

@@ -267,18 +267,21 @@ class KeyCodes:
     """Codes 0, 1, ... of text values in the order they are first seen, looked up in bulk by
     their exact keys (span_keys), never decoding a value seen before.
 
-    The values (key_values) of the keys seen are kept sorted, with their codes, and binary
-    searched with numpy; a hashed value's hit is checked against its key, kept by code
-    (exact). A value whose hash another value holds, and a value wider than MAX_ID_BYTES
-    (text only), are looked up in a dict (``odd``) instead: a hash collision costs time,
+    The values (key_values) of the keys seen and their codes are kept in an open-addressing
+    hash table over numpy arrays (at most a quarter full; linear probing), looked up for all
+    rows at once; a hashed value's hit is checked against its key, kept by code (exact).
+    A value whose hash another value holds, and a value wider than MAX_ID_BYTES (text only),
+    are looked up in a dict (``odd``) instead: a hash collision costs time,
     never a wrong code. ``names`` holds the values by code (appended to; the caller may
     read it, never change it)."""
 
     def __init__(self) -> None:
         self.names: list[str] = []
         self.odd: dict[str, int] = {}
-        self.sorted = np.zeros(0, np.uint64)  # the values of the keys seen, ascending
-        self.sorted_code = np.zeros(0, np.intp)  # and their codes
+        self.bits = 10  # the table has 2 ** bits slots
+        self.slot_value = np.zeros(1 << self.bits, np.uint64)  # the values of the keys seen
+        self.slot_code = np.full(1 << self.bits, -1, np.intp)  # and their codes (-1: free)
+        self.used = 0
         self.words = np.zeros((0, 2), np.uint64)  # by code: its key (zero for odd values)
 
     def encode(self, keys: Any, texts: Any) -> Any:
@@ -344,14 +347,29 @@ class KeyCodes:
         self._grow(len(names), self.words.shape[1])
         return got
 
+    def _slots(self, value: Any) -> Any:
+        """The first slot of each value (multiplicative hashing: its top bits)."""
+        mixed = value * np.uint64(_WORD_MIX[0])
+        mixed >>= np.uint64(64 - self.bits)
+        return mixed.astype(np.intp)
+
     def _find(self, value: Any) -> Any:
         """The code of each value (-1: not seen)."""
-        table = self.sorted
-        if not len(table):
-            return np.full(len(value), -1, np.intp)
-        at = np.searchsorted(table, value)
-        np.minimum(at, len(table) - 1, out=at)
-        return np.where(table[at] == value, self.sorted_code[at], -1)
+        slot = self._slots(value)
+        code = self.slot_code[slot]
+        hit = self.slot_value[slot] == value
+        more = np.flatnonzero((code >= 0) & ~hit)  # taken by another value: probe on
+        code[~hit] = -1
+        mask = (1 << self.bits) - 1
+        slot = slot[more]
+        while more.size:
+            slot = (slot + 1) & mask
+            c = self.slot_code[slot]
+            ok = self.slot_value[slot] == value[more]
+            code[more[ok]] = c[ok]
+            keep = (c >= 0) & ~ok
+            more, slot = more[keep], slot[keep]
+        return code
 
     def _check(self, code: Any, keys: Any, hashed: Any, rows: Any) -> None:
         """Mark -2 (odd) the hashed ``rows`` (a mask) whose code's key is not theirs."""
@@ -377,8 +395,33 @@ class KeyCodes:
         codes = np.arange(base, base + len(values))
         self._grow(base + len(values), keys.shape[1])
         self.words[codes, : keys.shape[1]] = keys
-        order = np.argsort(values)
-        values, codes = values[order], codes[order]
-        at = np.searchsorted(self.sorted, values)
-        self.sorted = np.insert(self.sorted, at, values)
-        self.sorted_code = np.insert(self.sorted_code, at, codes)
+        self._place(values, codes)
+
+    def _place(self, values: Any, codes: Any) -> None:
+        """Put new (distinct) values and their codes in free slots; the table grows to stay
+        at most a quarter full."""
+        if 4 * (self.used + len(values)) > (1 << self.bits):
+            taken = self.slot_code >= 0
+            values = np.concatenate((self.slot_value[taken], values))
+            codes = np.concatenate((self.slot_code[taken], codes))
+            while 4 * len(values) > (1 << self.bits):
+                self.bits += 1
+            self.slot_value = np.zeros(1 << self.bits, np.uint64)
+            self.slot_code = np.full(1 << self.bits, -1, np.intp)
+            self.used = 0
+        self.used += len(values)
+        mask = (1 << self.bits) - 1
+        slot = self._slots(values)
+        todo = np.arange(len(values))
+        while todo.size:
+            free = self.slot_code[slot] < 0
+            # a free slot goes to the first value that wants it; the rest probe on
+            won, first = np.unique(slot[free], return_index=True)
+            win = todo[free][first]
+            self.slot_code[won] = codes[win]
+            self.slot_value[won] = values[win]
+            placed = np.zeros(len(values), bool)
+            placed[win] = True
+            stay = ~placed[todo]
+            todo = todo[stay]
+            slot = (slot[stay] + 1) & mask
