@@ -45,18 +45,33 @@ def span_keys(data: bytes, start: Any, end: Any) -> Any | None:
     size = len(data)
     out = np.zeros((len(start), nwords + 1), dtype=np.uint64)
     out[:, 0] = lens
+    # the rows whose words would run past the end of the data: read one by one below
+    near = np.flatnonzero(start + 8 * nwords > size) \
+        if len(start) and int(start.max()) + 8 * nwords > size else None
     if size >= 8:
         view = np.ndarray((size - 7,), dtype="<u8", buffer=data, strides=(1,))
-        masks = np.array([(1 << (8 * r)) - 1 for r in range(9)], dtype=np.uint64)
+        masks = _masks()
         for j in range(nwords):
-            at = np.minimum(start + 8 * j, size - 8)
-            out[:, j + 1] = view[at] & masks[np.clip(lens - 8 * j, 0, 8)]
-    near = np.flatnonzero(start + 8 * nwords > size) if size >= 8 else \
-        np.arange(len(start))
-    for i in near.tolist():  # the last bytes: read one by one (the words above may be cut)
+            at = start + 8 * j if j else start
+            if near is not None:
+                at = np.minimum(at, size - 8)
+            keep = np.minimum(lens, 8) if not j else \
+                np.minimum(np.maximum(lens - 8 * j, 0), 8)
+            out[:, j + 1] = view[at] & masks[keep]
+    for i in near.tolist() if near is not None else ():  # (the words above may be cut)
         value = data[int(start[i]):int(end[i])].ljust(8 * nwords, b"\0")
         out[i, 1:] = np.frombuffer(value, dtype="<u8")
     return out
+
+
+_MASKS: list[Any] = []
+
+
+def _masks() -> Any:
+    """Masks keeping the first 0..8 bytes of a little-endian 64-bit word."""
+    if not _MASKS:
+        _MASKS.append(np.array([(1 << (8 * r)) - 1 for r in range(9)], dtype=np.uint64))
+    return _MASKS[0]
 
 
 #: Odd 64-bit multipliers mixing the words of a key into one (hash_codes).
@@ -235,15 +250,14 @@ _HASHED = 1 << 63
 
 def hash_words(keys: Any) -> Any:
     """A 64-bit hash of each row of ``keys`` (span_keys) that zero words (padding: a key's
-    width is its block's widest value's) leave unchanged."""
-    out = np.zeros(len(keys), np.uint64)
-    s1, s2 = np.uint64(31), np.uint64(29)
-    for j in range(keys.shape[1]):
-        h = keys[:, j] * np.uint64(_WORD_MIX[j])
-        h ^= h >> s1
-        h *= np.uint64(_WORD_MIX[-1 - j])
-        h ^= h >> s2
-        out ^= h  # (a zero word: h = 0)
+    width is its block's widest value's) leave unchanged: each word times its own odd
+    multiplier, all xor-ed, then mixed."""
+    out = keys[:, 0] * np.uint64(_WORD_MIX[0])
+    for j in range(1, keys.shape[1]):
+        out ^= keys[:, j] * np.uint64(_WORD_MIX[j])  # (a zero word adds nothing)
+    out ^= out >> np.uint64(29)
+    out *= np.uint64(_WORD_MIX[-1])
+    out ^= out >> np.uint64(32)
     return out
 
 
@@ -257,6 +271,8 @@ def key_values(keys: Any) -> tuple[Any, Any | None]:
     if keys.shape[1] == 2 and not (lens >> np.uint64(3)).any():
         return out, None
     hashed = lens > 7
+    if hashed.all():  # (a column of longer values: no row picked out)
+        return hash_words(keys) | np.uint64(_HASHED), hashed
     if not hashed.any():
         return out, None
     out[hashed] = hash_words(keys[hashed]) | np.uint64(_HASHED)
@@ -358,6 +374,8 @@ class KeyCodes:
         slot = self._slots(value)
         code = self.slot_code[slot]
         hit = self.slot_value[slot] == value
+        if hit.all():  # (and where the slot is free, value 0 is not in the table: -1)
+            return code
         more = np.flatnonzero((code >= 0) & ~hit)  # taken by another value: probe on
         code[~hit] = -1
         mask = (1 << self.bits) - 1
@@ -377,8 +395,17 @@ class KeyCodes:
         if not at.size:
             return
         w = min(keys.shape[1], self.words.shape[1])  # (equal lengths: the rest is padding)
-        same = (self.words[code[at], :w] == keys[at, :w]).all(axis=1)
-        code[at[~same]] = -2
+        if len(at) == len(keys):
+            theirs = keys[:, :w]
+        else:
+            theirs = keys[at, :w]
+        ours = self.words[:, :w].take(code[at], axis=0)
+        if (ours == theirs).all():  # (one test of the whole array: fast)
+            return
+        differ = ours[:, 0] != theirs[:, 0]
+        for j in range(1, w):
+            differ |= ours[:, j] != theirs[:, j]
+        code[at[differ]] = -2
 
     def _grow(self, n: int, width: int) -> None:
         """``words`` for at least ``n`` codes and keys ``width`` words wide."""

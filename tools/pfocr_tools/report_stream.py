@@ -12,8 +12,8 @@ import argparse
 import heapq
 import statistics
 from collections import Counter
-from collections.abc import Sequence
-from itertools import compress, count
+from collections.abc import Callable, Sequence
+from itertools import compress
 from operator import eq, itemgetter, ne
 from typing import TYPE_CHECKING
 
@@ -51,21 +51,6 @@ class _Figure:
 #: the flavors, narrowest first, and their levels (a source's level: its narrowest flavor)
 _LEVELS = {"strict": 0, "synonyms": 1, "all": 2}
 _EXTREME_KEY = itemgetter(0, 1, 2)
-
-
-def _encode_few(codes: dict[str, int], names: list[str], values: Sequence[str]
-                ) -> np.ndarray:
-    """``_encode`` for a column of few distinct values (taxids, sources): a plain look-up
-    per value; new values are looked for only when one is missing."""
-    import numpy as np
-
-    try:
-        return np.fromiter(map(codes.__getitem__, values), np.int64, len(values))
-    except KeyError:
-        added = [v for v in dict.fromkeys(values) if v not in codes]
-        codes.update(zip(added, count(len(names))))
-        names.extend(added)
-        return np.fromiter(map(codes.__getitem__, values), np.int64, len(values))
 
 
 def _fit(array: np.ndarray, n: int) -> np.ndarray:
@@ -179,10 +164,11 @@ class Aggregate:
         self.genes = KeyCodes()  # gene IDs by their bytes (gmtbytes keys)
         self.genes.encode_texts([""])
         self.gene_ids: list[str] = self.genes.names
-        self.tax_code: dict[str, int] = {}
-        self.tax_ids: list[str] = []
-        self.src_code: dict[str, int] = {}
-        self.src_ids: list[str] = []
+        self.taxa = KeyCodes()
+        self.tax_ids: list[str] = self.taxa.names
+        self.sources = KeyCodes()
+        self.src_ids: list[str] = self.sources.names
+        self.status_codes = KeyCodes()  # remap_status values (the byte path)
         self.names: dict[str, str] = {}  # taxid -> organism (of the taxid's first row)
         # per source code: rows, figures, the genes seen (a bool per gene code), level
         self.src_rows: list[int] = []
@@ -235,16 +221,20 @@ class Aggregate:
     def _taxa(self, tax: list[str], block: Block | FigBlock) -> np.ndarray:
         """The taxid codes of a block's rows."""
         old = len(self.tax_ids)
-        codes = _encode_few(self.tax_code, self.tax_ids, tax)
+        codes = self.taxa.encode_texts(tax)
         if len(self.tax_ids) > old:
             org = block.column("organism")
             for t in self.tax_ids[old:]:  # the first row of a taxid names it
                 self.names[t] = org[tax.index(t)]
-            n = len(self.tax_ids)
-            self.tax_kept = _fit(self.tax_kept, n)
-            self.tax_dropped = _fit(self.tax_dropped, n)
-            self.lib_tax = _fit(self.lib_tax, n)
+            self._new_taxa()
         return codes
+
+    def _new_taxa(self) -> None:
+        """Room for the taxid codes added."""
+        n = len(self.tax_ids)
+        self.tax_kept = _fit(self.tax_kept, n)
+        self.tax_dropped = _fit(self.tax_dropped, n)
+        self.lib_tax = _fit(self.lib_tax, n)
 
     def _genes(self, values: list[str]) -> np.ndarray:
         """The codes of gene IDs (as text)."""
@@ -275,21 +265,21 @@ class Aggregate:
         self.sym_words[at, 1:] = words
 
     def _source(self, s: str) -> int:
-        code = self.src_code.get(s)
-        if code is None:
-            self._sources([s])
-            code = self.src_code[s]
-        return code
+        return int(self._sources([s])[0])
 
     def _sources(self, values: list[str]) -> np.ndarray:
         old = len(self.src_ids)
-        codes = _encode_few(self.src_code, self.src_ids, values)
+        codes = self.sources.encode_texts(values)
+        self._new_sources(old)
+        return codes
+
+    def _new_sources(self, old: int) -> None:
+        """The per-source numbers of the source codes from ``old`` on."""
         for s in self.src_ids[old:]:
             self.src_rows.append(0)
             self.src_figs.append(0)
             self.src_has.append(self._np.zeros(0, dtype=bool))
             self.src_level.append(_LEVELS[source_flavor(s)])
-        return codes
 
     def _new_keys(self, n: int) -> int:
         """Make room for ``n`` more keys; the first one's number."""
@@ -499,7 +489,7 @@ class Aggregate:
         its distinct values become text. False (nothing done) when a value is wider than
         gmtbytes.MAX_ID_BYTES: the caller takes the text path."""
         np = self._np
-        from .gmtbytes import field_keys, first_seen_codes
+        from .gmtbytes import field_keys
 
         n = len(block)
         if not n:
@@ -518,12 +508,10 @@ class Aggregate:
             keys[name] = got
         data = block.data
 
-        def distinct(name: str, rows: np.ndarray | None = None
-                     ) -> tuple[np.ndarray, list[str]]:
-            """Block codes (first-seen order) of a column (at ``rows``) and their values."""
-            code, firsts = first_seen_codes(keys[name] if rows is None else keys[name][rows])
-            at = firsts if rows is None else rows[firsts]
-            return code, _decoded(block.values_at(name, at))
+        def texts(name: str) -> Callable[[np.ndarray], list[str]]:
+            """The values of a column at rows, as text (KeyCodes.encode's ``texts``)."""
+            k = block.index(name)
+            return lambda rows: _decoded(block.values_at(k, rows))
 
         starts = block.runs("figid").tolist()
 
@@ -536,39 +524,35 @@ class Aggregate:
         self.rows += n
         self.figures += nf
 
-        tcode, taxa = distinct("taxid")
         old = len(self.tax_ids)
-        t = _encode_few(self.tax_code, self.tax_ids, taxa)[tcode]
+        t = self.taxa.encode(keys["taxid"], texts("taxid"))
         if len(self.tax_ids) > old:
             org_k = block.index("organism")
-            for tx in self.tax_ids[old:]:  # the first row of a taxid names it
-                row = int(np.flatnonzero(t == self.tax_code[tx])[0])
-                self.names[tx] = _decoded(block.values_at(org_k, [row]))[0]
-            m = len(self.tax_ids)
-            self.tax_kept = _fit(self.tax_kept, m)
-            self.tax_dropped = _fit(self.tax_dropped, m)
-            self.lib_tax = _fit(self.lib_tax, m)
-        gene_k = block.index("gene_id")
-        g = self.genes.encode(keys["gene_id"],
-                              lambda rows: _decoded(block.values_at(gene_k, rows)))
+            for c in range(old, len(self.tax_ids)):  # the first row of a taxid names it
+                row = int(np.flatnonzero(t == c)[0])
+                self.names[self.tax_ids[c]] = _decoded(block.values_at(org_k, [row]))[0]
+            self._new_taxa()
+        g = self.genes.encode(keys["gene_id"], texts("gene_id"))
         no_gene = int(np.count_nonzero(keys["gene_id"][:, 0] == 0))
         self.no_gene += no_gene
         has = (g != 0) if no_gene else None
 
-        scode, sources = distinct("source")
-        if len(sources) == 1:
-            single: int | None = self._source(sources[0])
-            s = None
-        else:
-            single, s = None, self._sources(sources)[scode]
+        old = len(self.src_ids)
+        s = self.sources.encode(keys["source"], texts("source"))
+        self._new_sources(old)
+        single: int | None = None
+        if not (s != s[0]).any():
+            single, s = int(s[0]), None
 
         unmapped_at = None
         if self.remap:
-            rcode, statuses = distinct("remap_status")
-            per = np.bincount(rcode, minlength=len(statuses)).tolist()
-            self.statuses.update(dict(zip(statuses, per, strict=True)))
+            rcode = self.status_codes.encode(keys["remap_status"], texts("remap_status"))
+            per = np.bincount(rcode)
+            present = np.flatnonzero(per)
+            statuses = [self.status_codes.names[c] for c in present.tolist()]
+            self.statuses.update(dict(zip(statuses, per[present].tolist(), strict=True)))
             if "unmapped" in statuses:
-                unmapped_at = np.flatnonzero(rcode == statuses.index("unmapped"))
+                unmapped_at = np.flatnonzero(rcode == present[statuses.index("unmapped")])
         if self.has_before:
             b, gk = keys["source_gene_id"], keys["gene_id"]
             w = max(b.shape[1], gk.shape[1])
@@ -783,8 +767,9 @@ class Aggregate:
                  "organisms": sum(1 for t in self.tax_ids if t),
                  "rows_without_gene_id": self.no_gene}
         sources = []
+        src_code = {s: c for c, s in enumerate(self.src_ids)}
         for s in sorted(self.src_ids):
-            c = self.src_code[s]
+            c = src_code[s]
             sources.append((s, source_flavor(s), self.src_rows[c], self.src_figs[c],
                             int(np.count_nonzero(seen[c][1:]))))
         sources.sort(key=lambda r: (-r[2], r[0]))
@@ -815,9 +800,10 @@ class Aggregate:
         organisms = []
         genes_per_tax = np.bincount(self.key_tax[lib_keys], minlength=n_tax).tolist()
         kept_n, dropped_n = self.tax_kept.tolist(), self.tax_dropped.tolist()
+        tax_code = {t: c for c, t in enumerate(self.tax_ids)}
         for taxid in sorted(t for c, t in enumerate(self.tax_ids)
                             if kept_n[c] or dropped_n[c]):
-            c = self.tax_code[taxid]
+            c = tax_code[taxid]
             organisms.append((names.get(taxid, ""), taxid, kept_n[c], dropped_n[c],
                               genes_per_tax[c]))
         organisms.sort(key=lambda r: (-r[2], -r[3], r[0], r[1]))
