@@ -515,8 +515,13 @@ class Aggregate:
 
         starts = block.runs("figid").tolist()
 
+        firsts: dict[str, list[str]] = {}
+
         def first(name: str) -> list[str]:
-            return _decoded(block.values_at(name, starts))
+            got = firsts.get(name)
+            if got is None:
+                got = firsts[name] = _decoded(block.values_at(name, starts))
+            return got
 
         self.papers.update(first("pmcid"))
         nf = len(starts)
@@ -677,14 +682,14 @@ class Aggregate:
         self.kept_figs += len(figs)
         years = first("year")
         year_of = self._year_of
-        for f in figs:
-            y = year_of.get(years[f], 0)
+        for text, m in Counter(map(years.__getitem__, figs)).items():
+            y = year_of.get(text, 0)
             if y == 0:
-                y = year_of[years[f]] = _year(years[f])
+                y = year_of[text] = _year(text)
             if y is None:
-                self.years_unknown += 1
+                self.years_unknown += m
             else:
-                self.years[y] += 1
+                self.years[y] += m
 
         # the largest and smallest sets: only the block's sets that may enter them
         big_n, small_n = EXTREMES, 2 * EXTREMES
@@ -703,24 +708,25 @@ class Aggregate:
         pick = np.flatnonzero((kept_sizes >= top) | (kept_sizes <= bottom))
         if not pick.size:
             return
-        figids, alias, title, paper = (first("figid"), first("figid_alias"),
-                                       first("figtitle"), first("papertitle"))
-        meta: dict[int, _Figure] = {}
-        big, small = [], []
-        for i in pick.tolist():
-            size, f = int(kept_sizes[i]), int(kept_figs[i])
-            m = meta.get(f)
-            if m is None:
-                m = meta[f] = _Figure(alias[f], title[f] or paper[f], years[f])
-            taxid = self.tax_ids[int(kept_keys[i]) % n_tax]
-            if size >= top:
-                big.append((-size, figids[f], taxid, m))
-            if size <= bottom:
-                small.append((size, figids[f], taxid, m))
+        # candidates (size, figid, taxid, block figure); a figure's _Figure only for those
+        # that enter the lists
+        figids, tax_ids = first("figid"), self.tax_ids
+        cands = list(zip(kept_sizes[pick].tolist(), kept_figs[pick].tolist(),
+                         (kept_keys[pick] % n_tax).tolist(), strict=True))
+        big = [(-z, figids[f], tax_ids[t], f) for z, f, t in cands if z >= top]
+        small = [(z, figids[f], tax_ids[t], f) for z, f, t in cands if z <= bottom]
         if big:
             self.largest = heapq.nsmallest(big_n, self.largest + big, key=_EXTREME_KEY)
         if small:
             self.smallest = heapq.nsmallest(small_n, self.smallest + small, key=_EXTREME_KEY)
+        fresh = {e[3] for e in (*self.largest, *self.smallest) if type(e[3]) is int}
+        if fresh:
+            alias, title, paper = first("figid_alias"), first("figtitle"), first("papertitle")
+            meta = {f: _Figure(alias[f], title[f] or paper[f], years[f]) for f in fresh}
+            self.largest = [e if type(e[3]) is not int else (*e[:3], meta[e[3]])
+                            for e in self.largest]
+            self.smallest = [e if type(e[3]) is not int else (*e[:3], meta[e[3]])
+                             for e in self.smallest]
 
     def _gmt(self, figids: list[str], alias: list[str], fig0: int, members: np.ndarray,
              keys: np.ndarray, sizes: np.ndarray, n_tax: int, n_keys: int) -> None:
