@@ -297,4 +297,4 @@ def test_key_codes_grow_and_probe(monkeypatch: pytest.MonkeyPatch, crowd: bool) 
         got = table.encode(keys, lambda rows, v=values: [v[i] for i in rows.tolist()])
         assert got.tolist() == [want.setdefault(v, len(want)) for v in values]
     assert table.names == list(want)
-    assert table.used == len(want) and 4 * table.used <= len(table.slot_code)
+    assert table.used == len(want) and 4 * table.used <= len(table.slots)

@@ -295,8 +295,9 @@ class KeyCodes:
         self.names: list[str] = []
         self.odd: dict[str, int] = {}
         self.bits = 10  # the table has 2 ** bits slots
-        self.slot_value = np.zeros(1 << self.bits, np.uint64)  # the values of the keys seen
-        self.slot_code = np.full(1 << self.bits, -1, np.intp)  # and their codes (-1: free)
+        # per slot: a value of a key seen and its code + 1 (0: free), side by side (one
+        # cache line read per look-up)
+        self.slots = np.zeros((1 << self.bits, 2), np.uint64)
         self.used = 0
         self.words = np.zeros((0, 2), np.uint64)  # by code: its key (zero for odd values)
 
@@ -372,8 +373,10 @@ class KeyCodes:
     def _find(self, value: Any) -> Any:
         """The code of each value (-1: not seen)."""
         slot = self._slots(value)
-        code = self.slot_code[slot]
-        hit = self.slot_value[slot] == value
+        got = self.slots.take(slot, axis=0)
+        code = got[:, 1].astype(np.intp)
+        code -= 1
+        hit = got[:, 0] == value
         if hit.all():  # (and where the slot is free, value 0 is not in the table: -1)
             return code
         more = np.flatnonzero((code >= 0) & ~hit)  # taken by another value: probe on
@@ -382,8 +385,9 @@ class KeyCodes:
         slot = slot[more]
         while more.size:
             slot = (slot + 1) & mask
-            c = self.slot_code[slot]
-            ok = self.slot_value[slot] == value[more]
+            got = self.slots.take(slot, axis=0)
+            c = got[:, 1].astype(np.intp) - 1
+            ok = got[:, 0] == value[more]
             code[more[ok]] = c[ok]
             keep = (c >= 0) & ~ok
             more, slot = more[keep], slot[keep]
@@ -399,7 +403,7 @@ class KeyCodes:
             theirs = keys[:, :w]
         else:
             theirs = keys[at, :w]
-        ours = self.words[:, :w].take(code[at], axis=0)
+        ours = self.words[code[at], :w]  # (not .take of a slice: slow)
         if (ours == theirs).all():  # (one test of the whole array: fast)
             return
         differ = ours[:, 0] != theirs[:, 0]
@@ -428,25 +432,24 @@ class KeyCodes:
         """Put new (distinct) values and their codes in free slots; the table grows to stay
         at most a quarter full."""
         if 4 * (self.used + len(values)) > (1 << self.bits):
-            taken = self.slot_code >= 0
-            values = np.concatenate((self.slot_value[taken], values))
-            codes = np.concatenate((self.slot_code[taken], codes))
+            taken = self.slots[:, 1] > 0
+            values = np.concatenate((self.slots[taken, 0], values))
+            codes = np.concatenate((self.slots[taken, 1].astype(np.intp) - 1, codes))
             while 4 * len(values) > (1 << self.bits):
                 self.bits += 1
-            self.slot_value = np.zeros(1 << self.bits, np.uint64)
-            self.slot_code = np.full(1 << self.bits, -1, np.intp)
+            self.slots = np.zeros((1 << self.bits, 2), np.uint64)
             self.used = 0
         self.used += len(values)
         mask = (1 << self.bits) - 1
         slot = self._slots(values)
         todo = np.arange(len(values))
         while todo.size:
-            free = self.slot_code[slot] < 0
+            free = self.slots[slot, 1] == 0
             # a free slot goes to the first value that wants it; the rest probe on
             won, first = np.unique(slot[free], return_index=True)
             win = todo[free][first]
-            self.slot_code[won] = codes[win]
-            self.slot_value[won] = values[win]
+            self.slots[won, 0] = values[win]
+            self.slots[won, 1] = codes[win] + 1
             placed = np.zeros(len(values), bool)
             placed[win] = True
             stay = ~placed[todo]

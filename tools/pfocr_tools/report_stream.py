@@ -108,13 +108,15 @@ SYM_WORDS = 8
 
 
 class _ByteColumn:
-    """A column of a ByteBlock: ``[i]`` the value of row i, as text (a plain object: no
-    reference cycle keeps a block alive until the paused collector runs)."""
+    """A column of a ByteBlock: ``[i]`` the value of row i, as text, and ``keys`` its
+    values as gmtbytes keys (a plain object: no reference cycle keeps a block alive until
+    the paused collector runs)."""
 
-    __slots__ = ("data", "start", "end")
+    __slots__ = ("data", "start", "end", "keys")
 
-    def __init__(self, data: bytes, start: np.ndarray, end: np.ndarray):
+    def __init__(self, data: bytes, start: np.ndarray, end: np.ndarray, keys: np.ndarray):
         self.data, self.start, self.end = data, start, end
+        self.keys = keys  # the values as gmtbytes keys (at most SYM_WORDS words)
 
     def __getitem__(self, i: int) -> str:
         return self.data[int(self.start[i]):int(self.end[i])].decode("utf-8")
@@ -240,12 +242,13 @@ class Aggregate:
         """The codes of gene IDs (as text)."""
         return self.genes.encode_texts(values)
 
-    def _key_symbols(self, symbols: list[str]) -> None:
-        """The symbols of new keys (their first rows')."""
+    def _key_symbols(self, symbols: list[str], words: np.ndarray | None = None) -> None:
+        """The symbols of new keys (their first rows'); ``words``: them as gmtbytes keys
+        (at most SYM_WORDS words; else made from the text)."""
         self.main_sym += symbols
-        self._sym_words(symbols)
+        self._sym_words(symbols, words)
 
-    def _sym_words(self, symbols: list[str]) -> None:
+    def _sym_words(self, symbols: list[str], keys: np.ndarray | None) -> None:
         """The symbols of new keys as gmtbytes keys (length, then 8 little-endian words; a
         longer symbol gets a length no row has), compared with numpy on the byte path."""
         np = self._np
@@ -254,6 +257,11 @@ class Aggregate:
             grown = np.zeros((max(n, 2 * len(self.sym_words), 256), SYM_WORDS + 1), np.uint64)
             grown[: len(self.sym_words)] = self.sym_words
             self.sym_words = grown
+        if keys is not None:
+            at = slice(n - len(keys), n)
+            self.sym_words[at] = 0
+            self.sym_words[at, : keys.shape[1]] = keys
+            return
         enc = [v.encode("utf-8") for v in symbols]
         lens = np.fromiter(map(len, enc), np.uint64, len(enc))
         width = 8 * SYM_WORDS
@@ -309,8 +317,10 @@ class Aggregate:
             self.gene_key[genes] = keys
             self.key_tax[keys] = t[rows]
             self.key_gene[keys] = genes
-            self._key_symbols(sym.take(rows) if isinstance(sym, _ByteColumn)
-                              else [sym[i] for i in rows.tolist()])
+            if isinstance(sym, _ByteColumn):
+                self._key_symbols(sym.take(rows), sym.keys[rows])
+            else:
+                self._key_symbols([sym[i] for i in rows.tolist()])
             ft = self.first_tax[g]
         k = self.gene_key[g]
         odd = ft != t + 1
@@ -327,7 +337,8 @@ class Aggregate:
                     key = self.pairs[p] = self._new_keys(1)
                     self.key_tax[key] = p >> 32
                     self.key_gene[key] = p & 0xFFFFFFFF
-                    self._key_symbols([sym[i]])
+                    self._key_symbols([sym[i]], sym.keys[[i]]
+                                      if isinstance(sym, _ByteColumn) else None)
                 got.append(key)
             k[idx] = np.array(got, dtype=np.int64)[inv.ravel()]
         return k
@@ -586,10 +597,13 @@ class Aggregate:
             k = key if rows is None else key[rows]
             if not len(k):
                 return
-            same = (self.sym_words[k, : sk.shape[1]] == sk).all(axis=1)
-            if same.all():
+            ours = self.sym_words[k, : sk.shape[1]]  # (not .take of a slice: slow)
+            if (ours == sk).all():  # (one test of the whole array: fast)
                 u, c = _tally(k)
             else:
+                same = ours[:, 0] == sk[:, 0]
+                for j in range(1, sk.shape[1]):
+                    same &= ours[:, j] == sk[:, j]
                 u, c = _tally(k[same])
                 other = np.flatnonzero(~same)
                 at = other if rows is None else np.flatnonzero(rows)[other]
@@ -598,7 +612,7 @@ class Aggregate:
             self.main_sym_n[u] += c
 
         self._rows(n, nf, fig0, starts, first, t, g, has, single, s, unmapped_at,
-                   _ByteColumn(data, *block.bounds(sym_k)), symbols)
+                   _ByteColumn(data, *block.bounds(sym_k), keys["symbol"]), symbols)
         return True
 
     def _before(self, before: list[str], gene: list[str], g: np.ndarray) -> None:
