@@ -128,6 +128,18 @@ class _ByteColumn:
                                                    self.end[rows].tolist(), strict=True)])
 
 
+def _first_values(block: ByteBlock, name: str, rows: np.ndarray) -> list[str]:
+    """The values of column ``name`` at the rows ``rows`` (a figure's first rows), as text:
+    ``block.values_at`` with the offsets of those rows only (not of every row)."""
+    k = block.index(name)
+    if k is None:
+        return [""] * len(rows)
+    start = block.starts[rows] if k == 0 else block.tabs[rows, k - 1] + 1
+    end = block.ends[rows] if k == len(block.header) - 1 else block.tabs[rows, k]
+    data = block.data
+    return _decoded([data[a:b] for a, b in zip(start.tolist(), end.tolist(), strict=True)])
+
+
 def _decoded(values: list[bytes]) -> list[str]:
     """UTF-8 values (checked by the reader) as text (one decode for many)."""
     if len(values) < 2:
@@ -524,14 +536,15 @@ class Aggregate:
             k = block.index(name)
             return lambda rows: _decoded(block.values_at(k, rows))
 
-        starts = block.runs("figid").tolist()
+        fig_rows = block.runs("figid")
+        starts = fig_rows.tolist()
 
         firsts: dict[str, list[str]] = {}
 
         def first(name: str) -> list[str]:
             got = firsts.get(name)
             if got is None:
-                got = firsts[name] = _decoded(block.values_at(name, starts))
+                got = firsts[name] = _first_values(block, name, fig_rows)
             return got
 
         self.papers.update(first("pmcid"))
@@ -576,7 +589,12 @@ class Aggregate:
                 b = np.pad(b, ((0, 0), (0, w - b.shape[1])))
             if gk.shape[1] < w:
                 gk = np.pad(gk, ((0, 0), (0, w - gk.shape[1])))
-            differ = (b != gk).any(axis=1)
+            if (b == gk).all():  # (one test of the whole array: fast)
+                differ = np.zeros(n, bool)
+            else:
+                differ = b[:, 0] != gk[:, 0]
+                for j in range(1, w):
+                    differ |= b[:, j] != gk[:, j]
             moved = np.flatnonzero(differ)
             self.changed += len(moved)
             self.before = _fit(self.before, len(self.gene_ids))
