@@ -169,3 +169,22 @@ def test_a_later_figure_wins_an_alias_across_blocks(tmp_path: Path) -> None:
     assert want.gmt is not None and want.gmt["same_genes_as_table"] == 1
     got = streamed(FigReader(str(path), block_bytes=4096, rows=ROWS), "strict", 1, None, lib)
     assert got == want
+
+
+def test_byte_path_with_columns_first_and_last(tmp_path: Path) -> None:
+    """The byte path reads its columns' offsets from a copy of the tabs of those columns
+    only: the same numbers when a column it reads is the table's first or last."""
+    path = random_table(tmp_path / "t.tsv", 6)
+    rows = [line.split("\t") for line in path.read_text("utf-8").splitlines()]
+    order = sorted(range(len(HEADER)), key=lambda i: (HEADER[i] != "taxid",
+                                                     HEADER[i] == "symbol", i))
+    moved = tmp_path / "moved.tsv"
+    moved.write_text("".join("\t".join(r[i] for i in order) + "\n" for r in rows), "utf-8")
+    assert moved.read_text("utf-8").startswith("taxid\t")
+    df = read_table(str(path))
+    lib = report.GmtLibrary("lib.gmt")
+    want = report.compute(df, "all", 1, None, "t")
+    report.add_gmt(want, lib, df)
+    got = streamed(FigReader(str(moved), block_bytes=1024, rows=ROWS), "all", 1, None, lib,
+                   byte_path=True)
+    assert got == want
