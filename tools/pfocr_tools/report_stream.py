@@ -152,8 +152,10 @@ class Aggregate:
     aggregates are kept (distinct genes, counts per organism and source, the sizes of the gene
     sets, the few largest and smallest sets), never the table.
 
-    Each block's gene IDs, taxids, sources and symbols become integer codes (one dictionary
-    look-up per row; a code per distinct value of the table); the rest is numpy over the codes:
+    Each block's gene IDs, taxids, sources (and remap statuses) become integer codes, a code
+    per distinct value of the table (``gmtbytes.KeyCodes``: looked up by the values' bytes
+    for all rows at once, a value decoded only when new), and symbols are compared with each
+    key's first symbol as 64-bit words; the rest is numpy over the codes:
     a gene-set member (figure, taxid, gene) is one integer, the distinct members of a block are
     one sort, and what is kept across blocks are arrays indexed by code (genes seen per source,
     the library's (taxid, gene) keys, figures per key, ...). A (taxid, gene) *key* is the gene's
