@@ -10,14 +10,22 @@ in the report process after the table, as before the plot process). Prints the b
 (user + system of the process tree), the best wall time, the peak RSS of the tree and the
 ratios to the loop, with the load average: compare the CPU column on a shared machine and the
 wall column only on a quiet one. Numbers are printed, never asserted.
+
+The peak RSS of the tree counts the pages the plot process and its fork share (copy on write)
+once per process; one more run per variant samples the tree's PSS (Linux
+``/proc/PID/smaps_rollup``: shared pages split between the processes sharing them), the memory
+the run really takes.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -26,6 +34,56 @@ from bench_corpus import LOOP, cpu_run, loadavg  # noqa: E402
 ONE_CPU = ("import os, sys; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
            "os.execv(sys.executable, [sys.executable, '-m', 'pfocr_tools.report', "
            "*sys.argv[1:]])")
+
+
+def _tree(pid: int) -> list[int]:
+    """A process and its descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    parent = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    tree, stack = [], [pid]
+    while stack:
+        tree.append(stack.pop())
+        stack.extend(children.get(tree[-1], []))
+    return tree
+
+
+def _pss_kib(pid: int) -> int:
+    total = 0
+    for p in _tree(pid):
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                total += sum(int(line.split()[1]) for line in fh if line.startswith("Pss:"))
+        except OSError:
+            continue
+    return total
+
+
+def peak_pss(cmd: list[str]) -> int | None:
+    """Peak PSS of the process tree of ``cmd`` (KiB, sampled every 20 ms); None off Linux."""
+    if not os.path.exists("/proc/self/smaps_rollup"):
+        return None
+    proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
+    peak, done = 0, threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _pss_kib(proc.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    proc.wait()
+    done.set()
+    sampler.join()
+    return peak
 
 
 def main() -> None:
@@ -40,7 +98,7 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         variants["report, 1 CPU"] = lambda t, out: [py, "-c", ONE_CPU, str(t), "-o", out, "-q"]
     print(f"{'table':24s} {'run':14s} {'CPU':>7s} {'ratio':>6s} {'wall':>7s} {'ratio':>6s} "
-          f"{'peak RSS':>9s}  load average (after each round)")
+          f"{'peak RSS':>9s} {'peak PSS':>9s}  load average (after each round)")
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "report.html")
         for table in args.tables:
@@ -54,8 +112,10 @@ def main() -> None:
                 loads.append(loadavg())
             loop_cpu, loop_wall = best["loop"][0], best["loop"][1]
             for name, (cpu, wall, peak) in best.items():
+                pss = peak_pss(variants[name](table, out))
+                shown = f"{pss / 1024:6.0f} MiB" if pss is not None else f"{'-':>9s}"
                 print(f"{table.name:24s} {name:14s} {cpu:6.2f}s {cpu / loop_cpu:5.2f}x "
-                      f"{wall:6.2f}s {wall / loop_wall:5.2f}x {peak / 1024:6.0f} MiB  "
+                      f"{wall:6.2f}s {wall / loop_wall:5.2f}x {peak / 1024:6.0f} MiB {shown}  "
                       f"{' | '.join(loads) if name == 'loop' else ''}", flush=True)
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pfocr_tools import export, gmtbytes, table
 from pfocr_tools.table import COLUMNS
 
@@ -196,3 +198,103 @@ def test_span_keys_are_exact() -> None:
     again = gmtbytes.span_keys(data + b"\tpadding" * 3, start, end)
     assert again is not None and (again == keys).all()
     assert gmtbytes.span_keys(b"x" * 65, np.array([0]), np.array([65])) is None
+
+
+# -- KeyCodes: pfocr-report's gene codes keyed on the bytes
+
+_VALUE = st.one_of(
+    st.sampled_from(["", "1", "1234567", "12345678", "abcdefgh" * 8, "abcdefgh" * 8 + "x",
+                     "\u00e9", "a\x00", "\x00", "ENSG00000141510"]),
+    st.text(alphabet="ab\u00e9\x00-0", max_size=20),
+    st.integers(0, 10**12).map(str))
+
+
+def _keyed(values: list[str]) -> np.ndarray | None:
+    """``values`` as span_keys rows over one buffer (tab-separated, as a table's field)."""
+    enc = [v.encode("utf-8") for v in values]
+    lens = np.fromiter(map(len, enc), np.intp, len(enc))
+    ends = np.cumsum(lens + 1) - 1
+    return gmtbytes.span_keys(b"\t".join(enc) + b"\n", ends - lens, ends)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batches=st.lists(st.tuples(st.lists(_VALUE, max_size=40), st.booleans()), max_size=8),
+       collide=st.booleans(), narrow=st.booleans())
+def test_key_codes_equal_a_dict(batches: list[tuple[list[str], bool]], collide: bool,
+                                narrow: bool) -> None:
+    """KeyCodes gives each distinct value one code, from bytes (keys) or text, with a hash
+    that collides all the time (values then looked up in the dict of odd values) and with
+    values wider than MAX_ID_BYTES (text only); new values get the next codes, in the order
+    first seen unless a collision or a wide value sends one to the dict (later)."""
+    with pytest.MonkeyPatch.context() as mp:
+        if collide:  # hashed values by length mod 3: many keys, one hash
+            mp.setattr(gmtbytes, "hash_words", lambda k: k[:, 0] % np.uint64(3))
+        if narrow:
+            mp.setattr(gmtbytes, "MAX_ID_BYTES", 12)
+        table = gmtbytes.KeyCodes()
+        want: dict[str, int] = {}
+        asked: list[int] = []
+        ordered = not collide  # codes in the order first seen (no value in the dict)
+        for values, as_text in batches:
+            if any(len(v.encode("utf-8")) > gmtbytes.MAX_ID_BYTES for v in values):
+                ordered = False
+            keys = None if as_text else _keyed(values)
+            if keys is None:
+                got = table.encode_texts(values)
+            else:
+                def texts(rows: np.ndarray, values: list[str] = values) -> list[str]:
+                    asked.extend(rows.tolist())
+                    return [values[i] for i in rows.tolist()]
+
+                got = table.encode(keys, texts)
+            assert isinstance(got, np.ndarray) and len(got) == len(values)
+            assert [table.names[c] for c in got.tolist()] == values
+            assert len(set(table.names)) == len(table.names)
+            assert set(table.names) == set(want) | set(values)
+            if not ordered:
+                want.update((v, 0) for v in values)
+            else:
+                assert got.tolist() == [want.setdefault(v, len(want)) for v in values]
+                assert table.names == list(want)
+    if not collide:  # a value is decoded only when first seen
+        assert len(asked) <= len(want)
+
+
+def test_key_values_exact_below_8_bytes() -> None:
+    """Values of at most 7 bytes: their exact value (no check needed); longer ones a hash
+    with the top bit set (never an exact value); zero words (padding) change no hash."""
+    keys = _keyed(["", "a", "abc\x00", "1234567", "12345678", "x" * 30])
+    assert keys is not None
+    value, hashed = gmtbytes.key_values(keys)
+    assert hashed is not None and hashed.tolist() == [False] * 4 + [True] * 2
+    assert len(set(value.tolist())) == 6
+    assert value[0] == 0 and value[1] == (1 << 56 | ord("a"))
+    assert (value[hashed] >> np.uint64(63)).all() and not (value[~hashed] >> np.uint64(63)).any()
+    wide = np.pad(keys, ((0, 0), (0, 3)))
+    assert (gmtbytes.key_values(wide)[0] == value).all()
+    short = gmtbytes.key_values(keys[:4, :2])
+    assert short[1] is None and (short[0] == value[:4]).all()
+
+
+@pytest.mark.parametrize("crowd", [False, True])
+def test_key_codes_grow_and_probe(monkeypatch: pytest.MonkeyPatch, crowd: bool) -> None:
+    """Thousands of values over many batches (the table grows, slots are shared, probes wrap
+    round the end of the table): the codes of a dict. ``crowd``: every value's first slot
+    one of three at the end of the table (long probe runs)."""
+    if crowd:
+        def crowded(self: gmtbytes.KeyCodes, value: np.ndarray) -> np.ndarray:
+            return ((1 << self.bits) - 1 - value % np.uint64(3)).astype(np.intp)
+
+        monkeypatch.setattr(gmtbytes.KeyCodes, "_slots", crowded)
+    rnd = random.Random(7)
+    pool = [str(i) for i in range(3000)] + [f"ENSG{i:011d}" for i in range(1500)]
+    table = gmtbytes.KeyCodes()
+    want: dict[str, int] = {}
+    for _ in range(25):
+        values = [rnd.choice(pool) for _ in range(rnd.randint(1, 900 if not crowd else 200))]
+        keys = _keyed(values)
+        assert keys is not None
+        got = table.encode(keys, lambda rows, v=values: [v[i] for i in rows.tolist()])
+        assert got.tolist() == [want.setdefault(v, len(want)) for v in values]
+    assert table.names == list(want)
+    assert table.used == len(want) and 4 * table.used <= len(table.slots)

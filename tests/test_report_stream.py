@@ -3,9 +3,10 @@
 The table here is random but made to reach every path of Aggregate: gene IDs seen with a
 second taxid (keys of their own), genes with more than one symbol, rows without a gene ID
 or taxid, unknown sources and remap statuses, unmapped rows, changed source gene IDs, gene
-IDs and symbols longer than BULK_CHARS, shared aliases and GMT sets named every way; each
-is read in blocks of about 1 KB, with gene IDs looked up by dict, in bulk (_StrTable) from
-the start or from midway, and with a hash that collides all the time.
+IDs and symbols longer than 7 bytes (hashed gene keys) and than the byte path compares,
+shared aliases and GMT sets named every way; each is read in blocks of about 1 KB, with
+gene IDs looked up by their bytes (gmtbytes.KeyCodes), also with a hash that collides all
+the time.
 """
 
 from __future__ import annotations
@@ -113,16 +114,14 @@ def streamed(reader, flavor: str, lo: int, hi: int | None, gmt: report.GmtLibrar
     return got
 
 
-@pytest.mark.parametrize("lookup", ["dict", "bulk", "bulk-midway", "bulk-collisions"])
+@pytest.mark.parametrize("lookup", ["keys", "collisions"])
 @pytest.mark.parametrize(("seed", "flavor", "lo", "hi"), [
     (1, "strict", 3, None), (2, "synonyms", 1, 5), (3, "all", 2, 40), (4, "strict", 0, 1)])
 def test_streamed_numbers_equal_compute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                         lookup: str, seed: int, flavor: str, lo: int,
                                         hi: int | None) -> None:
-    monkeypatch.setattr(report_stream, "BULK_CHARS", 10)
-    monkeypatch.setattr(report_stream, "BULK_GENES", {"dict": 10**9, "bulk": 0}.get(lookup, 60))
-    if lookup == "bulk-collisions":  # every hash one of three: collisions all the time
-        monkeypatch.setattr(report_stream, "hash", lambda s: len(s) % 3, raising=False)
+    if lookup == "collisions":  # every hashed gene key one of three: collisions all the time
+        monkeypatch.setattr(gmtbytes, "hash_words", lambda k: k[:, 0] % np.uint64(3))
     path = random_table(tmp_path / "t.tsv", seed)
     df = read_table(str(path))
     gmt = gmt_for(df, flavor, seed)
@@ -172,21 +171,20 @@ def test_a_later_figure_wins_an_alias_across_blocks(tmp_path: Path) -> None:
     assert got == want
 
 
-@pytest.mark.parametrize("collide", [False, True])
-def test_str_table_codes_equal_a_dict(monkeypatch: pytest.MonkeyPatch, collide: bool) -> None:
-    monkeypatch.setattr(report_stream, "BULK_CHARS", 6)
-    if collide:
-        monkeypatch.setattr(report_stream, "hash", lambda s: len(s) % 2, raising=False)
-    rnd = random.Random(5)
-    pool = ["", "a", "a\x00", "\x00", "ab", "abcdef", "abcdefg", "abcdefgh", "é", "ü\x00x"]
-    pool += [f"g{i}" for i in range(3000)] + [f"gene-{i}-long" for i in range(50)]
-    ids = [""]
-    want = {"": 0}
-    table = report_stream._StrTable(ids)
-    for _ in range(30):
-        values = [rnd.choice(pool) for _ in range(rnd.randint(1, 400))]
-        got = table.encode(values)
-        ref = [want.setdefault(v, len(want)) for v in values]
-        assert got.tolist() == ref
-        assert ids == list(want)
-    assert isinstance(table.encode([]), np.ndarray)
+def test_byte_path_with_columns_first_and_last(tmp_path: Path) -> None:
+    """The byte path reads its columns' offsets from a copy of the tabs of those columns
+    only: the same numbers when a column it reads is the table's first or last."""
+    path = random_table(tmp_path / "t.tsv", 6)
+    rows = [line.split("\t") for line in path.read_text("utf-8").splitlines()]
+    order = sorted(range(len(HEADER)), key=lambda i: (HEADER[i] != "taxid",
+                                                     HEADER[i] == "symbol", i))
+    moved = tmp_path / "moved.tsv"
+    moved.write_text("".join("\t".join(r[i] for i in order) + "\n" for r in rows), "utf-8")
+    assert moved.read_text("utf-8").startswith("taxid\t")
+    df = read_table(str(path))
+    lib = report.GmtLibrary("lib.gmt")
+    want = report.compute(df, "all", 1, None, "t")
+    report.add_gmt(want, lib, df)
+    got = streamed(FigReader(str(moved), block_bytes=1024, rows=ROWS), "all", 1, None, lib,
+                   byte_path=True)
+    assert got == want

@@ -12,8 +12,8 @@ import argparse
 import heapq
 import statistics
 from collections import Counter
-from collections.abc import Sequence
-from itertools import compress, count
+from collections.abc import Callable, Sequence
+from itertools import compress
 from operator import eq, itemgetter, ne
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 from .errors import DataError
 from .figblocks import FigBlock, FigReader
+from .gmtbytes import KeyCodes
 from .report import (
     EXTREMES,
     REMAP_STATUSES,
@@ -50,43 +51,6 @@ class _Figure:
 #: the flavors, narrowest first, and their levels (a source's level: its narrowest flavor)
 _LEVELS = {"strict": 0, "synonyms": 1, "all": 2}
 _EXTREME_KEY = itemgetter(0, 1, 2)
-
-
-def _encode(codes: dict[str, int], names: list[str], values: Sequence[str]) -> np.ndarray:
-    """The integer codes of ``values``: a value not seen before gets the next code (in the
-    order of first appearance) and is appended to ``names`` (the values by code)."""
-    import numpy as np
-
-    try:  # most blocks bring no new value
-        return np.fromiter(map(codes.__getitem__, values), np.int64, len(values))
-    except KeyError:
-        pass
-    n = len(names)
-    # one look-up per value: a new value is given n + the row it first appears in
-    got = np.fromiter(map(codes.setdefault, values, count(n)), np.int64, len(values))
-    if got.size and got.max() >= n:  # new values: renumber n, n + 1, ... in row order
-        new = got >= n
-        firsts = _distinct(got[new])
-        added = [values[i] for i in (firsts - n).tolist()]
-        codes.update(zip(added, count(n)))
-        names.extend(added)
-        got[new] = np.searchsorted(firsts, got[new]) + n
-    return got
-
-
-def _encode_few(codes: dict[str, int], names: list[str], values: Sequence[str]
-                ) -> np.ndarray:
-    """``_encode`` for a column of few distinct values (taxids, sources): a plain look-up
-    per value; new values are looked for only when one is missing."""
-    import numpy as np
-
-    try:
-        return np.fromiter(map(codes.__getitem__, values), np.int64, len(values))
-    except KeyError:
-        added = [v for v in dict.fromkeys(values) if v not in codes]
-        codes.update(zip(added, count(len(names))))
-        names.extend(added)
-        return np.fromiter(map(codes.__getitem__, values), np.int64, len(values))
 
 
 def _fit(array: np.ndarray, n: int) -> np.ndarray:
@@ -137,186 +101,22 @@ def _positions(values: list[str], value: str, n: int) -> list[int]:
     return at
 
 
-#: distinct gene IDs from which the report looks gene IDs up in bulk (``_StrTable``) instead
-#: of in a dict
-BULK_GENES = 1 << 15
 #: bytes per block of the byte path (``_stream``)
 BYTE_BLOCK = 512 << 10
 #: the 64-bit words of a symbol compared with numpy on the byte path (gmtbytes.MAX_ID_BYTES)
 SYM_WORDS = 8
-#: the longest value ``_StrTable`` compares in numpy (a longer one is looked up in a dict)
-BULK_CHARS = 24
-
-
-def _str_array(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
-    """``values`` as a numpy str array (cut at BULK_CHARS characters) and, when that array
-    alone cannot tell them apart (a value was cut, or holds a NUL, which numpy drops at the
-    end of a value), their lengths (else None)."""
-    import numpy as np
-
-    got = np.array(values, dtype=str)
-    if got.dtype.itemsize > 4 * BULK_CHARS:
-        return np.array(values, dtype=f"<U{BULK_CHARS}"), _lengths(values)
-    if "\x00" in "".join(values):
-        return got, _lengths(values)
-    return got, None
-
-
-def _lengths(values: Sequence[str]) -> np.ndarray:
-    import numpy as np
-
-    return np.fromiter(map(len, values), np.int64, len(values))
-
-
-class _StrTable:
-    """Integer codes of strings, looked up in bulk.
-
-    A dict with 100,000 gene IDs answers each look-up with a few cache misses, one after
-    the other (its table, the entry, the key string, the value). Here the table is open
-    addressing over numpy arrays, keyed by Python's hash of each value, and every hit is
-    checked against the value itself, kept by code as a numpy str array: numpy gathers
-    overlap their misses. A value whose hash another value holds already, longer than
-    BULK_CHARS or with a NUL is looked up in a plain dict (``odd``) instead: a hash collision
-    costs time, never a wrong code. ``ids`` (the values by code) is shared with the caller
-    and appended to.
-    """
-
-    def __init__(self, ids: list[str]):
-        import numpy as np
-
-        self._np = np
-        self.ids = ids
-        self.odd: dict[str, int] = {}
-        self.size = 1024
-        self.slot_hash = np.zeros(self.size, dtype=np.int64)
-        self.slot_code = np.full(self.size, -1, dtype=np.int64)
-        self.used = 0
-        self.hash = np.zeros(0, dtype=np.int64)  # by code
-        self.length = np.zeros(0, dtype=np.int64)  # by code; -1: in ``odd``
-        self.text = np.zeros(0, dtype="<U1")  # by code
-        self._add(list(range(len(ids))))
-
-    def encode(self, values: Sequence[str]) -> np.ndarray:
-        np = self._np
-        n = len(values)
-        code = self._find(np.fromiter(map(hash, values), np.int64, n))
-        found = np.flatnonzero(code >= 0)
-        if found.size:  # (the table holds no value that is cut or has a NUL)
-            c = code[found]
-            strs, lengths = _str_array(values)
-            ok = self.text[c] == strs[found]
-            if lengths is not None:
-                ok &= self.length[c] == lengths[found]
-            code[found[~ok]] = -1
-        slow = np.flatnonzero(code < 0)
-        if slow.size:
-            got = []
-            added: dict[str, int] = {}
-            ids, odd = self.ids, self.odd
-            for i in slow.tolist():
-                v = values[i]
-                c = odd.get(v)
-                if c is None:
-                    c = added.get(v)
-                    if c is None:
-                        c = added[v] = len(ids)
-                        ids.append(v)
-                got.append(c)
-            code[slow] = got
-            if added:
-                self._add(list(added.values()))
-        return code
-
-    def _find(self, h: np.ndarray) -> np.ndarray:
-        """The code in the table of each hash (-1 for none)."""
-        np = self._np
-        mask = self.size - 1
-        code = np.full(h.size, -1, dtype=np.int64)
-        todo = np.arange(h.size)
-        slot = h & mask
-        while todo.size:
-            c = self.slot_code[slot]
-            taken = c >= 0
-            hit = taken & (self.slot_hash[slot] == h[todo])
-            code[todo[hit]] = c[hit]
-            more = taken & ~hit
-            todo = todo[more]
-            slot = (slot[more] + 1) & mask
-        return code
-
-    def _add(self, codes: list[int]) -> None:
-        """Put new codes' values in the table (or in ``odd``)."""
-        np = self._np
-        if not codes:
-            return
-        values = [self.ids[c] for c in codes]
-        h = np.fromiter(map(hash, values), np.int64, len(values))
-        lengths = _lengths(values)
-        c = np.array(codes, dtype=np.int64)
-        _, first = np.unique(h, return_index=True)
-        alone = np.zeros(len(values), dtype=bool)
-        alone[first] = True
-        ok = alone & (self._find(h) < 0) & (lengths <= BULK_CHARS)
-        if "\x00" in "".join(values):
-            ok &= np.fromiter(("\x00" not in v for v in values), bool, len(values))
-        if not ok.all():
-            for i in np.flatnonzero(~ok).tolist():
-                self.odd[values[i]] = codes[i]
-            lengths[~ok] = -1
-        top = int(c.max()) + 1
-        if len(self.hash) < top:
-            cap = max(top, 2 * len(self.hash), 1024)
-            self.hash = _fit(self.hash, cap)
-            self.length = _fit(self.length, cap)
-            text = np.zeros(cap, dtype=self.text.dtype)
-            text[: len(self.text)] = self.text
-            self.text = text
-        strs = _str_array(values)[0]
-        if strs.dtype.itemsize > self.text.dtype.itemsize:
-            self.text = self.text.astype(strs.dtype)
-        self.hash[c] = h
-        self.length[c] = lengths
-        self.text[c] = strs
-        self._place(c[ok])
-
-    def _place(self, codes: np.ndarray) -> None:
-        """Put codes in free slots (growing the table to stay at most a quarter full)."""
-        np = self._np
-        if 4 * (self.used + codes.size) > self.size:
-            while 4 * (self.used + codes.size) > self.size:
-                self.size *= 2
-            self.slot_hash = np.zeros(self.size, dtype=np.int64)
-            self.slot_code = np.full(self.size, -1, dtype=np.int64)
-            codes = np.concatenate([np.flatnonzero(self.length[: len(self.ids)] >= 0), codes])
-            codes = _distinct(codes)
-            self.used = 0
-        mask = self.size - 1
-        h = self.hash[codes]
-        slot = h & mask
-        todo = np.arange(codes.size)
-        while todo.size:
-            free = self.slot_code[slot] < 0
-            # a free slot goes to the first code that wants it; the rest probe on
-            slots, first = np.unique(slot[free], return_index=True)
-            win = todo[free][first]
-            self.slot_code[slots] = codes[win]
-            self.slot_hash[slots] = h[win]
-            placed = np.zeros(codes.size, dtype=bool)
-            placed[win] = True
-            stay = ~placed[todo]
-            todo = todo[stay]
-            slot = (slot[stay] + 1) & mask
-        self.used += codes.size
 
 
 class _ByteColumn:
-    """A column of a ByteBlock: ``[i]`` the value of row i, as text (a plain object: no
-    reference cycle keeps a block alive until the paused collector runs)."""
+    """A column of a ByteBlock: ``[i]`` the value of row i, as text, and ``keys`` its
+    values as gmtbytes keys (a plain object: no reference cycle keeps a block alive until
+    the paused collector runs)."""
 
-    __slots__ = ("data", "start", "end")
+    __slots__ = ("data", "start", "end", "keys")
 
-    def __init__(self, data: bytes, start: np.ndarray, end: np.ndarray):
+    def __init__(self, data: bytes, start: np.ndarray, end: np.ndarray, keys: np.ndarray):
         self.data, self.start, self.end = data, start, end
+        self.keys = keys  # the values as gmtbytes keys (at most SYM_WORDS words)
 
     def __getitem__(self, i: int) -> str:
         return self.data[int(self.start[i]):int(self.end[i])].decode("utf-8")
@@ -328,6 +128,18 @@ class _ByteColumn:
                                                    self.end[rows].tolist(), strict=True)])
 
 
+def _first_values(block: ByteBlock, name: str, rows: np.ndarray) -> list[str]:
+    """The values of column ``name`` at the rows ``rows`` (a figure's first rows), as text:
+    ``block.values_at`` with the offsets of those rows only (not of every row)."""
+    k = block.index(name)
+    if k is None:
+        return [""] * len(rows)
+    start = block.starts[rows] if k == 0 else block.tabs[rows, k - 1] + 1
+    end = block.ends[rows] if k == len(block.header) - 1 else block.tabs[rows, k]
+    data = block.data
+    return _decoded([data[a:b] for a, b in zip(start.tolist(), end.tolist(), strict=True)])
+
+
 def _decoded(values: list[bytes]) -> list[str]:
     """UTF-8 values (checked by the reader) as text (one decode for many)."""
     if len(values) < 2:
@@ -335,22 +147,15 @@ def _decoded(values: list[bytes]) -> list[str]:
     return b"\t".join(values).decode("utf-8").split("\t")  # a field holds no tab
 
 
-def _fit_str(array: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
-    """A str array grown to at least ``n`` items and wide enough for ``values``."""
-    if len(array) < n:
-        array = _fit(array, n)
-    if values.dtype.itemsize > array.dtype.itemsize:
-        array = array.astype(values.dtype)
-    return array
-
-
 class Aggregate:
     """The report's numbers, gathered block by block (a block holds whole figures): only
     aggregates are kept (distinct genes, counts per organism and source, the sizes of the gene
     sets, the few largest and smallest sets), never the table.
 
-    Each block's gene IDs, taxids, sources and symbols become integer codes (one dictionary
-    look-up per row; a code per distinct value of the table); the rest is numpy over the codes:
+    Each block's gene IDs, taxids, sources (and remap statuses) become integer codes, a code
+    per distinct value of the table (``gmtbytes.KeyCodes``: looked up by the values' bytes
+    for all rows at once, a value decoded only when new), and symbols are compared with each
+    key's first symbol as 64-bit words; the rest is numpy over the codes:
     a gene-set member (figure, taxid, gene) is one integer, the distinct members of a block are
     one sort, and what is kept across blocks are arrays indexed by code (genes seen per source,
     the library's (taxid, gene) keys, figures per key, ...). A (taxid, gene) *key* is the gene's
@@ -372,13 +177,14 @@ class Aggregate:
         self.papers: set[str] = set()
         self.no_gene = 0
         # codes: gene IDs (and source_gene_id values; "" is code 0), taxids, sources, symbols
-        self.gene_code: dict[str, int] = {"": 0}
-        self.gene_ids: list[str] = [""]
-        self.table: _StrTable | None = None  # from BULK_GENES gene IDs on, for gene_code
-        self.tax_code: dict[str, int] = {}
-        self.tax_ids: list[str] = []
-        self.src_code: dict[str, int] = {}
-        self.src_ids: list[str] = []
+        self.genes = KeyCodes()  # gene IDs by their bytes (gmtbytes keys)
+        self.genes.encode_texts([""])
+        self.gene_ids: list[str] = self.genes.names
+        self.taxa = KeyCodes()
+        self.tax_ids: list[str] = self.taxa.names
+        self.sources = KeyCodes()
+        self.src_ids: list[str] = self.sources.names
+        self.status_codes = KeyCodes()  # remap_status values (the byte path)
         self.names: dict[str, str] = {}  # taxid -> organism (of the taxid's first row)
         # per source code: rows, figures, the genes seen (a bool per gene code), level
         self.src_rows: list[int] = []
@@ -397,8 +203,6 @@ class Aggregate:
         self.lib_key = np.zeros(0, dtype=bool)
         self.key_sets = np.zeros(0, dtype=np.int64)
         self.main_sym: list[str] = []
-        self.sym_text = np.zeros(0, dtype="<U1")  # with a _StrTable: main_sym in numpy
-        self.sym_len = np.zeros(0, dtype=np.int64)  # (-1: longer than BULK_CHARS)
         self.main_sym_n = np.zeros(0, dtype=np.int64)
         self.sym_words = np.zeros((0, SYM_WORDS + 1), dtype=np.uint64)  # main_sym's bytes
         self.other_sym: Counter[tuple[int, str]] = Counter()
@@ -433,46 +237,32 @@ class Aggregate:
     def _taxa(self, tax: list[str], block: Block | FigBlock) -> np.ndarray:
         """The taxid codes of a block's rows."""
         old = len(self.tax_ids)
-        codes = _encode_few(self.tax_code, self.tax_ids, tax)
+        codes = self.taxa.encode_texts(tax)
         if len(self.tax_ids) > old:
             org = block.column("organism")
             for t in self.tax_ids[old:]:  # the first row of a taxid names it
                 self.names[t] = org[tax.index(t)]
-            n = len(self.tax_ids)
-            self.tax_kept = _fit(self.tax_kept, n)
-            self.tax_dropped = _fit(self.tax_dropped, n)
-            self.lib_tax = _fit(self.lib_tax, n)
+            self._new_taxa()
         return codes
 
+    def _new_taxa(self) -> None:
+        """Room for the taxid codes added."""
+        n = len(self.tax_ids)
+        self.tax_kept = _fit(self.tax_kept, n)
+        self.tax_dropped = _fit(self.tax_dropped, n)
+        self.lib_tax = _fit(self.lib_tax, n)
+
     def _genes(self, values: list[str]) -> np.ndarray:
-        """The codes of gene IDs (a dict, or from BULK_GENES distinct IDs on, a _StrTable)."""
-        if self.table is not None:
-            return self.table.encode(values)
-        g = _encode(self.gene_code, self.gene_ids, values)
-        if len(self.gene_ids) >= BULK_GENES:
-            self.table = _StrTable(self.gene_ids)
-            self.gene_code = {}
-            symbols, self.main_sym = self.main_sym, []
-            self._key_symbols(symbols)
-        return g
+        """The codes of gene IDs (as text)."""
+        return self.genes.encode_texts(values)
 
-    def _key_symbols(self, symbols: list[str]) -> None:
-        """The symbols of new keys (their first rows')."""
+    def _key_symbols(self, symbols: list[str], words: np.ndarray | None = None) -> None:
+        """The symbols of new keys (their first rows'); ``words``: them as gmtbytes keys
+        (at most SYM_WORDS words; else made from the text)."""
         self.main_sym += symbols
-        self._sym_words(symbols)
-        if self.table is not None:
-            n = len(self.main_sym)
-            strs = _str_array(symbols)[0]
-            lengths = _lengths(symbols)  # -1: never compared in numpy
-            lengths[lengths > BULK_CHARS] = -1
-            if "\x00" in "".join(symbols):
-                lengths[["\x00" in v for v in symbols]] = -1
-            self.sym_text = _fit_str(self.sym_text, n, strs)
-            self.sym_len = _fit(self.sym_len, n)
-            self.sym_text[n - len(symbols):n] = strs
-            self.sym_len[n - len(symbols):n] = lengths
+        self._sym_words(symbols, words)
 
-    def _sym_words(self, symbols: list[str]) -> None:
+    def _sym_words(self, symbols: list[str], keys: np.ndarray | None) -> None:
         """The symbols of new keys as gmtbytes keys (length, then 8 little-endian words; a
         longer symbol gets a length no row has), compared with numpy on the byte path."""
         np = self._np
@@ -481,6 +271,11 @@ class Aggregate:
             grown = np.zeros((max(n, 2 * len(self.sym_words), 256), SYM_WORDS + 1), np.uint64)
             grown[: len(self.sym_words)] = self.sym_words
             self.sym_words = grown
+        if keys is not None:
+            at = slice(n - len(keys), n)
+            self.sym_words[at] = 0
+            self.sym_words[at, : keys.shape[1]] = keys
+            return
         enc = [v.encode("utf-8") for v in symbols]
         lens = np.fromiter(map(len, enc), np.uint64, len(enc))
         width = 8 * SYM_WORDS
@@ -492,21 +287,21 @@ class Aggregate:
         self.sym_words[at, 1:] = words
 
     def _source(self, s: str) -> int:
-        code = self.src_code.get(s)
-        if code is None:
-            self._sources([s])
-            code = self.src_code[s]
-        return code
+        return int(self._sources([s])[0])
 
     def _sources(self, values: list[str]) -> np.ndarray:
         old = len(self.src_ids)
-        codes = _encode_few(self.src_code, self.src_ids, values)
+        codes = self.sources.encode_texts(values)
+        self._new_sources(old)
+        return codes
+
+    def _new_sources(self, old: int) -> None:
+        """The per-source numbers of the source codes from ``old`` on."""
         for s in self.src_ids[old:]:
             self.src_rows.append(0)
             self.src_figs.append(0)
             self.src_has.append(self._np.zeros(0, dtype=bool))
             self.src_level.append(_LEVELS[source_flavor(s)])
-        return codes
 
     def _new_keys(self, n: int) -> int:
         """Make room for ``n`` more keys; the first one's number."""
@@ -536,8 +331,10 @@ class Aggregate:
             self.gene_key[genes] = keys
             self.key_tax[keys] = t[rows]
             self.key_gene[keys] = genes
-            self._key_symbols(sym.take(rows) if isinstance(sym, _ByteColumn)
-                              else [sym[i] for i in rows.tolist()])
+            if isinstance(sym, _ByteColumn):
+                self._key_symbols(sym.take(rows), sym.keys[rows])
+            else:
+                self._key_symbols([sym[i] for i in rows.tolist()])
             ft = self.first_tax[g]
         k = self.gene_key[g]
         odd = ft != t + 1
@@ -554,7 +351,8 @@ class Aggregate:
                     key = self.pairs[p] = self._new_keys(1)
                     self.key_tax[key] = p >> 32
                     self.key_gene[key] = p & 0xFFFFFFFF
-                    self._key_symbols([sym[i]])
+                    self._key_symbols([sym[i]], sym.keys[[i]]
+                                      if isinstance(sym, _ByteColumn) else None)
                 got.append(key)
             k[idx] = np.array(got, dtype=np.int64)[inv.ravel()]
         return k
@@ -716,7 +514,7 @@ class Aggregate:
         its distinct values become text. False (nothing done) when a value is wider than
         gmtbytes.MAX_ID_BYTES: the caller takes the text path."""
         np = self._np
-        from .gmtbytes import field_keys, first_seen_codes
+        from .gmtbytes import field_keys
 
         n = len(block)
         if not n:
@@ -735,17 +533,21 @@ class Aggregate:
             keys[name] = got
         data = block.data
 
-        def distinct(name: str, rows: np.ndarray | None = None
-                     ) -> tuple[np.ndarray, list[str]]:
-            """Block codes (first-seen order) of a column (at ``rows``) and their values."""
-            code, firsts = first_seen_codes(keys[name] if rows is None else keys[name][rows])
-            at = firsts if rows is None else rows[firsts]
-            return code, _decoded(block.values_at(name, at))
+        def texts(name: str) -> Callable[[np.ndarray], list[str]]:
+            """The values of a column at rows, as text (KeyCodes.encode's ``texts``)."""
+            k = block.index(name)
+            return lambda rows: _decoded(block.values_at(k, rows))
 
-        starts = block.runs("figid").tolist()
+        fig_rows = block.runs("figid")
+        starts = fig_rows.tolist()
+
+        firsts: dict[str, list[str]] = {}
 
         def first(name: str) -> list[str]:
-            return _decoded(block.values_at(name, starts))
+            got = firsts.get(name)
+            if got is None:
+                got = firsts[name] = _first_values(block, name, fig_rows)
+            return got
 
         self.papers.update(first("pmcid"))
         nf = len(starts)
@@ -753,38 +555,35 @@ class Aggregate:
         self.rows += n
         self.figures += nf
 
-        tcode, taxa = distinct("taxid")
         old = len(self.tax_ids)
-        t = _encode_few(self.tax_code, self.tax_ids, taxa)[tcode]
+        t = self.taxa.encode(keys["taxid"], texts("taxid"))
         if len(self.tax_ids) > old:
             org_k = block.index("organism")
-            for tx in self.tax_ids[old:]:  # the first row of a taxid names it
-                row = int(np.flatnonzero(t == self.tax_code[tx])[0])
-                self.names[tx] = _decoded(block.values_at(org_k, [row]))[0]
-            m = len(self.tax_ids)
-            self.tax_kept = _fit(self.tax_kept, m)
-            self.tax_dropped = _fit(self.tax_dropped, m)
-            self.lib_tax = _fit(self.lib_tax, m)
-        gcode, genes = distinct("gene_id")
-        g = self._genes(genes)[gcode]
+            for c in range(old, len(self.tax_ids)):  # the first row of a taxid names it
+                row = int(np.flatnonzero(t == c)[0])
+                self.names[self.tax_ids[c]] = _decoded(block.values_at(org_k, [row]))[0]
+            self._new_taxa()
+        g = self.genes.encode(keys["gene_id"], texts("gene_id"))
         no_gene = int(np.count_nonzero(keys["gene_id"][:, 0] == 0))
         self.no_gene += no_gene
         has = (g != 0) if no_gene else None
 
-        scode, sources = distinct("source")
-        if len(sources) == 1:
-            single: int | None = self._source(sources[0])
-            s = None
-        else:
-            single, s = None, self._sources(sources)[scode]
+        old = len(self.src_ids)
+        s = self.sources.encode(keys["source"], texts("source"))
+        self._new_sources(old)
+        single: int | None = None
+        if not (s != s[0]).any():
+            single, s = int(s[0]), None
 
         unmapped_at = None
         if self.remap:
-            rcode, statuses = distinct("remap_status")
-            per = np.bincount(rcode, minlength=len(statuses)).tolist()
-            self.statuses.update(dict(zip(statuses, per, strict=True)))
+            rcode = self.status_codes.encode(keys["remap_status"], texts("remap_status"))
+            per = np.bincount(rcode)
+            present = np.flatnonzero(per)
+            statuses = [self.status_codes.names[c] for c in present.tolist()]
+            self.statuses.update(dict(zip(statuses, per[present].tolist(), strict=True)))
             if "unmapped" in statuses:
-                unmapped_at = np.flatnonzero(rcode == statuses.index("unmapped"))
+                unmapped_at = np.flatnonzero(rcode == present[statuses.index("unmapped")])
         if self.has_before:
             b, gk = keys["source_gene_id"], keys["gene_id"]
             w = max(b.shape[1], gk.shape[1])
@@ -792,13 +591,20 @@ class Aggregate:
                 b = np.pad(b, ((0, 0), (0, w - b.shape[1])))
             if gk.shape[1] < w:
                 gk = np.pad(gk, ((0, 0), (0, w - gk.shape[1])))
-            differ = (b != gk).any(axis=1)
+            if (b == gk).all():  # (one test of the whole array: fast)
+                differ = np.zeros(n, bool)
+            else:
+                differ = b[:, 0] != gk[:, 0]
+                for j in range(1, w):
+                    differ |= b[:, j] != gk[:, j]
             moved = np.flatnonzero(differ)
             self.changed += len(moved)
             self.before = _fit(self.before, len(self.gene_ids))
             if len(moved):
-                bcode, before = distinct("source_gene_id", moved)
-                bg = self._genes(before)
+                before_k = block.index("source_gene_id")
+                bg = self.genes.encode(
+                    keys["source_gene_id"][moved],
+                    lambda rows: _decoded(block.values_at(before_k, moved[rows])))
                 self.before = _fit(self.before, len(self.gene_ids))
                 self.before[bg] = True
                 self.before[g[~differ]] = True
@@ -811,10 +617,13 @@ class Aggregate:
             k = key if rows is None else key[rows]
             if not len(k):
                 return
-            same = (self.sym_words[k, : sk.shape[1]] == sk).all(axis=1)
-            if same.all():
+            ours = self.sym_words[k, : sk.shape[1]]  # (not .take of a slice: slow)
+            if (ours == sk).all():  # (one test of the whole array: fast)
                 u, c = _tally(k)
             else:
+                same = ours[:, 0] == sk[:, 0]
+                for j in range(1, sk.shape[1]):
+                    same &= ours[:, j] == sk[:, j]
                 u, c = _tally(k[same])
                 other = np.flatnonzero(~same)
                 at = other if rows is None else np.flatnonzero(rows)[other]
@@ -823,7 +632,7 @@ class Aggregate:
             self.main_sym_n[u] += c
 
         self._rows(n, nf, fig0, starts, first, t, g, has, single, s, unmapped_at,
-                   _ByteColumn(data, *block.bounds(sym_k)), symbols)
+                   _ByteColumn(data, *block.bounds(sym_k), keys["symbol"]), symbols)
         return True
 
     def _before(self, before: list[str], gene: list[str], g: np.ndarray) -> None:
@@ -851,16 +660,8 @@ class Aggregate:
             key = key[rows]
         if not sym:
             return
-        if self.table is not None:
-            strs, lengths = _str_array(sym)
-            same = self.sym_text[key] == strs
-            if lengths is None:
-                same &= self.sym_len[key] >= 0
-            else:
-                same &= self.sym_len[key] == lengths
-        else:
-            same = np.fromiter(map(eq, sym, map(self.main_sym.__getitem__, key.tolist())),
-                               bool, len(sym))
+        same = np.fromiter(map(eq, sym, map(self.main_sym.__getitem__, key.tolist())),
+                           bool, len(sym))
         if same.all():
             u, c = _tally(key)
         else:
@@ -915,14 +716,14 @@ class Aggregate:
         self.kept_figs += len(figs)
         years = first("year")
         year_of = self._year_of
-        for f in figs:
-            y = year_of.get(years[f], 0)
+        for text, m in Counter(map(years.__getitem__, figs)).items():
+            y = year_of.get(text, 0)
             if y == 0:
-                y = year_of[years[f]] = _year(years[f])
+                y = year_of[text] = _year(text)
             if y is None:
-                self.years_unknown += 1
+                self.years_unknown += m
             else:
-                self.years[y] += 1
+                self.years[y] += m
 
         # the largest and smallest sets: only the block's sets that may enter them
         big_n, small_n = EXTREMES, 2 * EXTREMES
@@ -941,24 +742,25 @@ class Aggregate:
         pick = np.flatnonzero((kept_sizes >= top) | (kept_sizes <= bottom))
         if not pick.size:
             return
-        figids, alias, title, paper = (first("figid"), first("figid_alias"),
-                                       first("figtitle"), first("papertitle"))
-        meta: dict[int, _Figure] = {}
-        big, small = [], []
-        for i in pick.tolist():
-            size, f = int(kept_sizes[i]), int(kept_figs[i])
-            m = meta.get(f)
-            if m is None:
-                m = meta[f] = _Figure(alias[f], title[f] or paper[f], years[f])
-            taxid = self.tax_ids[int(kept_keys[i]) % n_tax]
-            if size >= top:
-                big.append((-size, figids[f], taxid, m))
-            if size <= bottom:
-                small.append((size, figids[f], taxid, m))
+        # candidates (size, figid, taxid, block figure); a figure's _Figure only for those
+        # that enter the lists
+        figids, tax_ids = first("figid"), self.tax_ids
+        cands = list(zip(kept_sizes[pick].tolist(), kept_figs[pick].tolist(),
+                         (kept_keys[pick] % n_tax).tolist(), strict=True))
+        big = [(-z, figids[f], tax_ids[t], f) for z, f, t in cands if z >= top]
+        small = [(z, figids[f], tax_ids[t], f) for z, f, t in cands if z <= bottom]
         if big:
             self.largest = heapq.nsmallest(big_n, self.largest + big, key=_EXTREME_KEY)
         if small:
             self.smallest = heapq.nsmallest(small_n, self.smallest + small, key=_EXTREME_KEY)
+        fresh = {e[3] for e in (*self.largest, *self.smallest) if type(e[3]) is int}
+        if fresh:
+            alias, title, paper = first("figid_alias"), first("figtitle"), first("papertitle")
+            meta = {f: _Figure(alias[f], title[f] or paper[f], years[f]) for f in fresh}
+            self.largest = [e if type(e[3]) is not int else (*e[:3], meta[e[3]])
+                            for e in self.largest]
+            self.smallest = [e if type(e[3]) is not int else (*e[:3], meta[e[3]])
+                             for e in self.smallest]
 
     def _gmt(self, figids: list[str], alias: list[str], fig0: int, members: np.ndarray,
              keys: np.ndarray, sizes: np.ndarray, n_tax: int, n_keys: int) -> None:
@@ -1005,8 +807,9 @@ class Aggregate:
                  "organisms": sum(1 for t in self.tax_ids if t),
                  "rows_without_gene_id": self.no_gene}
         sources = []
+        src_code = {s: c for c, s in enumerate(self.src_ids)}
         for s in sorted(self.src_ids):
-            c = self.src_code[s]
+            c = src_code[s]
             sources.append((s, source_flavor(s), self.src_rows[c], self.src_figs[c],
                             int(np.count_nonzero(seen[c][1:]))))
         sources.sort(key=lambda r: (-r[2], r[0]))
@@ -1037,9 +840,10 @@ class Aggregate:
         organisms = []
         genes_per_tax = np.bincount(self.key_tax[lib_keys], minlength=n_tax).tolist()
         kept_n, dropped_n = self.tax_kept.tolist(), self.tax_dropped.tolist()
+        tax_code = {t: c for c, t in enumerate(self.tax_ids)}
         for taxid in sorted(t for c, t in enumerate(self.tax_ids)
                             if kept_n[c] or dropped_n[c]):
-            c = self.tax_code[taxid]
+            c = tax_code[taxid]
             organisms.append((names.get(taxid, ""), taxid, kept_n[c], dropped_n[c],
                               genes_per_tax[c]))
         organisms.sort(key=lambda r: (-r[2], -r[3], r[0], r[1]))
