@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -67,31 +68,54 @@ def csafe_parse(pages: list[Path]) -> float:
     return time.perf_counter() - t0
 
 
-def _tree_rss_kib(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in KiB."""
+def _tree_pids(pid: int) -> list[int]:
+    """A process and all its descendants."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as fh:
                 stat = fh.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{entry}/statm") as fh:
-                pages = int(fh.read().split()[1])
-        except OSError:
+        except (OSError, IndexError):
             continue
         children.setdefault(int(stat[1]), []).append(int(entry))
-        rss[int(entry)] = pages * os.sysconf("SC_PAGE_SIZE") // 1024
-    total, stack = 0, [pid]
+    tree, stack = [], [pid]
     while stack:
-        p = stack.pop()
-        total += rss.get(p, 0)
-        stack.extend(children.get(p, []))
+        tree.append(stack.pop())
+        stack.extend(children.get(tree[-1], []))
+    return tree
+
+
+def _tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in KiB."""
+    total = 0
+    for p in _tree_pids(pid):
+        try:
+            with open(f"/proc/{p}/statm") as fh:
+                total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+        except OSError:
+            continue
     return total
 
 
-def timed_run(cmd: list[str]) -> tuple[float, int]:
+def tree_pss_kib(pid: int) -> int:
+    """Proportional memory (PSS: a page shared by k processes counts 1/k in each) of a process
+    and all its descendants, in KiB (Linux /proc/PID/smaps_rollup)."""
+    total = 0
+    for p in _tree_pids(pid):
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                total += sum(int(line.split()[1]) for line in fh if line.startswith("Pss:"))
+        except OSError:
+            continue
+    return total
+
+
+def timed_run(cmd: list[str], measure: Callable[[int], int] = _tree_rss_kib,
+              every: float = 0.1) -> tuple[float, int]:
+    """Wall time and the peak of ``measure`` (the process tree's RSS, KiB) sampled every
+    ``every`` seconds."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE)
     peak = 0
@@ -100,8 +124,8 @@ def timed_run(cmd: list[str]) -> tuple[float, int]:
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss_kib(proc.pid))
-            time.sleep(0.1)
+            peak = max(peak, measure(proc.pid))
+            time.sleep(every)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

@@ -21,69 +21,25 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_corpus import LOOP, cpu_run, loadavg  # noqa: E402
+from bench_extract import timed_run, tree_pss_kib  # noqa: E402
 
 ONE_CPU = ("import os, sys; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
            "os.execv(sys.executable, [sys.executable, '-m', 'pfocr_tools.report', "
            "*sys.argv[1:]])")
 
 
-def _tree(pid: int) -> list[int]:
-    """A process and its descendants."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    parent = int(fh.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry))
-    tree, stack = [], [pid]
-    while stack:
-        tree.append(stack.pop())
-        stack.extend(children.get(tree[-1], []))
-    return tree
-
-
-def _pss_kib(pid: int) -> int:
-    total = 0
-    for p in _tree(pid):
-        try:
-            with open(f"/proc/{p}/smaps_rollup") as fh:
-                total += sum(int(line.split()[1]) for line in fh if line.startswith("Pss:"))
-        except OSError:
-            continue
-    return total
-
-
 def peak_pss(cmd: list[str]) -> int | None:
-    """Peak PSS of the process tree of ``cmd`` (KiB, sampled every 20 ms); None off Linux."""
+    """Peak PSS of the process tree of ``cmd`` (KiB, sampled every 20 ms: the fork lives for
+    about 0.3 s); None off Linux."""
     if not os.path.exists("/proc/self/smaps_rollup"):
         return None
-    proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
-    peak, done = 0, threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, _pss_kib(proc.pid))
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    proc.wait()
-    done.set()
-    sampler.join()
-    return peak
+    return timed_run(cmd, tree_pss_kib, 0.02)[1]
 
 
 def main() -> None:
