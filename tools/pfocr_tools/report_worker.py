@@ -158,10 +158,8 @@ def serve() -> None:
             return
         plots = render_shared(jobs) if len(jobs) > 1 and CAN_FORK else render(jobs)
         result: tuple = ("ok", [_fields(p) for p in plots])
-    except PlotError as exc:
-        result = ("error", exc.message.removeprefix("plots: "))
-    except Exception as exc:  # noqa: BLE001 - a bad request: still one line for the parent
-        result = ("error", _one_line(exc))
+    except Exception as exc:  # noqa: BLE001 - a bad request too: still one line for the parent
+        result = _failure(exc)
     answer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
     answer.close()
     sys.stderr.flush()
@@ -209,25 +207,23 @@ def render_shared(jobs: Sequence[Job]) -> list:
         os.close(read_end)
         os.close(write_end)
         return render(jobs)
-    if pid == 0:  # the fork: draw its share, answer, exit (no cleanup of this process's)
-        os.close(read_end)
-        code = 0
+    if pid == 0:  # the fork: draw its share, answer, exit (never returns to the caller)
+        code = 1  # (the reader gone, or anything unforeseen)
         try:
+            os.close(read_end)
             from .cli import worker_signals
 
             worker_signals()  # as the plot process's: dies with it (Linux)
-            answer: tuple = ("ok", [_fields(p) for p in render([jobs[i] for i in theirs])])
-        except PlotError as exc:
-            answer = ("error", exc.message.removeprefix("plots: "))
-        except BaseException as exc:  # noqa: BLE001 - one line for the plot process
-            answer = ("error", _one_line(exc))
-        try:
+            try:
+                answer: tuple = ("ok", [_fields(p) for p in render([jobs[i] for i in theirs])])
+            except Exception as exc:  # noqa: BLE001 - one line for the plot process
+                answer = _failure(exc)
             with os.fdopen(write_end, "wb") as pipe:
                 pipe.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
             sys.stderr.flush()
-        except BaseException:  # noqa: BLE001 - the reader is gone
-            code = 1
-        os._exit(code)
+            code = 0
+        finally:
+            os._exit(code)  # no cleanup of what this process's parent holds
     os.close(write_end)
     try:
         drawn = dict(zip(mine, render([jobs[i] for i in mine]), strict=True))
@@ -257,6 +253,14 @@ def _end(pid: int, kill: bool = False) -> str:
             pass
     _, status = os.waitpid(pid, 0)
     return _exit_status(os.waitstatus_to_exitcode(status))
+
+
+def _failure(exc: Exception) -> tuple:
+    """A plot process's answer for a failure: ("error", one line, without the "plots: " the
+    reader of the answer puts before it)."""
+    if isinstance(exc, PlotError):
+        return ("error", exc.message.removeprefix("plots: "))
+    return ("error", _one_line(exc))
 
 
 def _fields(plot: Plot) -> tuple:
