@@ -24,6 +24,7 @@ from .cli import (
     progress_enabled,
     run,
     signals_deferred,
+    usable_cpus,
     worker_signals,
 )
 from .errors import DataError, UsageError
@@ -403,15 +404,6 @@ def _chain(first: list, rest: Iterator) -> Iterator:
 
 
 # ------------------------------------------------------------------------- main side
-
-
-def usable_cpus() -> int:
-    """The CPUs this process may run on (a Slurm or cgroup cpuset, ``taskset``), not all of
-    the node's."""
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except (AttributeError, OSError):  # not on Linux
-        return os.cpu_count() or 1
 
 
 class FirstSeen:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 from . import __version__
 from .atomic import atomic_open, made_dir
-from .cli import check_outputs, log, make_parser, run
+from .cli import check_outputs, log, make_parser, run, usable_cpus
 from .errors import DataError, UsageError
 from .table import (
     FAMILY_SOURCES,
@@ -625,20 +625,11 @@ def make_plots(report: Report, worker: PlotWorker | None = None) -> list:
     return worker.render(jobs)
 
 
-def _cpus() -> int:
-    """CPUs this process may run on."""
-    if hasattr(os, "process_cpu_count"):  # Python 3.13+
-        return os.process_cpu_count() or 1
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
 def start_plot_worker() -> PlotWorker | None:
     """A plot process that imports matplotlib while this one reads the table, when there is a
     second CPU to run it on; None (draw the plots here, after the table) otherwise, or when a
     process cannot be started."""
-    if _cpus() < 2 or not sys.executable or getattr(sys, "frozen", False):
+    if usable_cpus() < 2 or not sys.executable or getattr(sys, "frozen", False):
         return None  # one CPU; no interpreter to run (embedded, frozen)
     from .report_worker import PlotWorker
 
