@@ -536,11 +536,11 @@ class TableReader:
 
     def _data(self) -> bytes:
         """The next block_bytes of the input, completed to the end of a line (b"" at the end)."""
-        data = self._read(self._fh.read, self.block_bytes)
-        if data and not data.endswith(b"\n"):
-            started = len(data) - (data.rfind(b"\n") + 1)
-            data += self._readline(started, data)
-        return data
+        new = self._new_lines()
+        if new is None:
+            return b""
+        chunk, rest = new
+        return chunk + rest if rest else chunk
 
     def _chunks(self) -> Iterator[tuple[list[str], int, list[int] | None]]:
         """Raw blocks of lines: (lines, number of the first line, numbers or None)."""
@@ -639,9 +639,9 @@ class TableReader:
             raise DataError(f"not UTF-8 text ({reason})", self.name, line)
 
     def _new_lines(self) -> tuple[bytes, bytes] | None:
-        """The next block_bytes of the input and the rest of its last line: ``_data()`` in two
-        parts, so that the caller joins them to the rows it carries in one copy (None at the
-        end)."""
+        """The next block_bytes of the input and the rest of its last line (``_data()`` in two
+        parts, so that the byte path joins them to the rows it carries in one copy); None at
+        the end."""
         chunk = self._read(self._fh.read, self.block_bytes)
         if not chunk:
             return None
