@@ -147,20 +147,17 @@ def reference_distinct(keys: np.ndarray) -> list[int]:
 
 
 def colliding_rows() -> np.ndarray:
-    """Two different 2-column rows with one mixed value (gmtbytes._mixed), made by
-    inverting its last step: the lexsort fallback must tell them apart."""
+    """Two different 2-column rows with one hash (gmtbytes.hash_words: its last steps are
+    one-to-one, so rows whose multiplied words xor to the same value collide): the lexsort
+    fallback must tell them apart."""
     mask = (1 << 64) - 1
-    m0, m1 = gmtbytes._MIX[0], gmtbytes._MIX[1]
-
-    def step(x: int) -> int:
-        return x ^ (x >> 29)
-
+    m0, m1 = gmtbytes._WORD_MIX[0], gmtbytes._WORD_MIX[1]
     a0, a1, b0 = 12345, 678, 999
-    inner_a = step((a0 * m0) & mask) ^ ((a1 * m1) & mask)
-    b1 = ((inner_a ^ step((b0 * m0) & mask)) * pow(m1, -1, 1 << 64)) & mask
+    inner_a = ((a0 * m0) & mask) ^ ((a1 * m1) & mask)
+    b1 = ((inner_a ^ ((b0 * m0) & mask)) * pow(m1, -1, 1 << 64)) & mask
     keys = np.array([[a0, a1], [b0, b1], [a0, a1], [b0, b1], [a0, a1 + 1]], dtype=np.uint64)
-    mixed = gmtbytes._mixed(keys)
-    assert mixed[0] == mixed[1] and keys[0, 1] != keys[1, 1]
+    hashed = gmtbytes.hash_words(keys)
+    assert hashed[0] == hashed[1] and keys[0, 1] != keys[1, 1]
     return keys
 
 
@@ -170,14 +167,12 @@ def test_distinct_rows_random() -> None:
         for width in (1, 2, 4):
             keys = rnd.integers(0, 4, size=(n, width)).astype(np.uint64)
             assert gmtbytes.distinct_rows(keys).tolist() == reference_distinct(keys)
+            assert gmtbytes.first_seen_codes(keys)[1].tolist() == reference_distinct(keys)
 
 
 def test_distinct_rows_and_codes_on_a_collision() -> None:
     keys = colliding_rows()
     assert gmtbytes.distinct_rows(keys).tolist() == [0, 1, 4]
-    codes, n = gmtbytes.codes(keys)
-    assert n == 3
-    assert codes[0] == codes[2] != codes[1] == codes[3] != codes[4]
     first_codes, firsts = gmtbytes.first_seen_codes(keys)
     assert first_codes.tolist() == [0, 1, 0, 1, 2] and firsts.tolist() == [0, 1, 4]
 

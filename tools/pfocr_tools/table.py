@@ -742,7 +742,7 @@ def _line_pattern(n: int, rows: int) -> Any:
     return got[:rows * n]
 
 
-def _word_masks() -> Any:
+def word_masks() -> Any:
     """Masks keeping the first 0..8 bytes of a little-endian 64-bit word."""
     import numpy as np
 
@@ -763,7 +763,7 @@ def _prefix_masks(nwords: int) -> Any:
     if got is None:
         keep = np.minimum(np.maximum(np.arange(8 * nwords + 1)[:, None]
                                      - 8 * np.arange(nwords), 0), 8)
-        got = _PREFIX[nwords] = _word_masks()[keep]
+        got = _PREFIX[nwords] = word_masks()[keep]
     return got
 
 
@@ -923,7 +923,7 @@ class ByteBlock:
         out = np.zeros((len(start), nwords), dtype=np.uint64)
         if size >= 8:
             view = np.ndarray((size - 7,), dtype="<u8", buffer=self.data, strides=(1,))
-            masks = _word_masks()
+            masks = word_masks()
             for j in range(nwords):
                 at = np.minimum(start + 8 * j, size - 8)
                 out[:, j] = view[at] & masks[np.clip(lens - 8 * j, 0, 8)]
