@@ -40,8 +40,6 @@ from .table import (
 
 PROG = "pfocr-export"
 T = TypeVar("T")
-#: Bytes per block of the GMT (numpy) path.
-BYTE_BLOCK = 512 << 10
 FORMATS = ("gmt", "tsv", "json", "ndjson")
 PFOCR_URL = "https://pfocr.wikipathways.org/figures/{figid}.html"
 FIGURE_URL = "https://www.ncbi.nlm.nih.gov/pmc/articles/{pmcid}/bin/{filename}"
@@ -461,10 +459,9 @@ def _stream(src: str, args: argparse.Namespace, required: Sequence[str]) -> None
     fast = args.format != "tsv"
     per_row = ("taxid", "organism", "symbol", "source", args.id_column)
     with contextlib.ExitStack() as stack:
-        # the byte path (GMT) reads larger blocks: fewer numpy calls (measured best at 512 KiB)
         reader = stack.enter_context(FigReader(
             src, required, name=args.input, rows=per_row,
-            block_bytes=min(BYTE_BLOCK, _table.BLOCK_BYTES) if args.format == "gmt" else None,
+            block_bytes=_table.byte_block_bytes() if args.format == "gmt" else None,
             sha256=not args.no_manifest))
         _RUN["columns"] = reader.header
         library = None
@@ -526,10 +523,8 @@ def _stream(src: str, args: argparse.Namespace, required: Sequence[str]) -> None
                             taxon.library.add(gs)
 
         if args.format == "gmt":  # numpy on the bytes (gmtbytes), text where it must
-            from .gmtbytes import GmtBlock
-
             bytes_block = _bytes_gmt(reader, allowed, args, library, guard, flavor_taxa,
-                                     taxon_of, rng, finish, GmtBlock)
+                                     taxon_of, rng, finish)
             for bblock in reader.byte_blocks("figid", grouped=True):
                 n_figs += len(bblock.runs("figid"))
                 if not bytes_block(bblock):
@@ -576,14 +571,14 @@ class _ByteFirst:
 
 def _bytes_gmt(reader: FigReader, allowed: frozenset[str] | None, args: argparse.Namespace,
                library: _Library | None, guard: gmtsafe.NameGuard, flavor_taxa: set[str],
-               taxon_of, rng: tuple[int, int | None], finish: tuple,  # noqa: ANN001
-               layout_of: type) -> Callable[[ByteBlock], bool]:
+               taxon_of, rng: tuple[int, int | None], finish: tuple  # noqa: ANN001
+               ) -> Callable[[ByteBlock], bool]:
     """The GMT sets of a ByteBlock, with numpy (gmtbytes): a function writing them, False
     (nothing done) for a block that takes the text path (an ID cell holding ``|``, or an
     ID or a taxid wider than gmtbytes.MAX_ID_BYTES)."""
     import numpy as np
 
-    from .gmtbytes import BlockText, field_keys, first_seen_codes
+    from .gmtbytes import BlockText, GmtBlock, field_keys, first_seen_codes
 
     header = reader.header
     id_k, tax_k = header.index(args.id_column), header.index("taxid")
@@ -608,7 +603,7 @@ def _bytes_gmt(reader: FigReader, allowed: frozenset[str] | None, args: argparse
         and end set number) each. Their lines are gathered at once (GmtBlock.lines) when
         every set name is new to its library; else a library's sets go one by one
         (NameGuard.check: the error, or --dedupe)."""
-        chosen = layout.chosen(0, len(layout.starts), *rng)
+        chosen = layout.chosen(*rng)
         if not len(chosen):
             return
         parts = []
@@ -661,8 +656,6 @@ def _bytes_gmt(reader: FigReader, allowed: frozenset[str] | None, args: argparse
         tkeys = field_keys(block, tax_k, rows)
         if gkeys is None or tkeys is None or has_bar(block, rows):
             return False
-        start, end = block.bounds(id_k)
-        glens = (end - start)[rows]
         frun = np.repeat(np.arange(nfig), np.diff(np.append(starts, len(block))))[rows]
         tcode, tfirst = first_seen_codes(tkeys)
         taxa = [v.decode("utf-8") for v in block.values_at(tax_k, rows[tfirst])]
@@ -679,11 +672,11 @@ def _bytes_gmt(reader: FigReader, allowed: frozenset[str] | None, args: argparse
         text = BlockText(block, id_k, [a + "\t" + b for a, b in zip(names, titles,
                                                                     strict=True)])
         one = len(taxa) == 1
-        layout = layout_of(rows, frun, nfig, None if one else tcode, len(taxa), gkeys, glens) \
+        layout = GmtBlock(rows, frun, nfig, None if one else tcode, len(taxa), gkeys) \
             if split else None
         if library is not None:
             every = layout if one and layout is not None else \
-                layout_of(rows, frun, nfig, None, 1, gkeys, glens)
+                GmtBlock(rows, frun, nfig, None, 1, gkeys)
             write(every, [(library, guard, 0, len(every.starts))], text, figids, names,
                   titles)
         if layout is None:

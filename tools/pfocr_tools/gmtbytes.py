@@ -128,7 +128,7 @@ class GmtBlock:
     ``figure``, ``sizes`` (non-empty IDs) per set."""
 
     def __init__(self, rows: Any, frun: Any, nfig: int, tcode: Any | None, ntaxa: int,
-                 gkeys: Any, glens: Any):
+                 gkeys: Any):
         setkey = frun if tcode is None else tcode * nfig + frun
         first = distinct_rows(np.column_stack((setkey.astype(np.uint64), gkeys)))
         if tcode is not None and ntaxa > 1:  # the sets of each taxon together, in row order
@@ -139,7 +139,7 @@ class GmtBlock:
         self.starts = np.concatenate((np.zeros(1, np.intp), starts))
         self.taxon, self.figure = np.divmod(keys[self.starts], nfig)
         self.srow = rows[first]
-        self.valid = glens[first] > 0
+        self.valid = gkeys[first, 0] > 0  # (span_keys: the length first)
         self.ends = np.append(self.starts[1:], len(first))
         self.sizes = np.add.reduceat(self.valid.astype(np.intp), self.starts) \
             if len(first) else np.zeros(0, np.intp)
@@ -149,13 +149,12 @@ class GmtBlock:
         return (int(np.searchsorted(self.taxon, t, "left")),
                 int(np.searchsorted(self.taxon, t, "right")))
 
-    def chosen(self, a: int, b: int, lo: int, hi: int | None) -> Any:
-        """The sets a .. b-1 whose size is in lo .. hi."""
-        sizes = self.sizes[a:b]
-        ok = sizes >= lo
+    def chosen(self, lo: int, hi: int | None) -> Any:
+        """The sets whose size is in lo .. hi."""
+        ok = self.sizes >= lo
         if hi is not None:
-            ok &= sizes <= hi
-        return a + np.flatnonzero(ok)
+            ok &= self.sizes <= hi
+        return np.flatnonzero(ok)
 
     def set_ids(self, block: ByteBlock, k: int, s: int) -> list[str]:
         """The IDs (field ``k``) of set ``s``, as text."""

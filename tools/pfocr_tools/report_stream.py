@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 from .errors import DataError
 from .figblocks import FigBlock, FigReader
-from .gmtbytes import KeyCodes
+from .gmtbytes import MAX_ID_BYTES, KeyCodes
 from .report import (
     EXTREMES,
     REMAP_STATUSES,
@@ -101,10 +101,8 @@ def _positions(values: list[str], value: str, n: int) -> list[int]:
     return at
 
 
-#: bytes per block of the byte path (``_stream``)
-BYTE_BLOCK = 512 << 10
 #: the 64-bit words of a symbol compared with numpy on the byte path (gmtbytes.MAX_ID_BYTES)
-SYM_WORDS = 8
+SYM_WORDS = MAX_ID_BYTES // 8
 
 
 class _ByteColumn:
@@ -914,10 +912,8 @@ def stream_report(src: str, args: argparse.Namespace, name: str, gmt: GmtLibrary
             "source_gene_id")
     from . import table as _table
 
-    # the byte path reads larger blocks than the text path (fewer numpy calls; measured
-    # best at 512 KiB, as pfocr-export's); never larger than TableReader's (tests cut tiny)
     with FigReader(src, name=args.input, rows=rows,
-                   block_bytes=min(BYTE_BLOCK, _table.BLOCK_BYTES)) as reader:
+                   block_bytes=_table.byte_block_bytes()) as reader:
         agg = Aggregate(reader.header, args.flavor, args.min_size, args.max_size, gmt)
         # the raw bytes with numpy; a block with a value too wide for that as text
         for bblock in reader.byte_blocks("figid", grouped=True):
