@@ -64,6 +64,23 @@ def span_keys(data: bytes, start: Any, end: Any) -> Any | None:
     return out
 
 
+def rows_differ(a: Any, b: Any) -> Any | None:
+    """Which rows of two arrays of exact keys (span_keys) differ (a boolean array), None when
+    none does (one test of the whole array first: fast). Compared over the narrower width:
+    past it, a row whose length (column 0) is the other's holds only padding."""
+    w = min(a.shape[1], b.shape[1])
+    if a.shape[1] > w:
+        a = a[:, :w]
+    if b.shape[1] > w:
+        b = b[:, :w]
+    if (a == b).all():
+        return None
+    differ = a[:, 0] != b[:, 0]
+    for j in range(1, w):  # (faster than .any(axis=1) on so few columns)
+        differ |= a[:, j] != b[:, j]
+    return differ
+
+
 def _groups(keys: Any) -> tuple[Any, Any]:
     """A code per row of ``keys`` (field_keys), equal for equal rows, and the first row of
     each code."""
@@ -370,13 +387,9 @@ class KeyCodes:
             theirs = keys[:, :w]
         else:
             theirs = keys[at, :w]
-        ours = self.words[code[at], :w]  # (not .take of a slice: slow)
-        if (ours == theirs).all():  # (one test of the whole array: fast)
-            return
-        differ = ours[:, 0] != theirs[:, 0]
-        for j in range(1, w):
-            differ |= ours[:, j] != theirs[:, j]
-        code[at[differ]] = -2
+        differ = rows_differ(self.words[code[at], :w], theirs)  # (not .take of a slice: slow)
+        if differ is not None:
+            code[at[differ]] = -2
 
     def _grow(self, n: int, width: int) -> None:
         """``words`` for at least ``n`` codes and keys ``width`` words wide."""

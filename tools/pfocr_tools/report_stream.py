@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 from .errors import DataError
 from .figblocks import FigBlock, FigReader
-from .gmtbytes import MAX_ID_BYTES, KeyCodes
+from .gmtbytes import MAX_ID_BYTES, KeyCodes, rows_differ
 from .report import (
     EXTREMES,
     REMAP_STATUSES,
@@ -583,18 +583,9 @@ class Aggregate:
             if "unmapped" in statuses:
                 unmapped_at = np.flatnonzero(rcode == present[statuses.index("unmapped")])
         if self.has_before:
-            b, gk = keys["source_gene_id"], keys["gene_id"]
-            w = max(b.shape[1], gk.shape[1])
-            if b.shape[1] < w:
-                b = np.pad(b, ((0, 0), (0, w - b.shape[1])))
-            if gk.shape[1] < w:
-                gk = np.pad(gk, ((0, 0), (0, w - gk.shape[1])))
-            if (b == gk).all():  # (one test of the whole array: fast)
+            differ = rows_differ(keys["source_gene_id"], keys["gene_id"])
+            if differ is None:
                 differ = np.zeros(n, bool)
-            else:
-                differ = b[:, 0] != gk[:, 0]
-                for j in range(1, w):
-                    differ |= b[:, j] != gk[:, j]
             moved = np.flatnonzero(differ)
             self.changed += len(moved)
             self.before = _fit(self.before, len(self.gene_ids))
@@ -615,15 +606,12 @@ class Aggregate:
             k = key if rows is None else key[rows]
             if not len(k):
                 return
-            ours = self.sym_words[k, : sk.shape[1]]  # (not .take of a slice: slow)
-            if (ours == sk).all():  # (one test of the whole array: fast)
+            differ = rows_differ(self.sym_words[k, : sk.shape[1]], sk)  # (not .take: slow)
+            if differ is None:
                 u, c = _tally(k)
             else:
-                same = ours[:, 0] == sk[:, 0]
-                for j in range(1, sk.shape[1]):
-                    same &= ours[:, j] == sk[:, j]
-                u, c = _tally(k[same])
-                other = np.flatnonzero(~same)
+                u, c = _tally(k[~differ])
+                other = np.flatnonzero(differ)
                 at = other if rows is None else np.flatnonzero(rows)[other]
                 self.other_sym.update(zip(k[other].tolist(),
                                           _decoded(block.values_at(sym_k, at)), strict=True))
