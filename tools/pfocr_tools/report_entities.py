@@ -105,22 +105,24 @@ class EntityTally:
         self.words.update(words)
         self.ids[first].update(a)
         self.ids[second].update(b)
-        self.without_id += sum(1 for x, y in zip(a, b, strict=True) if not x and not y)
         set_col = a if SET_ID[kind] == first else b
         per_fig = Counter(f for f, v in set(zip(figs, set_col, strict=True)) if v)
         self.sizes += per_fig.values()
         names = block.column("name") if self.has_name else words
         label_of = self.label_of
         seen: set[tuple[str, str]] = set()
+        without_id = 0
         for figid, x, y, name, word in zip(figs, a, b, names, words, strict=True):
             k = x or (f"\0{y}" if y else "")
-            if not k:
+            if not k:  # a row without any ID
+                without_id += 1
                 continue
             if k not in label_of:
                 label_of[k] = name or word
             if (figid, k) not in seen:
                 seen.add((figid, k))
                 self.figs_per[k] += 1
+        self.without_id += without_id
 
     def summary(self, path: str, min_size: int, max_size: int | None) -> dict[str, object]:
         kind = self.kind
