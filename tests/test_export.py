@@ -317,3 +317,33 @@ def test_scattered_table_to_standard_output_gives_each_set_once(
     assert "are not together" in res.stderr
     names = [line.split("\t")[0] for line in res.stdout.splitlines()]
     assert names and len(names) == len(set(names))
+
+
+def test_scattered_table_split_by_organism_gives_the_streamed_libraries(
+        tmp_path: Path) -> None:
+    """--split-by-organism of a table whose figures' rows are scattered (read whole, pandas)
+    writes the same species libraries, with the same log lines, as of the table grouped
+    (streamed): the same files, sets and descriptions, each set's genes in the order the
+    scattered table has them."""
+    header, *rows = (TEST_DATA / "entities" / "bte-genes.tsv").read_text("utf-8") \
+        .splitlines(keepends=True)
+    scattered = tmp_path / "scattered.tsv"
+    scattered.write_text(header + "".join(rows[::2] + rows[1::2]), "utf-8")
+    got = {}
+    for name, table in (("grouped", TEST_DATA / "entities" / "bte-genes.tsv"),
+                        ("scattered", scattered)):
+        out = tmp_path / name
+        res = run_main(export.main, [table, "--split-by-organism", out, "--min-size", "1",
+                                     "--no-manifest"])
+        assert res.returncode == 0, res.stderr
+        assert ("are not together" in res.stderr) == (name == "scattered")
+        files = sorted(p.name for p in out.iterdir())
+        assert files and all(f.endswith(".gmt") for f in files)
+        sets = {f: sorted((n, d, frozenset(genes)) for n, d, *genes in
+                          (line.split("\t") for line in (out / f).read_text("utf-8")
+                           .splitlines()))
+                for f in files}
+        got[name] = (sets,
+                     [line.replace(str(out), "OUT") for line in res.stderr.splitlines()
+                      if "OUT" in line.replace(str(out), "OUT")])
+    assert got["scattered"] == got["grouped"]

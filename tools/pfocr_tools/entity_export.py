@@ -47,6 +47,7 @@ from .export import (
     clean_title,
     copy_spool,
     file_names,
+    make_outdir,
     species_file_name,
 )
 from .figblocks import FigBlock, FigReader
@@ -252,11 +253,7 @@ def export_entities(path: str, kind: str, args: argparse.Namespace) -> int:
     to temporary files). A table whose figures' rows are scattered is read again with the
     sets of the whole table in memory."""
     if args.split_by_organism is not None:
-        try:
-            os.makedirs(args.split_by_organism, exist_ok=True)
-        except OSError as exc:
-            raise DataError(f"cannot create output directory: {exc.strerror}",
-                            args.split_by_organism) from None
+        make_outdir(args.split_by_organism)
     with rereadable(path) as src:
         try:
             _export_entities(src, path, kind, args, grouped=True)

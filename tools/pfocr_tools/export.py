@@ -9,7 +9,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, groupby, repeat
 from operator import itemgetter
@@ -445,10 +445,7 @@ def _stream(src: str, args: argparse.Namespace, required: Sequence[str]) -> None
         STRICT_SOURCES | SYNONYM_SOURCES if args.flavor == "synonyms" else STRICT_SOURCES)
     outdir = args.split_by_organism
     if outdir is not None:
-        try:
-            os.makedirs(outdir, exist_ok=True)
-        except OSError as exc:
-            raise DataError(f"cannot create output directory: {exc.strerror}", outdir) from None
+        make_outdir(outdir)
     rng = (args.min_size, args.max_size)
     taxa: dict[str, _Taxon] = {}
     guard = gmtsafe.NameGuard(dedupe=args.dedupe, where=args.output)
@@ -827,6 +824,14 @@ def _in_range(gs: GeneSet, min_size: int, max_size: int | None) -> bool:
     return len(gs.ids) >= min_size and (max_size is None or len(gs.ids) <= max_size)
 
 
+def make_outdir(path: str) -> None:
+    """The --split-by-organism folder, made if missing (a one-line error if it cannot be)."""
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"cannot create output directory: {exc.strerror}", path) from None
+
+
 def file_names(named: Iterable[tuple[str, str, T]]) -> list[tuple[str, T]]:
     """(file name, item) of the species libraries (taxid, name, item), sorted by file name: a
     name that two taxids share gets ``_<taxid>`` on the later one."""
@@ -878,28 +883,24 @@ def check_writable(path: str) -> None:
 
 def _split(df: pd.DataFrame, args: argparse.Namespace) -> None:
     outdir = args.split_by_organism
-    try:
-        os.makedirs(outdir, exist_ok=True)
-    except OSError as exc:
-        raise DataError(f"cannot create output directory: {exc.strerror}", outdir) from None
+    make_outdir(outdir)
     sets = build_sets(df, args.flavor, args.id_column, args.set_name, by_organism=True)
     by_taxon: dict[str, list[GeneSet]] = {}
     for s in sets:
         by_taxon.setdefault(s.taxid, []).append(s)
-    files: list[tuple[str, str, int, int]] = []
-    names: dict[str, str] = {}
-    for taxid, group in by_taxon.items():
-        kept = size_filter(group, args.min_size, args.max_size)
-        if not kept:
-            continue
-        name = species_file_name(args.prefix, args.format, group[0].organism, taxid)
-        kept = gmtsafe.finish(kept, args, os.path.join(outdir, name))
-        if name in names and names[name] != taxid:
-            stem, ext = name.rsplit(".", 1)
-            name = f"{stem}_{taxid}.{ext}"
-        names[name] = taxid
-        files.append((name, render(kept, args.format, args.id_column), len(group), len(kept)))
-    for name, text, n_in, n_kept in sorted(files):
+
+    def rendered() -> Iterator[tuple[str, str, tuple[str, int, int]]]:
+        for taxid, group in by_taxon.items():
+            kept = size_filter(group, args.min_size, args.max_size)
+            if not kept:
+                continue
+            name = species_file_name(args.prefix, args.format, group[0].organism, taxid)
+            kept = gmtsafe.finish(kept, args, os.path.join(outdir, name))
+            yield taxid, name, (render(kept, args.format, args.id_column), len(group),
+                                len(kept))
+
+    files = file_names(rendered())
+    for name, (text, n_in, n_kept) in files:
         path = os.path.join(outdir, name)
         _write(path, text)
         log.info("%s: %s", path, _describe(n_in, n_kept, args))
