@@ -581,7 +581,6 @@ def _bytes_gmt(reader: FigReader, allowed: frozenset[str] | None, args: argparse
     id_k, tax_k = header.index(args.id_column), header.index("taxid")
     wanted = None if allowed is None else [v.encode("utf-8") for v in sorted(allowed)]
     split = args.split_by_organism is not None
-    mode, max_title = finish[1], finish[2]
 
     def has_bar(block: ByteBlock, rows: Any) -> bool:
         data = block.data
@@ -660,12 +659,13 @@ def _bytes_gmt(reader: FigReader, allowed: frozenset[str] | None, args: argparse
             flavor_taxa.update(taxa)
         meta = _figure_meta(_ByteFirst(block), starts.tolist(), args.set_name)  # type: ignore[arg-type]
         figids = list(meta)  # the block's figures in order (distinct: it is grouped)
-        names, titles = [], []
+        gmt = _GmtLines(meta, finish)
+        names = []
+        titles = []
         for figid in figids:
-            name, title, _pmcid = meta[figid]
+            name, title = gmt(figid)
             names.append(name)
-            titles.append(gmtsafe.description(mode, figid,
-                                              gmtsafe.safe_title(title, max_title)))
+            titles.append(title)
         text = BlockText(block, id_k, [a + "\t" + b for a, b in zip(names, titles,
                                                                     strict=True)])
         one = len(taxa) == 1
