@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, groupby, repeat
+from itertools import compress, groupby
 from operator import itemgetter
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
@@ -610,12 +610,8 @@ def _bytes_gmt(reader: FigReader, allowed: frozenset[str] | None, args: argparse
             figs = layout.figure[chosen[ca:cb]].tolist()
             set_names = list(map(names.__getitem__, figs))
             set_titles = list(map(titles.__getitem__, figs))
-            seen = names_guard.seen
-            if not names_guard.dedupe and len(set(set_names)) == len(set_names) \
-                    and seen.keys().isdisjoint(set_names):
-                # every name new: what NameGuard.check records, for all at once
-                seen.update(zip(set_names, zip(map(figids.__getitem__, figs), set_titles,
-                                               repeat(None)), strict=True))
+            if names_guard.take_new(set_names, list(map(figids.__getitem__, figs)),
+                                    set_titles):  # every name new: all at once
                 parts.append((lib, ca, cb))
                 continue
             lines = []

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from urllib.parse import quote
 
 from .errors import DataError
@@ -96,6 +97,17 @@ class NameGuard:
     seen: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)
     renamed: int = 0
     dropped: int = 0
+
+    def take_new(self, names: Sequence[str], figids: Sequence[str], titles: Sequence[str]
+                 ) -> bool:
+        """``check()`` of many sets at once, when it would pass each name as it is: without
+        --dedupe, every name distinct and new (recorded, True); else False (nothing
+        recorded: check them one by one)."""
+        if self.dedupe or len(set(names)) != len(names) or not self.seen.keys().isdisjoint(
+                names):
+            return False
+        self.seen.update(zip(names, zip(figids, titles, repeat(None)), strict=True))
+        return True
 
     def check(self, name: str, figid: str, title: str, ids: Sequence[str]) -> str | None:
         first = self.seen.get(name)
