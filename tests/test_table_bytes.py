@@ -26,8 +26,11 @@ def oracle(raw: bytes, n: int) -> tuple[list[tuple[int, list[bytes]]], str | Non
         lines.pop()
     rows = []
     for number, line in enumerate(lines[1:], 2):
+        # the line with its line feed (the last line may have none: a character cut there is
+        # "unexpected end of data", as the readers have always said)
+        end = b"" if number == len(lines) and not raw.endswith(b"\n") else b"\n"
         try:
-            (line + b"\n").decode("utf-8")
+            (line + end).decode("utf-8")
         except UnicodeDecodeError as exc:
             return rows, f":{number}: not UTF-8 text ({exc.reason})"
         if line.endswith(b"\r") and number <= len(lines) - (not raw.endswith(b"\n")):
