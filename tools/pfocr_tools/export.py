@@ -560,10 +560,7 @@ class _ByteFirst:
         self.block = block
 
     def first_values(self, name: str, starts: Sequence[int]) -> list[str]:
-        values = self.block.values_at(name, starts)
-        if len(values) < 2:
-            return [v.decode("utf-8") for v in values]
-        return b"\t".join(values).decode("utf-8").split("\t")  # a field holds no tab
+        return _table.decoded(self.block.values_at(name, starts))
 
 
 def _bytes_gmt(reader: FigReader, allowed: frozenset[str] | None, args: argparse.Namespace,

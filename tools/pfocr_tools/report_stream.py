@@ -34,7 +34,7 @@ from .report import (
     gmt_numbers,
     source_flavor,
 )
-from .table import Block, ByteBlock
+from .table import Block, ByteBlock, decoded
 
 
 class _Figure:
@@ -122,7 +122,7 @@ class _ByteColumn:
     def take(self, rows: np.ndarray) -> list[str]:
         """The values of the rows ``rows``."""
         data = self.data
-        return _decoded([data[a:b] for a, b in zip(self.start[rows].tolist(),
+        return decoded([data[a:b] for a, b in zip(self.start[rows].tolist(),
                                                    self.end[rows].tolist(), strict=True)])
 
 
@@ -135,14 +135,7 @@ def _first_values(block: ByteBlock, name: str, rows: np.ndarray) -> list[str]:
     start = block.starts[rows] if k == 0 else block.tabs[rows, k - 1] + 1
     end = block.ends[rows] if k == len(block.header) - 1 else block.tabs[rows, k]
     data = block.data
-    return _decoded([data[a:b] for a, b in zip(start.tolist(), end.tolist(), strict=True)])
-
-
-def _decoded(values: list[bytes]) -> list[str]:
-    """UTF-8 values (checked by the reader) as text (one decode for many)."""
-    if len(values) < 2:
-        return [v.decode("utf-8") for v in values]
-    return b"\t".join(values).decode("utf-8").split("\t")  # a field holds no tab
+    return decoded([data[a:b] for a, b in zip(start.tolist(), end.tolist(), strict=True)])
 
 
 class Aggregate:
@@ -534,7 +527,7 @@ class Aggregate:
         def texts(name: str) -> Callable[[np.ndarray], list[str]]:
             """The values of a column at rows, as text (KeyCodes.encode's ``texts``)."""
             k = block.index(name)
-            return lambda rows: _decoded(block.values_at(k, rows))
+            return lambda rows: decoded(block.values_at(k, rows))
 
         fig_rows = block.runs("figid")
         starts = fig_rows.tolist()
@@ -559,7 +552,7 @@ class Aggregate:
             org_k = block.index("organism")
             for c in range(old, len(self.tax_ids)):  # the first row of a taxid names it
                 row = int(np.flatnonzero(t == c)[0])
-                self.names[self.tax_ids[c]] = _decoded(block.values_at(org_k, [row]))[0]
+                self.names[self.tax_ids[c]] = decoded(block.values_at(org_k, [row]))[0]
             self._new_taxa()
         g = self.genes.encode(keys["gene_id"], texts("gene_id"))
         no_gene = int(np.count_nonzero(keys["gene_id"][:, 0] == 0))
@@ -593,7 +586,7 @@ class Aggregate:
                 before_k = block.index("source_gene_id")
                 bg = self.genes.encode(
                     keys["source_gene_id"][moved],
-                    lambda rows: _decoded(block.values_at(before_k, moved[rows])))
+                    lambda rows: decoded(block.values_at(before_k, moved[rows])))
                 self.before = _fit(self.before, len(self.gene_ids))
                 self.before[bg] = True
                 self.before[g[~differ]] = True
@@ -614,7 +607,7 @@ class Aggregate:
                 other = np.flatnonzero(differ)
                 at = other if rows is None else np.flatnonzero(rows)[other]
                 self.other_sym.update(zip(k[other].tolist(),
-                                          _decoded(block.values_at(sym_k, at)), strict=True))
+                                          decoded(block.values_at(sym_k, at)), strict=True))
             self.main_sym_n[u] += c
 
         self._rows(n, nf, fig0, starts, first, t, g, has, single, s, unmapped_at,

@@ -358,6 +358,14 @@ def sniff(first_line: str) -> str | None:
     return None
 
 
+def decoded(values: list[bytes]) -> list[str]:
+    """UTF-8 values (checked by the reader) as text: one decode for many (values of a field
+    of a table, which holds no tab)."""
+    if len(values) < 2:
+        return [v.decode("utf-8") for v in values]
+    return b"\t".join(values).decode("utf-8").split("\t")
+
+
 def run_starts(values: Sequence[str]) -> list[int]:
     """Indexes where a run of equal values starts (0 first, for a non-empty list)."""
     if not values:
