@@ -22,7 +22,6 @@ import contextlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import compress
@@ -47,6 +46,7 @@ from .export import (
     clean_title,
     copy_spool,
     file_names,
+    library_spool,
     make_outdir,
     species_file_name,
 )
@@ -166,8 +166,7 @@ class _EntityTaxon:
                                       first.organism, first.taxid)
         self.n_sets = 0  # the organism's sets
         self.n_in_range = 0  # ... within the size cut-offs
-        self.spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="",
-                                            dir=args.split_by_organism, prefix=".pfocr-export-")
+        self.spool = library_spool(args.split_by_organism)
         self.library = _EntityLibrary(self.spool, args.format, kind, args.id_column)
         self.guard = gmtsafe.NameGuard(dedupe=args.dedupe,
                                        where=os.path.join(args.split_by_organism, self.name))

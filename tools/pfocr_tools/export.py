@@ -433,8 +433,7 @@ class _Taxon:
         self.taxid = taxid
         self.organism = organism
         self.n_sets = 0
-        self.spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="", dir=outdir,
-                                            prefix=".pfocr-export-")
+        self.spool = library_spool(outdir)
         self.library = _Library(self.spool, fmt, id_column)
         self.guard = gmtsafe.NameGuard(dedupe=dedupe, where=organism or f"taxid {taxid}")
 
@@ -837,6 +836,13 @@ def file_names(named: Iterable[tuple[str, str, T]]) -> list[tuple[str, T]]:
         names[name] = taxid
         files.append((name, item))
     return sorted(files, key=lambda f: f[0])
+
+
+def library_spool(outdir: str) -> IO[str]:
+    """A temporary file in the --split-by-organism folder for a species library written
+    until the end (copy_spool): hidden, deleted when closed."""
+    return tempfile.TemporaryFile("w+", encoding="utf-8", newline="", dir=outdir,
+                                  prefix=".pfocr-export-")
 
 
 def copy_spool(spool: IO[str], library: _Library, path: str) -> None:
