@@ -14,6 +14,7 @@ import pytest
 from pfocr_tools import export, report, report_stream, table
 from pfocr_tools import filter as pfilter
 from pfocr_tools import remap as premap
+from pfocr_tools.figblocks import FigReader
 from pfocr_tools.table import COLUMNS, NotGrouped, TableReader, read_table, write_rows
 
 from .clirun import run_main
@@ -333,7 +334,8 @@ def test_report_aggregate_equals_compute(records_table: Path, tiny_blocks: None,
                                          flavor: str, lo: int, hi: int | None) -> None:
     df = read_table(str(records_table))
     want = report.compute(df, flavor, lo, hi, "t")
-    with TableReader(str(records_table)) as reader:
+    rows = ("taxid", "organism", "symbol", "source", "gene_id")
+    with FigReader(str(records_table), rows=rows) as reader:  # the text path of the stream
         agg = report_stream.Aggregate(reader.header, flavor, lo, hi)
         for block in reader.blocks("figid", grouped=True):
             agg.block(block)

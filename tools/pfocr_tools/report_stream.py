@@ -34,7 +34,7 @@ from .report import (
     gmt_numbers,
     source_flavor,
 )
-from .table import Block, ByteBlock, decoded
+from .table import ByteBlock, decoded
 
 
 class _Figure:
@@ -225,7 +225,7 @@ class Aggregate:
 
     # -- codes
 
-    def _taxa(self, tax: list[str], block: Block | FigBlock) -> np.ndarray:
+    def _taxa(self, tax: list[str], block: FigBlock) -> np.ndarray:
         """The taxid codes of a block's rows."""
         old = len(self.tax_ids)
         codes = self.taxa.encode_texts(tax)
@@ -350,30 +350,21 @@ class Aggregate:
 
     # -- blocks
 
-    def block(self, block: Block | FigBlock) -> None:
+    def block(self, block: FigBlock) -> None:
+        """A block's rows as text (FigReader.blocks, or text_block() of a ByteBlock that
+        byte_block() cannot take)."""
         gene = block.column("gene_id")
         n = len(gene)
         if not n:
             return
         tax = block.column("taxid")
         src = block.column("source")
-        if isinstance(block, FigBlock):
-            starts = block.runs("figid")
+        starts = block.runs("figid")
 
-            def first(name: str) -> list[str]:
-                return block.first_values(name, starts)
+        def first(name: str) -> list[str]:
+            return block.first_values(name, starts)
 
-            self.papers.update(first("pmcid"))
-        else:
-            figs = block.column("figid")
-            starts = [0]
-            starts += compress(range(1, n), map(ne, figs[1:], figs[:-1]))
-
-            def first(name: str) -> list[str]:
-                col = block.column(name)
-                return [col[s] for s in starts]
-
-            self.papers.update(block.column("pmcid"))
+        self.papers.update(first("pmcid"))
         nf = len(starts)
         fig0 = self.figures
         self.rows += n
